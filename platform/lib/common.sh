@@ -1,0 +1,163 @@
+# Shared helpers for platform/bin/platform. Sourced, never executed.
+# Every path is computed from this file's location: nothing names an absolute machine path.
+
+PLATFORM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../versions.env
+source "$PLATFORM_DIR/versions.env"
+
+STATE="$PLATFORM_DIR/.state"
+RUN="$STATE/run"        # pid files
+LOGS="$STATE/logs"      # one log per process
+DATA="$STATE/data"      # databases, stores, artifacts (deleted by reset)
+CONF="$STATE/conf"      # generated configuration (deleted by reset)
+VENVS="$STATE/venvs"    # python venvs (kept by reset)
+TOOLS="$STATE/tools"    # uv (kept by reset)
+UV="$TOOLS/uv/bin/uv"
+export UV_CACHE_DIR="$STATE/cache/uv"
+export UV_PYTHON_DOWNLOADS=never
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+mkdir -p "$RUN" "$LOGS" "$DATA" "$CONF" "$VENVS" "$TOOLS"
+
+if [[ -t 1 ]]; then C_RED=$'\e[31m'; C_GRN=$'\e[32m'; C_YEL=$'\e[33m'; C_DIM=$'\e[2m'; C_OFF=$'\e[0m'
+else C_RED=; C_GRN=; C_YEL=; C_DIM=; C_OFF=; fi
+
+log()  { printf '%s[platform]%s %s\n' "$C_DIM" "$C_OFF" "$*" >&2; }
+warn() { printf '%s[platform] %s%s\n' "$C_YEL" "$*" "$C_OFF" >&2; }
+die()  { printf '%s[platform] error: %s%s\n' "$C_RED" "$*" "$C_OFF" >&2; exit 1; }
+
+# ---------------------------------------------------------------- installs
+
+apt_updated=0
+apt_install() {  # apt_install pkg... : installs the Debian packages that are missing
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
+  log "apt-get install ${missing[*]}"
+  if ((!apt_updated)); then apt-get update -qq >>"$LOGS/install-apt.log" 2>&1 || true; apt_updated=1; fi
+  # policy-rc.d 101 keeps Debian from starting its own services during install.
+  local had_policy=0
+  [[ -e /usr/sbin/policy-rc.d ]] && had_policy=1
+  if ((!had_policy)); then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$LOGS/install-apt.log" 2>&1
+  local rc=$?
+  ((had_policy)) || rm -f /usr/sbin/policy-rc.d
+  ((rc == 0)) || { tail -n 20 "$LOGS/install-apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
+}
+
+# Debian's own services must not hold our ports (we run our own processes).
+stop_debian_service() {  # stop_debian_service name
+  local svc=$1
+  [[ -x /etc/init.d/$svc ]] || return 0
+  if service "$svc" status >/dev/null 2>&1; then
+    warn "stopping Debian's own '$svc' service (the platform runs its own)"
+    service "$svc" stop >/dev/null 2>&1 || true
+  fi
+}
+
+ensure_uv() {
+  if [[ -x $UV ]] && [[ $("$UV" --version 2>/dev/null | awk '{print $2}') == "$UV_VERSION" ]]; then return 0; fi
+  log "installing uv $UV_VERSION into .state/tools"
+  rm -rf "$TOOLS/uv"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --target "$TOOLS/uv" "uv==$UV_VERSION" \
+    >>"$LOGS/install-uv.log" 2>&1 || { tail -n 20 "$LOGS/install-uv.log" >&2; die "pip install uv failed"; }
+}
+
+# ensure_venv name marker-string install-function
+# Builds .state/venvs/<name> with the given function unless the venv's marker equals marker-string.
+ensure_venv() {
+  local name=$1 want=$2 fn=$3 venv="$VENVS/$1"
+  if [[ -f $venv/.platform-installed ]] && [[ $(cat "$venv/.platform-installed") == "$want" ]]; then return 0; fi
+  ensure_uv
+  log "building venv '$name' ($want) — log: .state/logs/install-$name.log"
+  rm -rf "$venv"
+  "$UV" venv -q --python "$PYTHON" "$venv" >>"$LOGS/install-$name.log" 2>&1 || die "uv venv $name failed"
+  if ! "$fn" "$venv" >>"$LOGS/install-$name.log" 2>&1; then
+    tail -n 30 "$LOGS/install-$name.log" >&2
+    die "installing venv '$name' failed"
+  fi
+  echo "$want" >"$venv/.platform-installed"
+}
+
+uv_pip() { local venv=$1; shift; "$UV" pip install --python "$venv/bin/python" "$@"; }
+
+# Install from our lock file when it exists (exact transitive pins), plus the top-level requirement.
+uv_pip_locked() {  # uv_pip_locked venv lockname requirement...
+  local venv=$1 lock="$PLATFORM_DIR/locks/$2.txt"; shift 2
+  if [[ -f $lock ]]; then uv_pip "$venv" -c "$lock" "$@"; else uv_pip "$venv" "$@"; fi
+}
+
+# ---------------------------------------------------------------- processes
+
+pidfile() { echo "$RUN/$1.pid"; }
+
+pid_alive() {  # pid_alive name : true when the pid file names a live process
+  local f; f=$(pidfile "$1")
+  [[ -f $f ]] || return 1
+  local pid; pid=$(cat "$f" 2>/dev/null)
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# start_bg name cmd... : runs cmd detached in its own session/process group, logs to .state/logs/<name>.log
+start_bg() {
+  local name=$1; shift
+  local lf="$LOGS/$name.log"
+  printf '\n===== %s start: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$lf"
+  setsid "$@" >>"$lf" 2>&1 </dev/null &
+  echo $! >"$(pidfile "$name")"
+}
+
+# stop_proc name : TERM the process group recorded in the pid file, wait, KILL if needed, verify gone.
+stop_proc() {
+  local name=$1 f pid i
+  f=$(pidfile "$name")
+  [[ -f $f ]] || return 0
+  pid=$(cat "$f")
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+      kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; then
+      warn "$name (pgid $pid) did not stop in 20s; sending KILL"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+      sleep 0.5
+    fi
+    if kill -0 "$pid" 2>/dev/null; then warn "$name (pid $pid) is still alive"; return 1; fi
+    log "stopped $name"
+  fi
+  rm -f "$f"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+http_ok() {  # http_ok url [curl args...] : 2xx within 3s
+  curl -fsS -o /dev/null --max-time 3 "$@" 2>/dev/null
+}
+
+# wait_for component timeout-seconds check-command... : polls the check until it passes or the deadline.
+wait_for() {
+  local comp=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      warn "$comp did not become healthy within ${timeout}s; last lines of its log:"
+      local lf
+      for lf in "$LOGS/$comp"*.log; do [[ -f $lf ]] && { echo "--- $lf" >&2; tail -n 40 "$lf" >&2; }; done
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# Guard: refuse to start when a foreign process holds a port we need.
+require_free_port() {  # require_free_port component port
+  if port_in_use "$2"; then
+    die "$1: port $2 is already in use by a process the platform did not start (see: ss -ltnp 'sport = :$2')"
+  fi
+}
+
+sha_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }

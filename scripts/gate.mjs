@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The quality gate: every check, in order, stopping at the first that fails; then the tests.
+// The last line printed is the test runner's own count, "N passed, N failed[, N skipped]".
+// Usage: node scripts/gate.mjs [--skip-static]   (--skip-static: only build and test)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = new Set(process.argv.slice(2));
+const reportFile = `${root}.vitest-report.json`;
+// The workspace's own tools first: biome, tsc and vitest from node_modules/.bin.
+process.env.PATH = `${root}node_modules/.bin:${process.env.PATH}`;
+
+/** @type {Array<[string, string, string[]]>} */
+const steps = [
+  ['lint and format', 'biome', ['check', '.']],
+  ['generated code is up to date', 'node', ['scripts/codegen.mjs', '--check']],
+  ['typecheck (strict, whole workspace)', 'tsc', ['-p', 'tsconfig.json', '--noEmit']],
+  ['build (tsup: ESM + CJS + d.ts)', 'pnpm', ['run', 'build']],
+];
+const staticSteps = new Set(['lint and format', 'generated code is up to date', 'typecheck (strict, whole workspace)']);
+
+function run(label, cmd, cmdArgs) {
+  const started = performance.now();
+  process.stdout.write(`\n== ${label}: ${cmd} ${cmdArgs.join(' ')}\n`);
+  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', shell: false });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (result.error) {
+    process.stdout.write(`!! ${label}: could not start ${cmd}: ${result.error.message}\n`);
+    return false;
+  }
+  process.stdout.write(`== ${label}: ${result.status === 0 ? 'ok' : `FAILED (exit ${result.status})`} in ${seconds}s\n`);
+  return result.status === 0;
+}
+
+for (const [label, cmd, cmdArgs] of steps) {
+  if (args.has('--skip-static') && staticSteps.has(label)) continue;
+  if (!run(label, cmd, cmdArgs)) {
+    process.stdout.write(`\nThe gate stopped at "${label}"; fix it and run the test command again.\n`);
+    process.exit(1);
+  }
+}
+
+rmSync(reportFile, { force: true });
+const testsOk = run('tests (vitest: unit, behaviour, types, packaging)', 'vitest', [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${reportFile}`,
+]);
+
+if (!existsSync(reportFile)) {
+  process.stdout.write('\nvitest wrote no report: the test run did not complete.\n');
+  process.exit(1);
+}
+const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+const passed = report.numPassedTests ?? 0;
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+// A test file that fails to load has no failed test in it, but it is a failure all the same.
+const failedFiles = (report.testResults ?? []).filter(
+  (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+).length;
+const failed = (report.numFailedTests ?? 0) + failedFiles;
+if (failedFiles > 0) process.stdout.write(`\n${failedFiles} test file(s) failed to load; see above.\n`);
+const ok = testsOk && failed === 0 && passed > 0;
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(ok ? 0 : 1);
