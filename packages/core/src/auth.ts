@@ -1,0 +1,69 @@
+import type { Redactor } from './redact';
+
+/** What a token provider is told: `forceRefresh` after the server rejected the last token with 401. */
+export interface TokenRequest {
+  forceRefresh: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+export type TokenProvider = (request: TokenRequest) => string | Promise<string>;
+
+/**
+ * - `{ type: 'bearer', token: 'abc' }`: a static token.
+ * - `{ type: 'bearer', token: async ({ forceRefresh }) => ... }`: a provider, asked once per call (cache in it
+ *   if fetching is costly) and once more with `forceRefresh: true` when the server answers 401; the call is
+ *   then replayed once with the new token.
+ * - `{ type: 'basic', username, password }`: HTTP basic auth.
+ */
+export type AuthOption =
+  | { type: 'bearer'; token: string | TokenProvider }
+  | { type: 'basic'; username: string; password: string };
+
+/** Applies credentials to requests. Holds them privately: they never reach errors, logs or JSON. */
+export class Authenticator {
+  readonly #auth: AuthOption | undefined;
+  readonly #redactor: Redactor;
+
+  constructor(auth: AuthOption | undefined, redactor: Redactor) {
+    this.#auth = auth;
+    this.#redactor = redactor;
+    if (auth?.type === 'bearer' && typeof auth.token === 'string') redactor.addSecret(auth.token);
+    if (auth?.type === 'basic') {
+      redactor.addSecret(auth.password);
+      redactor.addSecret(encodeBasic(auth.username, auth.password));
+    }
+  }
+
+  /** True when a 401 can be answered by asking the provider for a fresh token. */
+  get canRefresh(): boolean {
+    return this.#auth?.type === 'bearer' && typeof this.#auth.token === 'function';
+  }
+
+  /** Sets the Authorization header, unless the caller set one on this request. */
+  async apply(headers: Headers, request: TokenRequest): Promise<void> {
+    const auth = this.#auth;
+    if (!auth || headers.has('authorization')) return;
+    if (auth.type === 'basic') {
+      headers.set('authorization', `Basic ${encodeBasic(auth.username, auth.password)}`);
+      return;
+    }
+    const token = typeof auth.token === 'function' ? await auth.token(request) : auth.token;
+    this.#redactor.addSecret(token);
+    headers.set('authorization', `Bearer ${token}`);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { type: this.#auth?.type ?? 'none' };
+  }
+
+  toString(): string {
+    return `Authenticator(${this.#auth?.type ?? 'none'})`;
+  }
+}
+
+function encodeBasic(username: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
