@@ -1,5 +1,11 @@
 import createClient, { type Client, type FetchResponse, type MaybeOptionalInit } from 'openapi-fetch';
-import type { HttpMethod, MediaType, PathsWithMethod, RequiredKeysOf } from 'openapi-typescript-helpers';
+import type {
+  FilterKeys,
+  HttpMethod,
+  MediaType,
+  PathsWithMethod,
+  RequiredKeysOf,
+} from 'openapi-typescript-helpers';
 import { Authenticator, type AuthOption } from './auth';
 import { AbortError, ApiError, ConnectionError, DecodeError, MlopsError, TimeoutError } from './errors';
 import { type Logger, silentLogger } from './logger';
@@ -59,31 +65,42 @@ export const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
 
 // biome-ignore lint/complexity/noBannedTypes: openapi-fetch's own constraint for a paths type.
 type AnyPaths = {};
-type PathMap = Record<string, Record<HttpMethod, AnyPaths>>;
 // biome-ignore lint/suspicious/noExplicitAny: openapi-fetch's own constraint for an operation.
 type AnyOperation = Record<string | number, any>;
 type CallParam<Init> = RequiredKeysOf<Init> extends never
   ? [(Init & CallOptions & { [key: string]: unknown })?]
   : [Init & CallOptions & { [key: string]: unknown }];
 
-/** The body of a successful response to `Path` with `Method`, as the spec types it. */
+/**
+ * The init object of `Method` on `Path`: params and body as the spec types them. (The path item is
+ * widened with the method's key because TypeScript cannot see that PathsWithMethod guarantees it.)
+ */
+export type RequestInitOf<Paths, Path extends keyof Paths, Method extends HttpMethod> = MaybeOptionalInit<
+  Paths[Path] & { [K in Method]: unknown },
+  Method
+>;
+
+/** The body of a successful response to `Method` on `Path`, as the spec types it. */
 export type ResponseData<
-  Paths extends PathMap,
+  Paths,
   Path extends keyof Paths,
   Method extends HttpMethod,
   Init = undefined,
   Media extends MediaType = `${string}/${string}`,
 > = OrUndefined<
-  Extract<FetchResponse<Paths[Path][Method] & AnyOperation, Init, Media>, { data: unknown }>['data']
+  Extract<
+    FetchResponse<FilterKeys<Paths[Path], Method> & AnyOperation, Init, Media>,
+    { data: unknown }
+  >['data']
 >;
 
 /** A response without content types as never in openapi-fetch; at runtime it is undefined. */
 type OrUndefined<T> = [T] extends [never] ? undefined : T;
 
 /** A typed call that resolves to the response body, or rejects with an MlopsError. */
-export type TypedMethod<Paths extends PathMap, Method extends HttpMethod, Media extends MediaType> = <
+export type TypedMethod<Paths extends AnyPaths, Method extends HttpMethod, Media extends MediaType> = <
   Path extends PathsWithMethod<Paths, Method>,
-  Init extends MaybeOptionalInit<Paths[Path], Method>,
+  Init extends RequestInitOf<Paths, Path, Method>,
 >(
   url: Path,
   ...init: CallParam<Init>
@@ -93,11 +110,11 @@ export interface HttpClient<Paths extends AnyPaths, Media extends MediaType = `$
   readonly service: string;
   readonly baseUrl: string;
   /** GET, resolving to the typed body. */
-  get: TypedMethod<Paths & PathMap, 'get', Media>;
-  post: TypedMethod<Paths & PathMap, 'post', Media>;
-  put: TypedMethod<Paths & PathMap, 'put', Media>;
-  patch: TypedMethod<Paths & PathMap, 'patch', Media>;
-  delete: TypedMethod<Paths & PathMap, 'delete', Media>;
+  get: TypedMethod<Paths, 'get', Media>;
+  post: TypedMethod<Paths, 'post', Media>;
+  put: TypedMethod<Paths, 'put', Media>;
+  patch: TypedMethod<Paths, 'patch', Media>;
+  delete: TypedMethod<Paths, 'delete', Media>;
   /**
    * The full openapi-fetch client over the same pipeline (auth, retries, timeouts, logging), for what the
    * typed surface does not cover. Unlike plain openapi-fetch, a non-2xx status rejects with an ApiError

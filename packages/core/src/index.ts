@@ -34,6 +34,7 @@ export {
   DEFAULT_TIMEOUT_MS,
   type HttpClient,
   type HttpClientOptions,
+  type RequestInitOf,
   type ResponseData,
   type TypedMethod,
 } from './http-client';
