@@ -13,7 +13,10 @@ export const workspaceAliases: Record<string, string> = Object.fromEntries(
 
 /** The same compile-time constants tsup injects into the built packages. */
 export function packageDefines(packageDir: string): Record<string, string> {
-  const pkg = JSON.parse(readFileSync(`${packageDir}/package.json`, 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(readFileSync(`${packageDir}/package.json`, 'utf8')) as {
+    name: string;
+    version: string;
+  };
   return {
     __MLOPS_PACKAGE_NAME__: JSON.stringify(pkg.name),
     __MLOPS_PACKAGE_VERSION__: JSON.stringify(pkg.version),

@@ -19,7 +19,11 @@ const steps = [
   ['typecheck (strict, whole workspace)', 'tsc', ['-p', 'tsconfig.json', '--noEmit']],
   ['build (tsup: ESM + CJS + d.ts)', 'pnpm', ['run', 'build']],
 ];
-const staticSteps = new Set(['lint and format', 'generated code is up to date', 'typecheck (strict, whole workspace)']);
+const staticSteps = new Set([
+  'lint and format',
+  'generated code is up to date',
+  'typecheck (strict, whole workspace)',
+]);
 
 function run(label, cmd, cmdArgs) {
   const started = performance.now();
@@ -30,7 +34,9 @@ function run(label, cmd, cmdArgs) {
     process.stdout.write(`!! ${label}: could not start ${cmd}: ${result.error.message}\n`);
     return false;
   }
-  process.stdout.write(`== ${label}: ${result.status === 0 ? 'ok' : `FAILED (exit ${result.status})`} in ${seconds}s\n`);
+  process.stdout.write(
+    `== ${label}: ${result.status === 0 ? 'ok' : `FAILED (exit ${result.status})`} in ${seconds}s\n`,
+  );
   return result.status === 0;
 }
 

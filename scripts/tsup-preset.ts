@@ -6,8 +6,14 @@ import type { Options } from 'tsup';
  * The one build recipe of every @mlops package: ESM and CJS, each with its own declarations
  * (.d.ts / .d.cts), the package name and version injected for the User-Agent.
  */
-export function packageBuild(packageDir: string, entry: Record<string, string> = { index: 'src/index.ts' }): Options {
-  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string; version: string };
+export function packageBuild(
+  packageDir: string,
+  entry: Record<string, string> = { index: 'src/index.ts' },
+): Options {
+  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   return {
     entry,
     format: ['esm', 'cjs'],
