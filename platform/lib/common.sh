@@ -65,11 +65,13 @@ ensure_uv() {
     >>"$LOGS/install-uv.log" 2>&1 || { tail -n 20 "$LOGS/install-uv.log" >&2; die "pip install uv failed"; }
 }
 
-# ensure_venv name marker-string install-function
+# ensure_venv name marker-string install-function [stop-function]
 # Builds .state/venvs/<name> with the given function unless the venv's marker equals marker-string.
+# A rebuild first stops the component's running processes (stop-function) so no process runs from a half venv.
 ensure_venv() {
-  local name=$1 want=$2 fn=$3 venv="$VENVS/$1"
+  local name=$1 want=$2 fn=$3 stopfn=${4:-} venv="$VENVS/$1"
   if [[ -f $venv/.platform-installed ]] && [[ $(cat "$venv/.platform-installed") == "$want" ]]; then return 0; fi
+  [[ -n $stopfn ]] && "$stopfn"
   ensure_uv
   log "building venv '$name' ($want) — log: .state/logs/install-$name.log"
   rm -rf "$venv"

@@ -67,3 +67,5 @@ postgres_stop() {
 }
 postgres_version() { psql_q -d postgres -tAc 'show server_version' 2>/dev/null | awk '{print $1}'; }
 postgres_url() { echo "postgresql://postgres@127.0.0.1:$POSTGRES_PORT/feast"; }
+
+postgres_status() { row postgres "$(postgres_version)" "$(postgres_url) (+feast_registry, airflow)" postgres_healthy; }

@@ -56,3 +56,6 @@ redis_cluster_stop() { local p; for p in $REDIS_CLUSTER_PORTS; do stop_proc "red
 redis_cluster_version() { redis-cli -h 127.0.0.1 -p "${REDIS_CLUSTER_PORTS%% *}" info server 2>/dev/null | awk -F: '/^redis_version/{gsub("\r","");print $2}'; }
 redis_cluster_url() { local u=""; local p; for p in $REDIS_CLUSTER_PORTS; do u+="${u:+,}127.0.0.1:$p"; done; echo "redis-cluster://$u"; }
 redis_cluster_pidnames() { local p; for p in $REDIS_CLUSTER_PORTS; do echo "redis-cluster-$p"; done; }
+
+redis_status() { row redis "$(redis_version)" "$(redis_url)" redis_healthy; }
+redis_cluster_status() { row redis-cluster "$(redis_cluster_version)" "$(redis_cluster_url)" redis_cluster_healthy; }
