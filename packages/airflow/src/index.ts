@@ -1,1 +1,2 @@
+export { type AirflowConfig, type AirflowOptions, airflowConfigSpec, resolveAirflowConfig } from './config';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

@@ -1,1 +1,2 @@
+export { type MlflowConfig, type MlflowOptions, mlflowConfigSpec, resolveMlflowConfig } from './config';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
