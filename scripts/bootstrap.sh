@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the workspace needs and is missing, into the gitignored .toolchain/ folder:
-#   - Node 24 LTS (used for everything) when the system Node is older than 22,
+#   - Node 24 LTS (used for everything) unless the system Node is 24 or newer (older ones, 20 here, are
+#     not supported; a system Node 22 would make the "Node 24" smoke tests run on 22),
 #   - Node 22, Deno 2 and Bun 1 (for the packaging smoke tests),
 #   - pnpm at the version pinned by "packageManager" in package.json.
 # All come from the npm registry. Idempotent: a second run only checks versions.
@@ -39,7 +40,7 @@ node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 mkdir -p "$TOOLCHAIN"
 
 # Node 24: the system's when it is new enough, otherwise ours.
-if command -v node >/dev/null 2>&1 && [[ "$(node_major node)" -ge 22 ]] && [[ "${MLOPS_FORCE_LOCAL_NODE:-}" != 1 ]]; then
+if command -v node >/dev/null 2>&1 && [[ "$(node_major node)" -ge 24 ]] && [[ "${MLOPS_FORCE_LOCAL_NODE:-}" != 1 ]]; then
   NODE_BIN_DIR="$(dirname "$(command -v node)")"
 else
   npm_tool node24 "node@$NODE24_VERSION" node_modules/node/bin/node "v$NODE24_VERSION"

@@ -1,0 +1,187 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Runtime, runtimeBinary, runtimes } from './support/runtimes';
+import { coreExports, createSmokeProject, reportPrefix, type SmokeReport } from './support/smoke-project';
+import {
+  childEnv,
+  describeRun,
+  exportTarget,
+  fixture,
+  packAll,
+  packages,
+  repoRoot,
+  run,
+} from './support/workspace';
+
+// Smoke tests on the packed artefacts: every package is extracted from its tarball into a throwaway
+// project, then each runtime imports (ESM) and requires (CJS) every package there and prints a JSON
+// report line that the tests check. No registry is reachable from these processes on purpose.
+
+type ModuleSystem = 'esm' | 'cjs';
+
+// The tarballs are only needed to build the project, so they go as soon as it exists.
+const project = fixture(
+  async () => {
+    const packed = await packAll();
+    try {
+      return await createSmokeProject(packed);
+    } finally {
+      packed.dispose();
+    }
+  },
+  (made) => made.dispose(),
+);
+
+/** The command line that runs a script with a runtime, offline. */
+function commandFor(
+  runtime: Runtime,
+  script: string,
+  dir: string,
+): { args: string[]; env: NodeJS.ProcessEnv } {
+  // An unreachable registry: a runtime that tried to install or fetch a package would fail loudly.
+  const offline = { NPM_CONFIG_REGISTRY: 'http://127.0.0.1:9/', BUN_CONFIG_REGISTRY: 'http://127.0.0.1:9/' };
+  switch (runtime.id) {
+    case 'deno':
+      // manual: use the project's package.json and node_modules as they are, never the npm registry.
+      // --cached-only with an empty DENO_DIR: anything remote would be an error, not a download.
+      return {
+        args: ['run', '-A', '--node-modules-dir=manual', '--no-lock', '--no-config', '--cached-only', script],
+        env: childEnv({ ...offline, DENO_DIR: join(dir, '.deno-cache'), DENO_NO_UPDATE_CHECK: '1' }),
+      };
+    case 'bun':
+      // --no-install: never auto-install a missing package from the registry.
+      return { args: ['--no-install', 'run', script], env: childEnv(offline) };
+    default:
+      return { args: [script], env: childEnv(offline) };
+  }
+}
+
+const reports = new Map<string, Promise<SmokeReport>>();
+
+/** Runs the ESM or CJS smoke script once per runtime and parses its report line (memoised per file). */
+function smoke(runtime: Runtime, moduleSystem: ModuleSystem): Promise<SmokeReport> {
+  const key = `${runtime.id}:${moduleSystem}`;
+  let pending = reports.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const bin = runtimeBinary(runtime);
+      const { dir } = await project();
+      const script = moduleSystem === 'esm' ? 'smoke.mjs' : 'smoke.cjs';
+      const { args, env } = commandFor(runtime, script, dir);
+      const result = await run(bin, args, { cwd: dir, env, timeoutMs: 60_000 });
+      const label = `${runtime.label} ${[bin, ...args].join(' ')}`;
+      const line = result.stdout.split('\n').findLast((l) => l.startsWith(reportPrefix));
+      if (result.code !== 0 || !line) {
+        throw new Error(
+          describeRun(`${label} (expected exit 0 and a "${reportPrefix.trim()}" line)`, result),
+        );
+      }
+      const report = JSON.parse(line.slice(reportPrefix.length)) as SmokeReport;
+      const expectedRuntime = runtime.id.startsWith('node') ? 'node' : runtime.id;
+      if (report.runtime !== expectedRuntime || Number(report.version.split('.')[0]) !== runtime.major) {
+        throw new Error(
+          `${runtime.envVar} should be ${runtime.label} but ${bin} is ${report.runtime} ${report.version}: ` +
+            'run `bash scripts/bootstrap.sh`.',
+        );
+      }
+      return report;
+    })();
+    // Avoid an unhandled rejection before a test awaits it; the test still sees the failure.
+    pending.catch(() => {});
+    reports.set(key, pending);
+  }
+  return pending;
+}
+
+/** What every package must report: its own name and version, loaded from the right file of its tarball. */
+function expectedPackages(moduleSystem: ModuleSystem, dir: string) {
+  const conditions = moduleSystem === 'esm' ? ['import', 'node'] : ['require', 'node'];
+  return Object.fromEntries(
+    packages.map((pkg) => [
+      pkg.manifest.name,
+      {
+        name: pkg.manifest.name,
+        version: pkg.manifest.version,
+        file: join(
+          dir,
+          'node_modules',
+          pkg.manifest.name,
+          exportTarget(pkg.manifest, conditions) ?? '(no target)',
+        ),
+      },
+    ]),
+  );
+}
+
+interface MatrixRow {
+  runtime: Runtime;
+  moduleSystems: ModuleSystem[];
+  /** The scripts that can load both builds of @mlops/core side by side, for the dual-package identity check. */
+  dualLoading: ModuleSystem[];
+}
+
+const matrix: MatrixRow[] = [
+  { runtime: runtimes.node24, moduleSystems: ['esm', 'cjs'], dualLoading: ['esm', 'cjs'] },
+  { runtime: runtimes.node22, moduleSystems: ['esm', 'cjs'], dualLoading: ['esm', 'cjs'] },
+  // Deno resolves `import()` inside a CommonJS module with the "require" condition, so from the CJS
+  // script it gets the CJS build twice; its ESM script reaches the CJS build through createRequire.
+  { runtime: runtimes.deno, moduleSystems: ['esm', 'cjs'], dualLoading: ['esm'] },
+  { runtime: runtimes.bun, moduleSystems: ['esm', 'cjs'], dualLoading: ['esm', 'cjs'] },
+];
+
+const verbs: Record<ModuleSystem, string> = { esm: 'imports (ESM)', cjs: 'requires (CJS)' };
+
+for (const { runtime, moduleSystems, dualLoading } of matrix) {
+  describe(runtime.label, () => {
+    for (const moduleSystem of moduleSystems) {
+      const verb = verbs[moduleSystem];
+      it(`${runtime.label} ${verb} every package from its tarball, each with its own name and version`, async () => {
+        const report = await smoke(runtime, moduleSystem);
+        expect(report.moduleSystem).toBe(moduleSystem);
+        expect(
+          report.packages,
+          'PACKAGE_NAME/PACKAGE_VERSION are injected at build time: after a package.json change, run `pnpm build`',
+        ).toEqual(expectedPackages(moduleSystem, (await project()).dir));
+      });
+
+      it(`${runtime.label} ${verb} @mlops/core with createHttpClient and the error classes`, async () => {
+        const report = await smoke(runtime, moduleSystem);
+        const both = (type: string) => ({ esm: type, cjs: type });
+        expect(report.core.exports).toEqual(
+          Object.fromEntries(coreExports.map((name) => [name, both('function')])),
+        );
+      });
+
+      if (!dualLoading.includes(moduleSystem)) continue;
+      it(`${runtime.label} ${verb}: an ApiError from the CJS build passes the ESM build's isInstance checks and vice versa`, async () => {
+        const report = await smoke(runtime, moduleSystem);
+        expect(report.core.identity).toEqual({
+          twoCopiesLoaded: true,
+          cjsApiErrorIsEsmApiError: true,
+          cjsApiErrorIsEsmMlopsError: true,
+          esmApiErrorIsCjsApiError: true,
+          esmApiErrorIsCjsMlopsError: true,
+          cjsNotFoundErrorIsEsmNotFoundError: true,
+          esmNotFoundErrorIsCjsApiError: true,
+          apiErrorIsNotFoundError: false,
+          plainErrorIsMlopsError: false,
+          nullIsMlopsError: false,
+        });
+      });
+    }
+  });
+}
+
+describe('TypeScript consumers', () => {
+  const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+  for (const [config, what] of [
+    ['tsconfig.nodenext.json', 'nodenext (an .mts and a .cts consumer)'],
+    ['tsconfig.bundler.json', 'bundler resolution'],
+  ] as const) {
+    it(`every package's shipped declarations, with @mlops/core's createHttpClient and error classes, compile under ${what} with skipLibCheck off`, async () => {
+      const { dir } = await project();
+      const result = await run(process.execPath, [tsc, '-p', config], { cwd: dir, env: childEnv() });
+      expect(result.code, describeRun(`tsc -p ${config}`, result)).toBe(0);
+    });
+  }
+});
