@@ -7,6 +7,7 @@
 //                                       sha256 is not the one in openapi/specs.lock.json (the gate runs this)
 // What is captured and generated is listed in openapi/codegen.json.
 import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,6 +36,22 @@ function pinnedVersions() {
     if (match) versions[match[1]] = match[3];
   }
   return versions;
+}
+
+function httpGet(url) {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { timeout: 30_000 }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode === 200) resolve(body);
+        else reject(new Error(`answered ${response.statusCode}`));
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
 }
 
 function venvPython(entry) {
@@ -66,16 +83,12 @@ function installedVersion(entry, pinned) {
 async function capture(entry) {
   const from = entry.from;
   if (from.http) {
-    let response;
+    // node:http, not fetch: the fetch standard blocks port 6566 (Feast's default) as a "bad port".
     try {
-      response = await fetch(from.http, { signal: AbortSignal.timeout(30_000) });
+      return JSON.parse(await httpGet(from.http));
     } catch (error) {
-      throw new Error(
-        `${entry.spec}: cannot reach ${from.http} (${error.cause?.code ?? error.message}). Start the platform first: pnpm platform up`,
-      );
+      throw new Error(`${entry.spec}: cannot read ${from.http} (${error.code ?? error.message}). Start the platform first: pnpm platform up`);
     }
-    if (!response.ok) throw new Error(`${entry.spec}: ${from.http} answered ${response.status}`);
-    return await response.json();
   }
   if (from.module) {
     const python = venvPython(entry);
@@ -91,7 +104,7 @@ async function capture(entry) {
   throw new Error(`${entry.spec}: unknown capture source ${JSON.stringify(from)}`);
 }
 
-async function generate(spec, output) {
+async function generate(spec) {
   const text = readFileSync(join(root, spec), 'utf8');
   const ast = await openapiTS(JSON.parse(text), { alphabetize: true });
   return [
@@ -115,7 +128,7 @@ if (mode === 'capture') {
       config.captures.some((c) => c.spec === s.spec && only && c.component !== only),
     ),
   };
-  for (const entry of config.captures) {
+  for (const entry of config.captures ?? []) {
     if (only && entry.component !== only) continue;
     const spec = await capture(entry);
     const text = `${JSON.stringify(spec, null, 2)}\n`;
@@ -131,10 +144,10 @@ if (mode === 'capture') {
   }
   lock.specs.sort((a, b) => a.spec.localeCompare(b.spec));
   writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-} else if (config.captures.length > 0) {
+} else if ((config.captures ?? []).length > 0) {
   // The committed specs must be the captured ones: a hand edit shows as a sha256 mismatch.
   const lock = existsSync(lockPath) ? JSON.parse(readFileSync(lockPath, 'utf8')) : { specs: [] };
-  for (const entry of config.captures) {
+  for (const entry of config.captures ?? []) {
     const locked = lock.specs.find((s) => s.spec === entry.spec);
     if (!locked) {
       problems.push(
@@ -152,7 +165,7 @@ if (mode === 'capture') {
 }
 
 for (const { spec, output } of config.targets) {
-  const generated = await generate(spec, output);
+  const generated = await generate(spec);
   const target = join(root, output);
   const current = existsSync(target) ? readFileSync(target, 'utf8') : null;
   if (current === generated) continue;

@@ -245,9 +245,12 @@ export class ConnectionError extends MlopsError {
 
   constructor(init: RequestErrorInit, message?: string) {
     const reason = describeCause(init.cause);
+    const advice = isBadPort(init.cause)
+      ? `fetch refuses this port: it is on the fetch standard's list of blocked ("bad") ports, as Feast's default 6566 is. Serve ${init.service} on another port, or pass a \`fetch\` option that allows it.`
+      : `Check that ${init.service} is running and that its URL is right.`;
     super(
       message ??
-        `Could not reach ${init.service} for ${init.method} ${init.url}${init.attempts && init.attempts > 1 ? ` after ${init.attempts} attempts` : ''}${reason ? ` (${reason})` : ''}. Check that ${init.service} is running and that its URL is right.`,
+        `Could not reach ${init.service} for ${init.method} ${init.url}${init.attempts && init.attempts > 1 ? ` after ${init.attempts} attempts` : ''}${reason ? ` (${reason})` : ''}. ${advice}`,
       { cause: init.cause },
     );
     this.service = init.service;
@@ -491,6 +494,11 @@ function safeStringify(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** True when fetch refused the URL's port as a "bad port" (the fetch standard's port blocklist). */
+export function isBadPort(cause: unknown): boolean {
+  return /\bbad port\b/i.test(describeCause(cause));
 }
 
 /** A short reason from a low-level error and its causes: "ECONNREFUSED", "socket hang up". */

@@ -7,7 +7,15 @@ import type {
   RequiredKeysOf,
 } from 'openapi-typescript-helpers';
 import { Authenticator, type AuthOption } from './auth';
-import { AbortError, ApiError, ConnectionError, DecodeError, MlopsError, TimeoutError } from './errors';
+import {
+  AbortError,
+  ApiError,
+  ConnectionError,
+  DecodeError,
+  isBadPort,
+  MlopsError,
+  TimeoutError,
+} from './errors';
 import { type Logger, silentLogger } from './logger';
 import { Redactor, redactUrl, SENSITIVE_HEADERS } from './redact';
 import { backoffDelay, IDEMPOTENT_METHODS, type RetryOptions, resolveRetry, retryAfterMs } from './retry';
@@ -370,6 +378,8 @@ class Pipeline {
             throw abortError(callerSignal, caller, error);
           } else {
             failure = new ConnectionError({ ...caller, attempts, cause: error });
+            // A port fetch refuses stays refused: no point in retrying.
+            if (isBadPort(error)) throw failure;
           }
         } finally {
           attempt.clear();

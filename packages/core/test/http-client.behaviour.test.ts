@@ -18,6 +18,8 @@ import { recordingLogger, rejectionOf, useMswServer } from './helpers';
 
 const BASE = 'http://registry.test';
 const server = useMswServer();
+// The platform's fetch, saved before msw patches it.
+const fetchWithoutMsw = globalThis.fetch;
 
 const model = { name: 'churn', version: 3, created_at: '2026-01-01T00:00:00Z' };
 
@@ -166,6 +168,22 @@ describe('retries', () => {
     expect((error as ConnectionError).attempts).toBe(3);
     expect((error as Error).message).toMatch(
       /Could not reach registry for GET http:\/\/registry\.test\/models\/gone after 3 attempts/,
+    );
+  });
+
+  it("explains fetch's blocked ports (Feast's default 6566 is one) instead of retrying them", async () => {
+    // Real fetch, no msw handler involved: fetch refuses the port before any connection is made.
+    const error = await rejectionOf(
+      createHttpClient<paths>({
+        service: 'feast',
+        baseUrl: 'http://127.0.0.1:6566',
+        fetch: (input) => fetchWithoutMsw(input),
+      }).get('/models/{name}', { params: { path: { name: 'x' } } }),
+    );
+    expect(ConnectionError.isInstance(error)).toBe(true);
+    expect((error as ConnectionError).attempts).toBe(1);
+    expect((error as Error).message).toContain(
+      "fetch refuses this port: it is on the fetch standard's list of blocked",
     );
   });
 
