@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The test command. On a fresh Debian machine and a fresh clone it installs whatever is missing
-# (Node 24, Node 22, Deno, Bun, pnpm, the workspace's dependencies), then runs the whole quality gate.
+# (Node 24, Node 22, Deno, Bun, pnpm, the workspace's dependencies, and the local platform's Debian
+# packages and Python venvs), starts the platform the integration tests talk to, then runs the whole
+# quality gate.
 # Its last line is the test runner's own count: "N passed, N failed" (", N skipped" when any were).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=bootstrap.sh
 source scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
+# The real components the integration tests need (idempotent: running, healthy ones are left alone).
+bash platform/bin/platform up
 exec node scripts/gate.mjs "$@"

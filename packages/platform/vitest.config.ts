@@ -1,8 +1,8 @@
 import { defineProject } from 'vitest/config';
-import { packageDefines, workspaceAliases } from '../../vitest.shared';
+import { packageVersions, workspaceAliases } from '../../vitest.shared';
 
 export default defineProject({
-  define: packageDefines(import.meta.dirname),
+  plugins: [packageVersions()],
   resolve: { alias: workspaceAliases },
   test: {
     name: 'platform',

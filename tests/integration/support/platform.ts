@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
+
+export const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The pins and ports of platform/versions.env, the one place they live. */
+export const pins: Record<string, string> = (() => {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(`${root}platform/versions.env`, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=("?)([^"]*)\2\s*$/.exec(line.trim());
+    if (match) out[match[1]!] = match[3]!;
+  }
+  return out;
+})();
+
+export const port = (name: string): number => Number(pins[name]);
+export const url = (name: string): string => `http://127.0.0.1:${port(name)}`;
+
+/** Wraps a connection failure in an error that says how to start the component. */
+export async function needs<T>(component: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code =
+      (error as { code?: string; cause?: { code?: string } }).code ??
+      (error as { cause?: { code?: string } }).cause?.code;
+    if (code === 'ECONNREFUSED' || /ECONNREFUSED|Could not reach/.test(String(error))) {
+      throw new Error(
+        `${component} is not running: start the platform with \`pnpm platform up ${component}\` (${String(error)})`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * fetch over node:http. The fetch standard refuses port 6566 (Feast's default feature server port) as a
+ * "bad port", so the feature server is reached with this.
+ */
+export async function nodeHttpFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const req = new Request(input, init);
+  const body = req.body ? Buffer.from(await req.arrayBuffer()) : undefined;
+  const target = new URL(req.url);
+  return await new Promise<Response>((resolve, reject) => {
+    const outgoing = request(
+      target,
+      { method: req.method, headers: Object.fromEntries(req.headers), signal: req.signal },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('error', reject);
+        incoming.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers)) {
+            if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+          }
+          const status = incoming.statusCode ?? 0;
+          const nullBody = status === 204 || status === 304;
+          resolve(
+            new Response(nullBody ? null : Buffer.concat(chunks), {
+              status,
+              statusText: incoming.statusMessage ?? '',
+              headers,
+            }),
+          );
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** Validates values against a schema of a captured OpenAPI spec (JSON Schema 2020-12 in OpenAPI 3.1). */
+export function schemaValidator(specFile: string) {
+  const spec = JSON.parse(readFileSync(`${root}openapi/${specFile}`, 'utf8'));
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  ajv.addSchema({ $id: 'spec', components: spec.components });
+  return (schemaName: string, value: unknown): string[] => {
+    if (!spec.components?.schemas?.[schemaName]) return [`${specFile} has no schema ${schemaName}`];
+    const validate = ajv.getSchema(`spec#/components/schemas/${schemaName}`)!;
+    return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  };
+}
