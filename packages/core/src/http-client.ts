@@ -410,6 +410,8 @@ class Pipeline {
   }
 
   #log(level: keyof Logger, message: string, fields: Record<string, unknown>): void {
+    // No logger, no work: the redaction below is a deep copy.
+    if (this.#logger === silentLogger) return;
     try {
       this.#logger[level](message, this.#redactor.value(fields));
     } catch {
