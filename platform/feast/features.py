@@ -33,12 +33,18 @@ from feast.types import (
     Array,
     Bool,
     Bytes,
+    Decimal,
     Float32,
     Float64,
     Int32,
     Int64,
+    Json,
+    Map,
+    Set,
     String,
+    TimeUuid,
     UnixTimestamp,
+    Uuid,
 )
 
 # ---------------------------------------------------------------- entities
@@ -118,6 +124,43 @@ driver_all_types = FeatureView(
     online=True,
     source=_source("driver_all_types"),
     tags={"purpose": "value-type coverage"},
+)
+
+# ---------------------------------------------------------------- newer types (TTL 0)
+# Everything Feast 0.67 can carry from the PostgreSQL offline store into Redis beyond the classic scalars/lists.
+# Not covered because the PostgreSQL materialization path cannot produce them in 0.67: ScalarMap, ZonedTimestamp,
+# Array(Map), Struct, nested lists/sets (VALUE_LIST/VALUE_SET); native jsonb/uuid/numeric columns (text works).
+
+driver_extended_types = FeatureView(
+    name="driver_extended_types",
+    entities=[driver],
+    ttl=timedelta(seconds=0),
+    schema=[
+        Field(name="driver_id", dtype=Int64),
+        Field(name="json_val", dtype=Json),
+        Field(name="map_val", dtype=Map),
+        Field(name="uuid_val", dtype=Uuid),
+        Field(name="time_uuid_val", dtype=TimeUuid),
+        Field(name="decimal_val", dtype=Decimal),
+        Field(name="json_list_val", dtype=Array(Json)),
+        Field(name="uuid_list_val", dtype=Array(Uuid)),
+        Field(name="time_uuid_list_val", dtype=Array(TimeUuid)),
+        Field(name="decimal_list_val", dtype=Array(Decimal)),
+        Field(name="int32_set_val", dtype=Set(Int32)),
+        Field(name="int64_set_val", dtype=Set(Int64)),
+        Field(name="float32_set_val", dtype=Set(Float32)),
+        Field(name="float64_set_val", dtype=Set(Float64)),
+        Field(name="string_set_val", dtype=Set(String)),
+        Field(name="bytes_set_val", dtype=Set(Bytes)),
+        Field(name="bool_set_val", dtype=Set(Bool)),
+        Field(name="unix_timestamp_set_val", dtype=Set(UnixTimestamp)),
+        Field(name="uuid_set_val", dtype=Set(Uuid)),
+        Field(name="time_uuid_set_val", dtype=Set(TimeUuid)),
+        Field(name="decimal_set_val", dtype=Set(Decimal)),
+    ],
+    online=True,
+    source=_source("driver_extended_types"),
+    tags={"purpose": "value-type coverage (newer types)"},
 )
 
 # ---------------------------------------------------------------- customer (string key, TTL 3650 days)

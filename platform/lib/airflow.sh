@@ -86,7 +86,13 @@ airflow_start() {
   for p in $AIRFLOW_PROCS; do
     pid_alive "airflow-$p" && continue
     [[ $p == api-server ]] && require_free_port airflow "$AIRFLOW_PORT"
-    local args=("$p"); [[ $p == api-server ]] && args+=(--host 127.0.0.1 --port "$AIRFLOW_PORT")
+    local args=("$p")
+    case $p in
+      api-server) args+=(--host 127.0.0.1 --port "$AIRFLOW_PORT") ;;
+      # The log servers (8793/8794) would bind all interfaces (host is hard-coded); with LocalExecutor the
+      # api-server reads task logs from the shared local log folder, so they are not needed.
+      scheduler | triggerer) args+=(--skip-serve-logs) ;;
+    esac
     AIRFLOW_HOME="$AIRFLOW_HOME_DIR" start_bg "airflow-$p" "$AIRFLOW_VENV/bin/airflow" "${args[@]}"
   done
   wait_for airflow 240 airflow_healthy

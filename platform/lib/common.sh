@@ -32,7 +32,9 @@ die()  { printf '%s[platform] error: %s%s\n' "$C_RED" "$*" "$C_OFF" >&2; exit 1;
 apt_updated=0
 apt_install() {  # apt_install pkg... : installs the Debian packages that are missing
   local missing=() p
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  for p in "$@"; do
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
+  done
   ((${#missing[@]})) || return 0
   [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
   log "apt-get install ${missing[*]}"
@@ -57,12 +59,18 @@ stop_debian_service() {  # stop_debian_service name
   fi
 }
 
+uv_current() { [[ -x $UV ]] && [[ $("$UV" --version 2>/dev/null | awk '{print $2}') == "$UV_VERSION" ]]; }
 ensure_uv() {
-  if [[ -x $UV ]] && [[ $("$UV" --version 2>/dev/null | awk '{print $2}') == "$UV_VERSION" ]]; then return 0; fi
+  uv_current && return 0
+  local lockfd
+  exec {lockfd}>"$TOOLS/.uv.lock"
+  flock "$lockfd"
+  if uv_current; then exec {lockfd}>&-; return 0; fi
   log "installing uv $UV_VERSION into .state/tools"
   rm -rf "$TOOLS/uv"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check --target "$TOOLS/uv" "uv==$UV_VERSION" \
     >>"$LOGS/install-uv.log" 2>&1 || { tail -n 20 "$LOGS/install-uv.log" >&2; die "pip install uv failed"; }
+  exec {lockfd}>&-
 }
 
 # ensure_venv name marker-string install-function [stop-function]
@@ -71,6 +79,11 @@ ensure_uv() {
 ensure_venv() {
   local name=$1 want=$2 fn=$3 stopfn=${4:-} venv="$VENVS/$1"
   if [[ -f $venv/.platform-installed ]] && [[ $(cat "$venv/.platform-installed") == "$want" ]]; then return 0; fi
+  # Concurrent 'up' phases may ask for the same venv (mlflow + mlflow-auth): one builds, the other waits.
+  local lockfd
+  exec {lockfd}>"$VENVS/.$name.lock"
+  flock "$lockfd"
+  if [[ -f $venv/.platform-installed ]] && [[ $(cat "$venv/.platform-installed") == "$want" ]]; then exec {lockfd}>&-; return 0; fi
   [[ -n $stopfn ]] && "$stopfn"
   ensure_uv
   log "building venv '$name' ($want) — log: .state/logs/install-$name.log"
@@ -81,6 +94,7 @@ ensure_venv() {
     die "installing venv '$name' failed"
   fi
   echo "$want" >"$venv/.platform-installed"
+  exec {lockfd}>&-
 }
 
 uv_pip() { local venv=$1; shift; "$UV" pip install --python "$venv/bin/python" "$@"; }
@@ -144,8 +158,16 @@ http_ok() {  # http_ok url [curl args...] : 2xx within 3s
 wait_for() {
   local comp=$1 timeout=$2; shift 2
   local deadline=$((SECONDS + timeout))
+  local dead=""
   until "$@"; do
-    if ((SECONDS >= deadline)); then
+    local pf pfs; dead=""
+    # The component's own pid file, or (multi-process components: airflow, redis-cluster) its <comp>-*.pid files.
+    if [[ -f $RUN/$comp.pid ]]; then pfs=("$RUN/$comp.pid"); else pfs=("$RUN/$comp"-*.pid); fi
+    for pf in "${pfs[@]}"; do
+      [[ -f $pf ]] && ! kill -0 "$(cat "$pf")" 2>/dev/null && dead=$(basename "$pf" .pid)
+    done
+    if [[ -n $dead ]] || ((SECONDS >= deadline)); then
+      [[ -n $dead ]] && warn "$dead exited while starting"
       warn "$comp did not become healthy within ${timeout}s; last lines of its log:"
       local lf
       for lf in "$LOGS/$comp"*.log; do [[ -f $lf ]] && { echo "--- $lf" >&2; tail -n 40 "$lf" >&2; }; done

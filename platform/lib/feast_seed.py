@@ -9,6 +9,7 @@ Rows per table (event_timestamp in [ANCHOR - 7 days, ANCHOR], materialize window
 - driver_hourly_stats: drivers 1001..1010, one row every 6 hours over 7 days (29 rows each).
 - driver_all_types: drivers 1001..1010, one row a day over 7 days; driver 1009's latest row has every feature
   NULL, driver 1010's latest row has NULL scalars and empty lists.
+- driver_extended_types: drivers 1001..1010, one row a day; driver 1009's latest row is all NULL.
 - customer_profile: customers C001..C010 (string key), 3 versions each; C010's latest row has NULLs.
 - driver_customer_stats: (driver, customer) pairs, composite key.
 """
@@ -25,7 +26,7 @@ DRIVERS = list(range(1001, 1011))
 CUSTOMERS = [f"C{i:03d}" for i in range(1, 11)]
 
 DDL = """
-DROP TABLE IF EXISTS driver_hourly_stats, driver_all_types, customer_profile, driver_customer_stats;
+DROP TABLE IF EXISTS driver_hourly_stats, driver_all_types, driver_extended_types, customer_profile, driver_customer_stats;
 CREATE TABLE driver_hourly_stats (
   driver_id bigint NOT NULL,
   event_timestamp timestamptz NOT NULL,
@@ -54,6 +55,33 @@ CREATE TABLE driver_all_types (
   bytes_list_val bytea[],
   bool_list_val boolean[],
   unix_timestamp_list_val timestamptz[]
+);
+-- Newer Feast types. Json/Map/Uuid/TimeUuid/Decimal travel as text: Feast 0.67's PostgreSQL offline store
+-- cannot materialize them from jsonb/uuid/numeric columns (arrow cast errors, or uuid bytes stored as garbage).
+CREATE TABLE driver_extended_types (
+  driver_id bigint NOT NULL,
+  event_timestamp timestamptz NOT NULL,
+  created timestamptz NOT NULL,
+  json_val text,
+  map_val text,
+  uuid_val text,
+  time_uuid_val text,
+  decimal_val text,
+  json_list_val text[],
+  uuid_list_val text[],
+  time_uuid_list_val text[],
+  decimal_list_val text[],
+  int32_set_val integer[],
+  int64_set_val bigint[],
+  float32_set_val real[],
+  float64_set_val double precision[],
+  string_set_val text[],
+  bytes_set_val bytea[],
+  bool_set_val boolean[],
+  unix_timestamp_set_val timestamptz[],
+  uuid_set_val text[],
+  time_uuid_set_val text[],
+  decimal_set_val text[]
 );
 CREATE TABLE customer_profile (
   customer_id text NOT NULL,
@@ -134,6 +162,44 @@ def driver_all_types_rows(rng):
             yield (d, ts, ts) + scalars + lists
 
 
+def driver_extended_rows(rng):
+    import json
+    import uuid
+
+    for d in DRIVERS:
+        for day in range(8):
+            ts = ANCHOR - timedelta(days=7 - day)
+            if day == 7 and d == 1009:
+                yield (d, ts, ts) + (None,) * 20
+                continue
+            u = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            tu = str(uuid.UUID(fields=(rng.getrandbits(32), rng.getrandbits(16), 0x1000 | rng.getrandbits(12), 0x80, rng.getrandbits(8), rng.getrandbits(48))))
+            dec = f"{rng.randint(-10**6, 10**6)}.{rng.randint(0, 9999):04d}"
+            yield (
+                d, ts, ts,
+                json.dumps({"driver": d, "day": day, "tags": ["a", "b"], "nested": {"ok": True, "none": None}}),
+                json.dumps({"city": "Paris", "rank": d - 1000, "score": 0.5, "active": bool(day % 2)}),
+                u,
+                tu,
+                dec,
+                [json.dumps({"i": i}) for i in range(2)] + [json.dumps([1, 2, 3])],
+                [u, str(uuid.UUID(int=d, version=4))],
+                [tu],
+                [dec, "0.0001", "-42"],
+                [1, 2, 2, d],
+                [2**40, 2**40, -(2**40)],
+                [0.5, 0.25, 0.5],
+                [1.5, -2.25],
+                ["x", "y", "x", f"d{d}"],
+                [b"\x00\x01", b"\xff"],
+                [True, False, True],
+                [ANCHOR, ANCHOR - timedelta(days=1), ANCHOR],
+                [u, u],
+                [tu],
+                [dec, dec, "1"],
+            )
+
+
 def customer_rows(rng):
     segments = ["gold", "silver", "bronze"]
     for i, c in enumerate(CUSTOMERS):
@@ -173,6 +239,7 @@ def main():
         for table, rows in (
             ("driver_hourly_stats", list(driver_hourly_rows(rng))),
             ("driver_all_types", list(driver_all_types_rows(rng))),
+            ("driver_extended_types", list(driver_extended_rows(random.Random(SEED + 1)))),
             ("customer_profile", list(customer_rows(rng))),
             ("driver_customer_stats", list(driver_customer_rows(rng))),
         ):

@@ -11,7 +11,7 @@ _mlflow_venv_install() {
     "$UV" pip sync --python "$venv/bin/python" "$lock"
     return
   fi
-  if ! uv_pip "$venv" "mlflow==$MLFLOW_VERSION"; then
+  if ! uv_pip "$venv" "mlflow[$MLFLOW_EXTRAS]==$MLFLOW_VERSION"; then
     # Registry mirrors may carry mlflow X but not yet mlflow-skinny/mlflow-tracing X. The mlflow wheel itself ships
     # the whole mlflow package, so: resolve dependencies with the previous skinny/tracing, drop those two, and lay
     # mlflow X over them without dependencies.
@@ -19,13 +19,13 @@ _mlflow_venv_install() {
     local prev; prev=$("$UV" pip install --dry-run --python "$venv/bin/python" "mlflow-skinny<$MLFLOW_VERSION" 2>&1 | awk '/mlflow-skinny==/{sub(/.*==/,"");print;exit}')
     [[ -n $prev ]] || return 1
     printf 'mlflow-skinny==%s\nmlflow-tracing==%s\n' "$prev" "$prev" >"$venv/overrides.txt"
-    uv_pip "$venv" "mlflow==$MLFLOW_VERSION" --override "$venv/overrides.txt" || return 1
+    uv_pip "$venv" "mlflow[$MLFLOW_EXTRAS]==$MLFLOW_VERSION" --override "$venv/overrides.txt" || return 1
     "$UV" pip uninstall --python "$venv/bin/python" mlflow mlflow-skinny mlflow-tracing || return 1
     uv_pip "$venv" --no-deps "mlflow==$MLFLOW_VERSION" || return 1
   fi
 }
 mlflow_install() {
-  ensure_venv mlflow "mlflow==$MLFLOW_VERSION lock=$(sha_of "$PLATFORM_DIR/locks/mlflow.txt")" _mlflow_venv_install mlflow_all_stop
+  ensure_venv mlflow "mlflow[$MLFLOW_EXTRAS]==$MLFLOW_VERSION lock=$(sha_of "$PLATFORM_DIR/locks/mlflow.txt")" _mlflow_venv_install mlflow_all_stop
 }
 
 mlflow_healthy() { [[ $(curl -fsS --max-time 3 "http://127.0.0.1:$MLFLOW_PORT/health" 2>/dev/null) == OK ]]; }
