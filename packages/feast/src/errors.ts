@@ -1,0 +1,100 @@
+import { MlopsError } from '@mlops/core';
+
+const NOT_FOUND_MARKER: symbol = Symbol.for('@mlops/feast.FeastObjectNotFoundError');
+const INVALID_REQUEST_MARKER: symbol = Symbol.for('@mlops/feast.InvalidFeatureRequestError');
+
+export type FeastObjectKind =
+  | 'entity'
+  | 'feature view'
+  | 'feature service'
+  | 'feature'
+  | 'data source'
+  | 'project';
+
+/** An entity, feature view, feature service or feature that the registry does not have. */
+export class FeastObjectNotFoundError extends MlopsError {
+  static override readonly marker: symbol = NOT_FOUND_MARKER;
+  static override isInstance(value: unknown): value is FeastObjectNotFoundError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[NOT_FOUND_MARKER] === true
+    );
+  }
+
+  readonly kind: FeastObjectKind;
+  readonly objectName: string;
+  readonly project: string;
+  /** Known names close to the one asked for. */
+  readonly suggestions: string[];
+
+  constructor(init: {
+    kind: FeastObjectKind;
+    name: string;
+    project: string;
+    known: Iterable<string>;
+    scope?: string;
+  }) {
+    const suggestions = closest(init.name, init.known);
+    const where = init.scope ?? `project ${init.project}`;
+    super(
+      `Feast ${init.kind} ${JSON.stringify(init.name)} does not exist in ${where}.${
+        suggestions.length ? ` Did you mean ${suggestions.map((s) => JSON.stringify(s)).join(' or ')}?` : ''
+      } Run \`feast apply\` if it was added recently, or list what exists with the registry's list methods.`,
+    );
+    this.kind = init.kind;
+    this.objectName = init.name;
+    this.project = init.project;
+    this.suggestions = suggestions;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      kind: this.kind,
+      objectName: this.objectName,
+      project: this.project,
+      suggestions: this.suggestions,
+    };
+  }
+}
+
+/** A request that cannot be served as asked: missing or extra join keys, a value of the wrong type, ... */
+export class InvalidFeatureRequestError extends MlopsError {
+  static override readonly marker: symbol = INVALID_REQUEST_MARKER;
+  static override isInstance(value: unknown): value is InvalidFeatureRequestError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[INVALID_REQUEST_MARKER] === true
+    );
+  }
+}
+
+/** Up to three known names within a small edit distance of `name`. */
+function closest(name: string, known: Iterable<string>): string[] {
+  const scored: Array<[number, string]> = [];
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (d <= limit) scored.push([d, candidate]);
+  }
+  return scored
+    .sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]))
+    .slice(0, 3)
+    .map(([, n]) => n);
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,225 @@
+import { create, fromBinary } from '@bufbuild/protobuf';
+import { ConfigError, ConnectionError, DecodeError } from '@mlops/core';
+import type { RegistryConfig } from '../config/repo-config';
+import { DataSourceSchema } from '../generated/proto/feast/core/DataSource_pb';
+import { EntitySchema } from '../generated/proto/feast/core/Entity_pb';
+import { FeatureServiceSchema } from '../generated/proto/feast/core/FeatureService_pb';
+import { FeatureViewSchema } from '../generated/proto/feast/core/FeatureView_pb';
+import { OnDemandFeatureViewSchema } from '../generated/proto/feast/core/OnDemandFeatureView_pb';
+import { ProjectSchema } from '../generated/proto/feast/core/Project_pb';
+import { type Registry as RegistryProto, RegistrySchema } from '../generated/proto/feast/core/Registry_pb';
+import { StreamFeatureViewSchema } from '../generated/proto/feast/core/StreamFeatureView_pb';
+
+/** Where a registry comes from. `load` returns the whole `feast.core.Registry`, all projects. */
+export interface RegistrySource {
+  /** For messages: "registry file /repo/data/registry.db". */
+  readonly description: string;
+  load(): Promise<RegistryProto>;
+  close?(): Promise<void>;
+}
+
+function decodeRegistryBytes<T>(
+  schema: Parameters<typeof fromBinary>[0],
+  bytes: Uint8Array,
+  source: string,
+  what: string,
+): T {
+  try {
+    return fromBinary(schema, bytes) as T;
+  } catch (cause) {
+    throw new DecodeError({ what, source, cause });
+  }
+}
+
+/** A file registry: the file is one serialized `feast.core.Registry` (Feast's `registry.db`). */
+export class FileRegistrySource implements RegistrySource {
+  readonly description: string;
+
+  constructor(readonly path: string) {
+    this.description = `registry file ${path}`;
+  }
+
+  async load(): Promise<RegistryProto> {
+    const { readFile } = await import('node:fs/promises');
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(this.path);
+    } catch (cause) {
+      throw new ConfigError(
+        `Cannot read the Feast ${this.description} (${(cause as Error).message}). Run \`feast apply\` in the repo, or fix registry.path in feature_store.yaml.`,
+        { option: 'registry.path' },
+      );
+    }
+    return decodeRegistryBytes<RegistryProto>(RegistrySchema, bytes, this.description, 'feast.core.Registry');
+  }
+}
+
+const SQL_TABLES = [
+  ['entities', 'entity_proto', EntitySchema, 'entities'],
+  ['data_sources', 'data_source_proto', DataSourceSchema, 'dataSources'],
+  ['feature_views', 'feature_view_proto', FeatureViewSchema, 'featureViews'],
+  ['stream_feature_views', 'feature_view_proto', StreamFeatureViewSchema, 'streamFeatureViews'],
+  ['on_demand_feature_views', 'feature_view_proto', OnDemandFeatureViewSchema, 'onDemandFeatureViews'],
+  ['feature_services', 'feature_service_proto', FeatureServiceSchema, 'featureServices'],
+  ['projects', 'project_proto', ProjectSchema, 'projects'],
+] as const;
+
+/**
+ * Feast's SQL registry in PostgreSQL: one row per object, its protobuf in a `*_proto` column. Read in one
+ * transaction-free round of queries, one per table, for one project.
+ */
+export class SqlRegistrySource implements RegistrySource {
+  readonly description: string;
+  readonly #url: string;
+  readonly #project: string;
+
+  /** `url`: the registry path of feature_store.yaml, e.g. postgresql+psycopg://user@host:5432/db. */
+  constructor(url: string, project: string) {
+    // SQLAlchemy's driver suffix means nothing to node-postgres.
+    this.#url = url
+      .replace(/^postgresql\+[a-z0-9]+:/i, 'postgresql:')
+      .replace(/^postgres\+[a-z0-9]+:/i, 'postgres:');
+    this.#project = project;
+    let shown = this.#url;
+    try {
+      const parsed = new URL(this.#url);
+      parsed.password = parsed.password ? 'REDACTED' : '';
+      shown = parsed.toString();
+    } catch {
+      // Leave as is; pg reports a bad URL on connect.
+    }
+    this.description = `SQL registry ${shown}`;
+  }
+
+  async load(): Promise<RegistryProto> {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: this.#url });
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw new ConnectionError({ service: 'postgres', method: 'CONNECT', url: this.description, cause });
+    }
+    try {
+      const registry = create(RegistrySchema);
+      for (const [table, column, schema, field] of SQL_TABLES) {
+        const { rows } = await client.query<Record<string, Buffer>>(
+          `SELECT ${column} AS proto FROM ${table} WHERE project_id = $1`,
+          [this.#project],
+        );
+        const decoded = rows.map((row) => {
+          const message = decodeRegistryBytes<{ spec?: { project: string } }>(
+            schema,
+            new Uint8Array(row.proto!),
+            `${this.description} table ${table}`,
+            schema.typeName,
+          );
+          // The row's project_id says whose it is; the proto itself may leave spec.project empty.
+          if (message.spec && !message.spec.project) message.spec.project = this.#project;
+          return message;
+        });
+        (registry[field] as unknown[]).push(...decoded);
+      }
+      return registry;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/**
+ * The registry server's gRPC API (`feast serve_registry`, port 6570). Its `Proto()` leaves every object's
+ * project empty, so the project's objects are listed instead: one call per kind, all with `allow_cache`.
+ */
+export class RemoteRegistrySource implements RegistrySource {
+  readonly description: string;
+  readonly #baseUrl: string;
+  readonly #project: string;
+
+  /** `target`: host:port as feature_store.yaml's registry.path has it, or an http(s) URL. */
+  constructor(target: string, project: string) {
+    this.#baseUrl = /^[a-z]+:\/\//i.test(target) ? target : `http://${target}`;
+    this.#project = project;
+    this.description = `registry server ${this.#baseUrl}`;
+  }
+
+  async load(): Promise<RegistryProto> {
+    const [{ createClient }, { createGrpcTransport }, { RegistryServer }] = await Promise.all([
+      import('@connectrpc/connect'),
+      import('@connectrpc/connect-node'),
+      import('../generated/proto/feast/registry/RegistryServer_pb.js'),
+    ]);
+    const client = createClient(RegistryServer, createGrpcTransport({ baseUrl: this.#baseUrl }));
+    const request = { project: this.#project, allowCache: true };
+    const options = { timeoutMs: 30_000 };
+    try {
+      const [entities, dataSources, featureViews, streamFeatureViews, onDemandFeatureViews, featureServices] =
+        await Promise.all([
+          client.listEntities(request, options),
+          client.listDataSources(request, options),
+          client.listFeatureViews(request, options),
+          client.listStreamFeatureViews(request, options),
+          client.listOnDemandFeatureViews(request, options),
+          client.listFeatureServices(request, options),
+        ]);
+      const registry = create(RegistrySchema, {
+        entities: entities.entities,
+        dataSources: dataSources.dataSources,
+        featureViews: featureViews.featureViews,
+        streamFeatureViews: streamFeatureViews.streamFeatureViews,
+        onDemandFeatureViews: onDemandFeatureViews.onDemandFeatureViews,
+        featureServices: featureServices.featureServices,
+      });
+      for (const list of [
+        registry.entities,
+        registry.dataSources,
+        registry.featureViews,
+        registry.streamFeatureViews,
+        registry.onDemandFeatureViews,
+        registry.featureServices,
+      ]) {
+        for (const item of list as Array<{ spec?: { project: string }; project?: string }>) {
+          if (item.spec && !item.spec.project) item.spec.project = this.#project;
+          if (item.project === '') item.project = this.#project;
+        }
+      }
+      return registry;
+    } catch (cause) {
+      throw new ConnectionError({
+        service: 'feast registry server',
+        method: 'gRPC List*',
+        url: this.#baseUrl,
+        cause,
+      });
+    }
+  }
+}
+
+/** The source a repo's `registry:` setting names. Relative file paths resolve against the repo. */
+export async function registrySourceFor(
+  registry: RegistryConfig,
+  project: string,
+  repoPath: string | undefined,
+): Promise<RegistrySource> {
+  switch (registry.registryType) {
+    case 'file': {
+      const { isAbsolute, join } = await import('node:path');
+      if (/^(s3|gs|az|abfss?|hdfs):\/\//.test(registry.path)) {
+        throw new ConfigError(
+          `The registry ${registry.path} is in object storage, which @mlops/feast does not read; use a local file, the SQL registry or the registry server (registry_type: remote).`,
+          { option: 'registry.path' },
+        );
+      }
+      const path = isAbsolute(registry.path) || !repoPath ? registry.path : join(repoPath, registry.path);
+      return new FileRegistrySource(path);
+    }
+    case 'sql':
+      return new SqlRegistrySource(registry.path, project);
+    case 'remote':
+      return new RemoteRegistrySource(registry.path, project);
+    default:
+      throw new ConfigError(
+        `registry_type ${JSON.stringify(registry.registryType)} is not supported by @mlops/feast: use file, sql or remote.`,
+        { option: 'registry.registry_type' },
+      );
+  }
+}

@@ -1,0 +1,169 @@
+import { fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadRepoConfig } from '../../src/config/repo-config';
+import { FeastObjectNotFoundError } from '../../src/errors';
+import { EntitySchema } from '../../src/generated/proto/feast/core/Entity_pb';
+import { FeatureServiceSchema } from '../../src/generated/proto/feast/core/FeatureService_pb';
+import { FeatureViewSchema } from '../../src/generated/proto/feast/core/FeatureView_pb';
+import { OnDemandFeatureViewSchema } from '../../src/generated/proto/feast/core/OnDemandFeatureView_pb';
+import {
+  entityFromProto,
+  featureServiceFromProto,
+  featureViewFromProto,
+  onDemandFeatureViewFromProto,
+} from '../../src/registry/model';
+import { Registry, type RegistrySnapshot } from '../../src/registry/registry';
+import { RemoteRegistrySource, registrySourceFor } from '../../src/registry/sources';
+import { feast, feastRepo, feastSqlYaml, pins } from '../support/platform';
+
+const project = 'mlops_demo';
+const byName = <T extends { name: string }>(items: T[]) =>
+  [...items].sort((a, b) => a.name.localeCompare(b.name));
+
+/** registry-dump prints an on-demand view's pickled Python as text, not base64; we do not read it anyway. */
+function withoutPythonCode(json: JsonValue): JsonValue {
+  const copy = structuredClone(json) as { spec?: Record<string, unknown> };
+  delete copy.spec?.userDefinedFunction;
+  delete copy.spec?.featureTransformation;
+  return copy as JsonValue;
+}
+
+/** What `feast registry-dump` says, as our typed objects. */
+function dumped(configFlags: string[]) {
+  const dump = JSON.parse(feast([...configFlags, 'registry-dump'])) as Record<string, JsonValue[]>;
+  const opts = { ignoreUnknownFields: true };
+  // registry-dump names the project once, at the top, and leaves it out of every object.
+  const project = String(dump.project);
+  const inProject = <T extends { project: string }>(item: T): T => ({ ...item, project });
+  const entities = (dump.entities ?? []).map((j) => entityFromProto(fromJson(EntitySchema, j, opts)));
+  const views = (dump.featureViews ?? []).map((j) =>
+    featureViewFromProto(fromJson(FeatureViewSchema, j, opts)),
+  );
+  const onDemand = (dump.onDemandFeatureViews ?? []).map((j) =>
+    onDemandFeatureViewFromProto(fromJson(OnDemandFeatureViewSchema, withoutPythonCode(j), opts)),
+  );
+  const services = (dump.featureServices ?? []).map((j) =>
+    featureServiceFromProto(fromJson(FeatureServiceSchema, j, opts)),
+  );
+  return {
+    entities: byName(entities.map(inProject)),
+    featureViews: byName([...views, ...onDemand].map(inProject)),
+    featureServices: byName(services.map(inProject)),
+  };
+}
+
+function ours(snapshot: RegistrySnapshot) {
+  return {
+    entities: byName(snapshot.listEntities()),
+    featureViews: byName(snapshot.listFeatureViews()),
+    featureServices: byName(snapshot.listFeatureServices()),
+  };
+}
+
+// feast registry-dump starts Python and Feast: seconds, not milliseconds.
+describe('registry', { timeout: 60_000 }, () => {
+  let fileSnapshot: RegistrySnapshot;
+  beforeAll(async () => {
+    const config = await loadRepoConfig(feastRepo);
+    const source = await registrySourceFor(config.registry, config.project, config.repoPath);
+    fileSnapshot = await new Registry(source, project).snapshot();
+  });
+
+  it('reads the file registry exactly as feast registry-dump shows it', () => {
+    expect(ours(fileSnapshot)).toEqual(dumped([]));
+  });
+
+  it('reads the SQL registry in PostgreSQL exactly as feast registry-dump shows it', async () => {
+    const config = await loadRepoConfig(feastRepo, { fsYamlFile: feastSqlYaml });
+    const source = await registrySourceFor(config.registry, config.project, config.repoPath);
+    expect(source.description).toContain('SQL registry postgresql://postgres@127.0.0.1:5432/feast_registry');
+    const snapshot = await new Registry(source, project).snapshot();
+    expect(ours(snapshot)).toEqual(dumped(['-f', feastSqlYaml]));
+  });
+
+  it('reads the registry server (gRPC Proto) the same as the file it serves', async () => {
+    const snapshot = await new Registry(
+      new RemoteRegistrySource(`127.0.0.1:${pins.FEAST_REGISTRY_GRPC_PORT}`, project),
+      project,
+    ).snapshot();
+    expect(ours(snapshot)).toEqual(ours(fileSnapshot));
+  });
+
+  it('types join keys, features, TTLs, sources and feature service projections', () => {
+    const driver = fileSnapshot.getEntity('driver');
+    expect(driver).toMatchObject({ joinKey: 'driver_id', valueTypeName: 'INT64' });
+    const stats = fileSnapshot.getFeatureView('driver_hourly_stats');
+    expect(stats.entityColumns).toEqual([
+      expect.objectContaining({ name: 'driver_id', valueTypeName: 'INT64' }),
+    ]);
+    expect(stats.features.map((f) => [f.name, f.valueTypeName])).toEqual([
+      ['conv_rate', 'FLOAT'],
+      ['acc_rate', 'FLOAT'],
+      ['avg_daily_trips', 'INT64'],
+    ]);
+    expect(stats.ttlSeconds).toBeGreaterThan(0);
+    expect(stats.online).toBe(true);
+    expect(stats.batchSource).toMatchObject({
+      timestampField: 'event_timestamp',
+      createdTimestampColumn: 'created',
+    });
+    expect(fileSnapshot.listFeatureViews().some((v) => v.ttlSeconds === 0)).toBe(true);
+    expect(fileSnapshot.listFeatureViews().some((v) => v.kind === 'on_demand_feature_view')).toBe(true);
+    const service = fileSnapshot.listFeatureServices()[0]!;
+    expect(service.projections.length).toBeGreaterThan(0);
+    expect(service.projections[0]!.features.length).toBeGreaterThan(0);
+  });
+
+  it('names unknown objects, with the closest known names', () => {
+    try {
+      fileSnapshot.getFeatureView('driver_hourly_stat');
+      expect.unreachable();
+    } catch (error) {
+      expect(FeastObjectNotFoundError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        'Feast feature view "driver_hourly_stat" does not exist in project mlops_demo. Did you mean "driver_hourly_stats"? Run `feast apply` if it was added recently, or list what exists with the registry\'s list methods.',
+      );
+    }
+    expect(() => fileSnapshot.getEntity('nobody')).toThrow(FeastObjectNotFoundError);
+  });
+});
+
+describe('registry cache', () => {
+  it('reloads after the TTL, shares concurrent loads, and keeps forever with TTL 0', async () => {
+    let loads = 0;
+    let now = 0;
+    const source = {
+      description: 'test',
+      load: async () => {
+        loads++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return await (
+          await registrySourceFor(
+            {
+              registryType: 'file',
+              path: '../.state/data/feast/registry.db',
+              cacheTtlSeconds: 0,
+              enableOnlineFeatureViewVersioning: false,
+            },
+            project,
+            feastRepo,
+          )
+        ).load();
+      },
+    };
+    const registry = new Registry(source, project, { cacheTtlSeconds: 10, now: () => now });
+    await Promise.all([registry.snapshot(), registry.snapshot(), registry.snapshot()]);
+    expect(loads).toBe(1);
+    now = 9_999;
+    await registry.snapshot();
+    expect(loads).toBe(1);
+    now = 10_000;
+    await registry.snapshot();
+    expect(loads).toBe(2);
+    const forever = new Registry(source, project, { cacheTtlSeconds: 0, now: () => now });
+    await forever.snapshot();
+    now = 1e12;
+    await forever.snapshot();
+    expect(loads).toBe(3);
+  });
+});
