@@ -1,2 +1,38 @@
+export * from './codec/index';
 export { type FeastConfig, type FeastOptions, feastConfigSpec, resolveFeastConfig } from './config';
+export {
+  expandVars,
+  loadRepoConfig,
+  type OfflineStoreConfig,
+  type OnlineStoreConfig,
+  type PostgresOfflineStoreConfig,
+  parseRedisConnectionString,
+  parseRepoConfig,
+  type RedisOnlineStoreConfig,
+  type RedisType,
+  type RegistryConfig,
+  type RepoConfig,
+} from './config/repo-config';
+export { type FeastObjectKind, FeastObjectNotFoundError, InvalidFeatureRequestError } from './errors';
+export { FeatureStore, type FeatureStoreOptions } from './feature-store';
+export type { StatusMode } from './online/read';
+export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
+export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';
+export type {
+  DataSource,
+  Entity,
+  Feature,
+  FeatureService,
+  FeatureView,
+  FeatureViewKind,
+  FeatureViewProjection,
+} from './registry/model';
+export { Registry, type RegistryOptions, RegistrySnapshot } from './registry/registry';
+export {
+  FileRegistrySource,
+  type RegistrySource,
+  RemoteRegistrySource,
+  registrySourceFor,
+  SqlRegistrySource,
+} from './registry/sources';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

@@ -1,0 +1,82 @@
+/**
+ * google.protobuf.Timestamp, as Feast stores it in the `_ts:<feature view>` field of a Redis hash.
+ * Seconds are a bigint (int64: any value is exact), nanos a number in [0, 999 999 999]. Empty bytes are the
+ * epoch (all fields default), which is also what Feast reports for a missing `_ts`.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { TimestampSchema } from '@bufbuild/protobuf/wkt';
+import { type DecodeContext, decodeError, EncodeError } from './errors';
+
+export interface FeastTimestamp {
+  /** Seconds since 1970-01-01T00:00:00Z (int64). */
+  readonly seconds: bigint;
+  /** Nanoseconds within the second, 0 to 999 999 999. */
+  readonly nanos: number;
+}
+
+const WHAT = 'google.protobuf.Timestamp';
+const NANOS_PER_SECOND = 1_000_000_000n;
+const MAX_DATE_MS = 8.64e15;
+
+/** Decodes Timestamp bytes; empty bytes are the epoch. Corrupt bytes throw a DecodeError. */
+export function decodeTimestamp(bytes: Uint8Array, ctx?: DecodeContext): FeastTimestamp {
+  if (bytes.length === 0) return { seconds: 0n, nanos: 0 };
+  let message: { seconds: bigint; nanos: number };
+  try {
+    message = fromBinary(TimestampSchema, bytes);
+  } catch (cause) {
+    throw decodeError(WHAT, ctx, (cause as Error).message, cause);
+  }
+  if (!Number.isInteger(message.nanos) || message.nanos < 0 || message.nanos >= 1e9) {
+    throw decodeError(WHAT, ctx, `nanos ${message.nanos} is outside [0, 999999999]`);
+  }
+  return { seconds: message.seconds, nanos: message.nanos };
+}
+
+/** Encodes a Timestamp as Feast writes it (zero fields omitted, so the epoch is 0 bytes). */
+export function encodeTimestamp(timestamp: FeastTimestamp): Uint8Array {
+  const { seconds, nanos } = timestamp;
+  if (typeof seconds !== 'bigint' || seconds < -(2n ** 63n) || seconds >= 2n ** 63n) {
+    throw new EncodeError({ what: WHAT }, `seconds must be an int64 bigint, got ${String(seconds)}`);
+  }
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos >= 1e9) {
+    throw new EncodeError({ what: WHAT }, `nanos must be an integer in [0, 999999999], got ${nanos}`);
+  }
+  return toBinary(TimestampSchema, create(TimestampSchema, { seconds, nanos }));
+}
+
+/** The Timestamp of a Date (millisecond precision, like the Date). */
+export function timestampFromDate(date: Date): FeastTimestamp {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) throw new EncodeError({ what: WHAT }, 'the Date is invalid');
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+}
+
+/**
+ * The Date of a Timestamp. A Date holds milliseconds, so sub-millisecond nanos are dropped (floored); use
+ * timestampToEpochNanos when they matter. Throws a DecodeError beyond the Date range (±8.64e15 ms).
+ */
+export function timestampToDate(timestamp: FeastTimestamp): Date {
+  const ms = timestamp.seconds * 1000n + BigInt(Math.floor(timestamp.nanos / 1_000_000));
+  if (ms > BigInt(MAX_DATE_MS) || ms < -BigInt(MAX_DATE_MS)) {
+    throw decodeError(WHAT, undefined, `${timestamp.seconds} s is outside the range of a JavaScript Date`);
+  }
+  return new Date(Number(ms));
+}
+
+/** Nanoseconds since the epoch, exact. */
+export function timestampToEpochNanos(timestamp: FeastTimestamp): bigint {
+  return timestamp.seconds * NANOS_PER_SECOND + BigInt(timestamp.nanos);
+}
+
+/** The Timestamp of nanoseconds since the epoch (floor division: nanos stay non-negative). */
+export function timestampFromEpochNanos(epochNanos: bigint): FeastTimestamp {
+  let seconds = epochNanos / NANOS_PER_SECOND;
+  let nanos = epochNanos % NANOS_PER_SECOND;
+  if (nanos < 0n) {
+    seconds -= 1n;
+    nanos += NANOS_PER_SECOND;
+  }
+  return { seconds, nanos: Number(nanos) };
+}

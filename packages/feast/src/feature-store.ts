@@ -1,0 +1,148 @@
+import { ConfigError } from '@mlops/core';
+import { loadRepoConfig, type RedisOnlineStoreConfig, type RepoConfig } from './config/repo-config';
+import { readOnline, type StatusMode } from './online/read';
+import { RedisOnlineStore } from './online/redis-online-store';
+import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
+import type { OnlineFeaturesResult } from './online/result';
+import type { Entity, FeatureService, FeatureView } from './registry/model';
+import { Registry, type RegistrySnapshot } from './registry/registry';
+import { type RegistrySource, registrySourceFor } from './registry/sources';
+
+export interface FeatureStoreOptions {
+  /** A Feast repo folder: its feature_store.yaml is read as `feast -c <repoPath>` reads it. */
+  repoPath?: string;
+  /** Another YAML file than <repoPath>/feature_store.yaml (as `feast -f`). */
+  fsYamlFile?: string;
+  /** The configuration itself, instead of a repo (programmatic use). */
+  config?: RepoConfig;
+  /** A registry source of your own (for example a file fetched from object storage). */
+  registrySource?: RegistrySource;
+  /** Statuses as we compute them (default) or exactly as Feast Python reports them. See StatusMode. */
+  statuses?: StatusMode;
+}
+
+/**
+ * Feast's FeatureStore, for TypeScript: the same names in camelCase.
+ *
+ * ```ts
+ * const store = new FeatureStore({ repoPath: 'feature_repo' });
+ * const result = await store.getOnlineFeatures({
+ *   features: ['driver_hourly_stats:conv_rate'],
+ *   entityRows: [{ driver_id: 1001 }],
+ * });
+ * result.toObjects(); // [{ driver_id: 1001, conv_rate: 0.53 }]
+ * ```
+ */
+export class FeatureStore {
+  readonly #options: FeatureStoreOptions;
+  #ready:
+    | Promise<{ config: RepoConfig; registry: Registry; online: RedisOnlineStore | undefined }>
+    | undefined;
+
+  constructor(options: FeatureStoreOptions) {
+    if (!options.repoPath && !options.config) {
+      throw new ConfigError('FeatureStore needs repoPath (a folder with feature_store.yaml) or config.', {
+        option: 'repoPath',
+      });
+    }
+    this.#options = options;
+  }
+
+  #init() {
+    this.#ready ??= (async () => {
+      const config =
+        this.#options.config ??
+        (await loadRepoConfig(this.#options.repoPath!, { fsYamlFile: this.#options.fsYamlFile }));
+      const source =
+        this.#options.registrySource ??
+        (await registrySourceFor(config.registry, config.project, config.repoPath));
+      const registry = new Registry(source, config.project, {
+        cacheTtlSeconds: config.registry.cacheTtlSeconds,
+      });
+      const online =
+        config.onlineStore.type === 'redis'
+          ? new RedisOnlineStore(config.onlineStore as RedisOnlineStoreConfig)
+          : undefined;
+      return { config, registry, online };
+    })().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  /** The repo's configuration, as read. */
+  async getConfig(): Promise<RepoConfig> {
+    return (await this.#init()).config;
+  }
+
+  get project(): Promise<string> {
+    return this.#init().then((s) => s.config.project);
+  }
+
+  async #snapshot(): Promise<RegistrySnapshot> {
+    return (await this.#init()).registry.snapshot();
+  }
+
+  async listEntities(): Promise<Entity[]> {
+    return (await this.#snapshot()).listEntities();
+  }
+
+  async listFeatureViews(): Promise<FeatureView[]> {
+    return (await this.#snapshot()).listFeatureViews();
+  }
+
+  async listFeatureServices(): Promise<FeatureService[]> {
+    return (await this.#snapshot()).listFeatureServices();
+  }
+
+  async getEntity(name: string): Promise<Entity> {
+    return (await this.#snapshot()).getEntity(name);
+  }
+
+  async getFeatureView(name: string): Promise<FeatureView> {
+    return (await this.#snapshot()).getFeatureView(name);
+  }
+
+  async getFeatureService(name: string): Promise<FeatureService> {
+    return (await this.#snapshot()).getFeatureService(name);
+  }
+
+  /** Loads the registry again now, instead of when its cache TTL runs out. */
+  async refreshRegistry(): Promise<void> {
+    await (await this.#init()).registry.refresh();
+  }
+
+  /**
+   * The latest values of features for entities, straight from the Redis online store.
+   * Everything is checked before Redis is asked: unknown views, features or services, missing or extra
+   * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
+   */
+  async getOnlineFeatures(
+    request: OnlineFeaturesRequest & { statuses?: StatusMode },
+  ): Promise<OnlineFeaturesResult> {
+    const { config, online } = await this.#init();
+    if (!online) {
+      throw new ConfigError(
+        `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast reads Redis directly. Use Redis, or the feature server.`,
+        { option: 'online_store.type' },
+      );
+    }
+    const snapshot = await this.#snapshot();
+    const plan = planOnlineRequest(snapshot, request, {
+      project: config.project,
+      entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
+    });
+    const statuses = request.statuses ?? this.#options.statuses;
+    return readOnline(online, plan, statuses ? { statuses } : {});
+  }
+
+  /** Closes the connections this store opened. */
+  async close(): Promise<void> {
+    const ready = this.#ready;
+    this.#ready = undefined;
+    if (!ready) return;
+    const { online, registry } = await ready.catch(() => ({ online: undefined, registry: undefined }));
+    await Promise.all([online?.close(), registry?.close()]);
+  }
+}

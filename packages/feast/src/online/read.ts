@@ -1,0 +1,117 @@
+import { DecodeError } from '@mlops/core';
+import { decodeTimestamp, timestampToDate } from '../codec/timestamp';
+import { decodeValue, type FeastValue } from '../codec/value';
+import { type HmgetCommand, hex, type RedisOnlineStore } from './redis-online-store';
+import type { RequestPlan } from './request-plan';
+import { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './result';
+
+/**
+ * How statuses are reported.
+ * - 'computed' (default): PRESENT; NULL_VALUE for a stored null; NOT_FOUND when the entity (or the feature)
+ *   was never written; OUTSIDE_MAX_AGE when the value is older than the view's TTL (the value is still given).
+ * - 'feast': exactly what Feast 0.67's Python SDK reports: PRESENT for everything read, with a 1970 timestamp
+ *   for entities that are not there.
+ */
+export type StatusMode = 'computed' | 'feast';
+
+const EPOCH = new Date(0);
+
+/** Reads a planned request from Redis: one HMGET per (view, distinct entity), one pipeline per node. */
+export async function readOnline(
+  store: RedisOnlineStore,
+  plan: RequestPlan,
+  options: { statuses?: StatusMode; now?: number } = {},
+): Promise<OnlineFeaturesResult> {
+  const mode = options.statuses ?? 'computed';
+  const now = options.now ?? Date.now();
+  const commands: HmgetCommand[] = [];
+  const firstCommand: number[] = [];
+  for (const view of plan.views) {
+    firstCommand.push(commands.length);
+    for (const key of view.keys) commands.push({ key, fields: view.fields });
+  }
+  const replies = await store.hmget(commands);
+
+  const names: string[] = [];
+  const columns: Record<string, FeatureColumn> = {};
+  const valueTypes: Record<string, number> = {};
+  for (const entity of plan.entityColumns) {
+    names.push(entity.name);
+    columns[entity.name] = {
+      values: entity.values as FeastValue[],
+      statuses: new Array<FieldStatus>(plan.rowCount).fill('PRESENT'),
+      eventTimestamps: new Array<Date | null>(plan.rowCount).fill(mode === 'feast' ? EPOCH : null),
+    };
+    const type = plan.views.flatMap((v) => v.joinKeys).find((k) => k.requestKey === entity.name)?.valueType;
+    if (type !== undefined) valueTypes[entity.name] = type;
+  }
+
+  for (const [v, view] of plan.views.entries()) {
+    const featureCount = view.features.length;
+    const ttlMs = view.view.ttlSeconds * 1000;
+    // Decode each distinct entity once; rows that share an entity share its values.
+    const decoded = view.keys.map((key, k) => {
+      const reply = replies[firstCommand[v]! + k]!;
+      const tsBytes = reply[featureCount];
+      let timestamp: Date | null = null;
+      if (tsBytes) {
+        try {
+          timestamp = timestampToDate(decodeTimestamp(tsBytes));
+        } catch (cause) {
+          throw new DecodeError({
+            what: 'event timestamp',
+            source: `redis key 0x${hex(key)}`,
+            field: `_ts:${view.view.name}`,
+            cause,
+          });
+        }
+      }
+      const values: FeastValue[] = new Array(featureCount);
+      const statuses: FieldStatus[] = new Array(featureCount);
+      const found = tsBytes !== null && tsBytes !== undefined;
+      const stale = found && ttlMs > 0 && timestamp !== null && now - timestamp.getTime() > ttlMs;
+      for (let f = 0; f < featureCount; f++) {
+        const bytes = reply[f];
+        if (bytes === null || bytes === undefined) {
+          values[f] = null;
+          statuses[f] = mode === 'feast' ? 'PRESENT' : 'NOT_FOUND';
+        } else if (bytes.length === 0) {
+          values[f] = null;
+          statuses[f] = mode === 'feast' ? 'PRESENT' : 'NULL_VALUE';
+        } else {
+          try {
+            values[f] = decodeValue(bytes);
+          } catch (cause) {
+            const field = `${view.view.name}:${view.features[f]!.name}`;
+            throw new DecodeError(
+              { what: 'feature value (feast.types.Value)', source: `redis key 0x${hex(key)}`, field, cause },
+              `Could not decode the value of ${field} in Redis key 0x${hex(key)}: the bytes are not a feast.types.Value (${(cause as Error).message}). Rewrite it (materialize or writeToOnlineStore) or delete the key.`,
+            );
+          }
+          statuses[f] = mode === 'computed' && stale ? 'OUTSIDE_MAX_AGE' : 'PRESENT';
+        }
+      }
+      const eventTimestamp = mode === 'feast' ? (timestamp ?? EPOCH) : found ? timestamp : null;
+      return { values, statuses, eventTimestamp };
+    });
+
+    for (let f = 0; f < featureCount; f++) {
+      const name = view.outputNames[f]!;
+      const column: FeatureColumn = {
+        values: new Array(plan.rowCount),
+        statuses: new Array(plan.rowCount),
+        eventTimestamps: new Array(plan.rowCount),
+      };
+      for (let row = 0; row < plan.rowCount; row++) {
+        const entity = decoded[view.rowKey[row]!]!;
+        column.values[row] = entity.values[f]!;
+        column.statuses[row] = entity.statuses[f]!;
+        column.eventTimestamps[row] = entity.eventTimestamp;
+      }
+      names.push(name);
+      columns[name] = column;
+      valueTypes[name] = view.features[f]!.valueType;
+    }
+  }
+  return new OnlineFeaturesResult(names, columns, plan.rowCount, valueTypes);
+}

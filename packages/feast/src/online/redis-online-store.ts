@@ -1,0 +1,174 @@
+import { ConnectionError, DecodeError, MlopsError } from '@mlops/core';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { RedisOnlineStoreConfig } from '../config/repo-config';
+
+/** A Redis command of a read: HMGET key field... (all binary). */
+export interface HmgetCommand {
+  key: Uint8Array;
+  fields: readonly Uint8Array[];
+}
+
+type Reply = Array<Buffer | null>;
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/**
+ * Redis as Feast's online store: standalone, Redis Cluster (commands grouped by the node that owns their
+ * slot, one pipeline per node, all nodes at once) or Sentinel. Binary keys and fields, Buffer replies only.
+ */
+export class RedisOnlineStore {
+  readonly config: RedisOnlineStoreConfig;
+  #client: Redis | Cluster | undefined;
+  #connecting: Promise<Redis | Cluster> | undefined;
+
+  constructor(config: RedisOnlineStoreConfig, client?: Redis | Cluster) {
+    this.config = config;
+    this.#client = client;
+  }
+
+  get description(): string {
+    return `Redis ${this.config.redisType} ${this.config.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  }
+
+  async client(): Promise<Redis | Cluster> {
+    if (this.#client) return this.#client;
+    this.#connecting ??= this.#connect().catch((error: unknown) => {
+      this.#connecting = undefined;
+      throw error;
+    });
+    this.#client = await this.#connecting;
+    return this.#client;
+  }
+
+  async #connect(): Promise<Redis | Cluster> {
+    const { Cluster: ClusterClass, Redis: RedisClass } = await import('ioredis');
+    const { params } = this.config;
+    const base: RedisOptions = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      ...(params.password !== undefined ? { password: String(params.password) } : {}),
+      ...(params.username !== undefined ? { username: String(params.username) } : {}),
+      ...(params.db !== undefined ? { db: Number(params.db) } : {}),
+      ...(params.ssl === true ? { tls: {} } : {}),
+    };
+    let client: Redis | Cluster;
+    if (this.config.redisType === 'redis_cluster') {
+      client = new ClusterClass(this.config.nodes, {
+        lazyConnect: true,
+        redisOptions: base,
+        enableReadyCheck: true,
+      });
+    } else if (this.config.redisType === 'redis_sentinel') {
+      client = new RedisClass({ ...base, sentinels: this.config.nodes, name: this.config.sentinelMaster });
+    } else {
+      client = new RedisClass({
+        ...base,
+        host: this.config.nodes[0]!.host,
+        port: this.config.nodes[0]!.port,
+      });
+    }
+    // Errors surface on the commands; without a listener ioredis would print each reconnection attempt.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (cause) {
+      client.disconnect();
+      throw new ConnectionError({ service: 'redis', method: 'CONNECT', url: this.description, cause });
+    }
+    return client;
+  }
+
+  /** HMGET of every command, in one pipeline per node; replies in command order. */
+  async hmget(commands: readonly HmgetCommand[]): Promise<Reply[]> {
+    const client = await this.client();
+    if (commands.length === 0) return [];
+    if (!('isCluster' in client && client.isCluster)) return this.#pipeline(client as Redis, commands);
+    const cluster = client as Cluster;
+    const groups = new Map<string, number[]>();
+    for (const [i, command] of commands.entries()) {
+      const owner = cluster.slots[keySlot(command.key)]?.[0] ?? 'unknown';
+      const group = groups.get(owner);
+      if (group) group.push(i);
+      else groups.set(owner, [i]);
+    }
+    const replies: Reply[] = new Array(commands.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const part = await this.#pipeline(
+          cluster,
+          indexes.map((i) => commands[i]!),
+        );
+        for (const [j, i] of indexes.entries()) replies[i] = part[j]!;
+      }),
+    );
+    return replies;
+  }
+
+  async #pipeline(client: Redis | Cluster, commands: readonly HmgetCommand[]): Promise<Reply[]> {
+    const pipeline = client.pipeline();
+    for (const command of commands)
+      pipeline.hmgetBuffer(asBuffer(command.key), ...command.fields.map(asBuffer));
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      results = await pipeline.exec();
+    } catch (cause) {
+      throw new ConnectionError({ service: 'redis', method: 'HMGET pipeline', url: this.description, cause });
+    }
+    if (!results)
+      throw new ConnectionError({ service: 'redis', method: 'HMGET pipeline', url: this.description });
+    return results.map(([error, reply], i) => {
+      if (error) {
+        throw new MlopsError(
+          `Redis refused HMGET of ${hex(commands[i]!.key)} on ${this.description}: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      if (!Array.isArray(reply)) {
+        throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(commands[i]!.key)}` });
+      }
+      return reply as Reply;
+    });
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) await client.quit().catch(() => client.disconnect());
+  }
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** The Redis Cluster slot of a binary key: CRC16-XMODEM of the key (or its {hash tag}) mod 16384. */
+export function keySlot(key: Uint8Array): number {
+  let start = 0;
+  let end = key.length;
+  const open = key.indexOf(0x7b);
+  if (open >= 0) {
+    const close = key.indexOf(0x7d, open + 1);
+    if (close > open + 1) {
+      start = open + 1;
+      end = close;
+    }
+  }
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    crc = ((crc << 8) ^ CRC16_TABLE[((crc >> 8) ^ key[i]!) & 0xff]!) & 0xffff;
+  }
+  return crc & 0x3fff;
+}
+
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 8;
+    for (let j = 0; j < 8; j++) c = c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1;
+    table[i] = c & 0xffff;
+  }
+  return table;
+})();
