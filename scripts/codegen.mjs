@@ -7,9 +7,9 @@
 //                                       sha256 is not the one in openapi/specs.lock.json (the gate runs this)
 // What is captured and generated is listed in openapi/codegen.json.
 import { execFileSync } from 'node:child_process';
-import { get } from 'node:http';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -87,7 +87,9 @@ async function capture(entry) {
     try {
       return JSON.parse(await httpGet(from.http));
     } catch (error) {
-      throw new Error(`${entry.spec}: cannot read ${from.http} (${error.code ?? error.message}). Start the platform first: pnpm platform up`);
+      throw new Error(
+        `${entry.spec}: cannot read ${from.http} (${error.code ?? error.message}). Start the platform first: pnpm platform up`,
+      );
     }
   }
   if (from.module) {

@@ -16,6 +16,7 @@ process.env.PATH = `${root}node_modules/.bin:${process.env.PATH}`;
 const steps = [
   ['lint and format', 'biome', ['check', '.']],
   ['generated code is up to date', 'node', ['scripts/codegen.mjs', '--check']],
+  ['protobuf code is up to date', 'node', ['scripts/protogen.mjs', '--check']],
   ['typecheck (strict, whole workspace)', 'tsc', ['-p', 'tsconfig.json', '--noEmit']],
   ['build (tsup: ESM + CJS + d.ts)', 'pnpm', ['run', 'build']],
 ];

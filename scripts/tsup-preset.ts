@@ -21,6 +21,8 @@ export function packageBuild(
     clean: true,
     sourcemap: true,
     treeshake: true,
+    // Keep class names: errors are named after their class, and esbuild renames self-referencing classes.
+    keepNames: true,
     target: 'es2022',
     platform: 'neutral',
     tsconfig: join(packageDir, 'tsconfig.json'),

@@ -166,6 +166,7 @@ for (const { runtime, moduleSystems, dualLoading } of matrix) {
           apiErrorIsNotFoundError: false,
           plainErrorIsMlopsError: false,
           nullIsMlopsError: false,
+          errorNames: 'NotFoundError,ApiError,MlopsError,NotFoundError',
         });
       });
     }

@@ -76,8 +76,12 @@ function closest(name: string, known: Iterable<string>): string[] {
   const scored: Array<[number, string]> = [];
   const limit = Math.max(2, Math.floor(name.length / 3));
   for (const candidate of known) {
-    const d = distance(name.toLowerCase(), candidate.toLowerCase());
-    if (d <= limit) scored.push([d, candidate]);
+    const a = name.toLowerCase();
+    const b = candidate.toLowerCase();
+    const d = distance(a, b);
+    // Close in spelling, or one is the other cut short ("driver_hourly" for "driver_hourly_stats").
+    if (d <= limit || (Math.min(a.length, b.length) >= 4 && (a.startsWith(b) || b.startsWith(a))))
+      scored.push([d, candidate]);
   }
   return scored
     .sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]))

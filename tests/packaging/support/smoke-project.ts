@@ -138,6 +138,8 @@ function inspectCore(esm, cjs) {
       apiErrorIsNotFoundError: esm.NotFoundError.isInstance(apiFromCjs) || cjs.NotFoundError.isInstance(apiFromEsm),
       plainErrorIsMlopsError: esm.MlopsError.isInstance(plain) || cjs.MlopsError.isInstance(plain),
       nullIsMlopsError: esm.MlopsError.isInstance(null) || cjs.MlopsError.isInstance(undefined),
+      // Bundlers rename self-referencing classes (_NotFoundError); the names users see must survive the build.
+      errorNames: [new esm.NotFoundError(notFound).name, new cjs.ApiError(init).name, new esm.MlopsError('x').name, cjs.NotFoundError.name].join(','),
     };
   } catch (error) {
     identity = { error: String((error && error.stack) || error) };
