@@ -4,6 +4,7 @@ import { readOnline, type StatusMode } from './online/read';
 import { RedisOnlineStore } from './online/redis-online-store';
 import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
 import type { OnlineFeaturesResult } from './online/result';
+import { type OnlineWriteResult, type OnlineWriteRow, writeOnline } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import { Registry, type RegistrySnapshot } from './registry/registry';
 import { type RegistrySource, registrySourceFor } from './registry/sources';
@@ -135,6 +136,30 @@ export class FeatureStore {
     });
     const statuses = request.statuses ?? this.#options.statuses;
     return readOnline(online, plan, statuses ? { statuses } : {});
+  }
+
+  /**
+   * Writes rows of a feature view straight to the Redis online store, as Feast's `write_to_online_store`:
+   * each row holds the view's join keys, every feature (null for none) and its event timestamp column.
+   * Rows older than what Redis holds are skipped. Feast Python reads back exactly what was written.
+   */
+  async writeToOnlineStore(
+    featureViewName: string,
+    rows: readonly OnlineWriteRow[],
+  ): Promise<OnlineWriteResult> {
+    const { config, online } = await this.#init();
+    if (!online) {
+      throw new ConfigError(
+        `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast writes Redis directly.`,
+        { option: 'online_store.type' },
+      );
+    }
+    const view = (await this.#snapshot()).getFeatureView(featureViewName);
+    return writeOnline(online, view, rows, {
+      project: config.project,
+      entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
+      config: online.config,
+    });
   }
 
   /** Closes the connections this store opened. */

@@ -18,6 +18,7 @@ export { FeatureStore, type FeatureStoreOptions } from './feature-store';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';
+export type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 export type {
   DataSource,
   Entity,

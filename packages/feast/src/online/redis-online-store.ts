@@ -1,5 +1,5 @@
 import { ConnectionError, DecodeError, MlopsError } from '@mlops/core';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
 import type { RedisOnlineStoreConfig } from '../config/repo-config';
 
 /** A Redis command of a read: HMGET key field... (all binary). */
@@ -81,9 +81,50 @@ export class RedisOnlineStore {
 
   /** HMGET of every command, in one pipeline per node; replies in command order. */
   async hmget(commands: readonly HmgetCommand[]): Promise<Reply[]> {
+    const replies = await this.pipelined(
+      commands.map((c) => ({
+        key: c.key,
+        add: (p: ChainableCommander) => p.hmgetBuffer(asBuffer(c.key), ...c.fields.map(asBuffer)),
+      })),
+      'HMGET',
+    );
+    return replies.map((reply, i) => {
+      if (!Array.isArray(reply))
+        throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(commands[i]!.key)}` });
+      return reply as Reply;
+    });
+  }
+
+  /** HSET of each hash (and EXPIRE when `expireSeconds`), in one pipeline per node. */
+  async hset(
+    writes: ReadonlyArray<{ key: Uint8Array; fields: ReadonlyArray<[Uint8Array, Uint8Array]> }>,
+    expireSeconds?: number,
+  ): Promise<void> {
+    await this.pipelined(
+      writes.map((w) => ({
+        key: w.key,
+        add: (p: ChainableCommander) => {
+          const args: Buffer[] = [];
+          for (const [field, value] of w.fields) args.push(asBuffer(field), asBuffer(value));
+          p.hset(asBuffer(w.key), ...args);
+          if (expireSeconds) p.expire(asBuffer(w.key), expireSeconds);
+        },
+      })),
+      'HSET',
+    );
+  }
+
+  /**
+   * Runs commands in one pipeline (standalone, Sentinel) or one pipeline per owning node (Cluster), all nodes
+   * at once; returns the first reply of each command in command order.
+   */
+  async pipelined(
+    commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
+    what: string,
+  ): Promise<unknown[]> {
     const client = await this.client();
     if (commands.length === 0) return [];
-    if (!('isCluster' in client && client.isCluster)) return this.#pipeline(client as Redis, commands);
+    if (!('isCluster' in client && client.isCluster)) return this.#pipeline(client as Redis, commands, what);
     const cluster = client as Cluster;
     const groups = new Map<string, number[]>();
     for (const [i, command] of commands.entries()) {
@@ -92,45 +133,54 @@ export class RedisOnlineStore {
       if (group) group.push(i);
       else groups.set(owner, [i]);
     }
-    const replies: Reply[] = new Array(commands.length);
+    const replies: unknown[] = new Array(commands.length);
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
         const part = await this.#pipeline(
           cluster,
           indexes.map((i) => commands[i]!),
+          what,
         );
-        for (const [j, i] of indexes.entries()) replies[i] = part[j]!;
+        for (const [j, i] of indexes.entries()) replies[i] = part[j];
       }),
     );
     return replies;
   }
 
-  async #pipeline(client: Redis | Cluster, commands: readonly HmgetCommand[]): Promise<Reply[]> {
+  async #pipeline(
+    client: Redis | Cluster,
+    commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
+    what: string,
+  ): Promise<unknown[]> {
     const pipeline = client.pipeline();
-    for (const command of commands)
-      pipeline.hmgetBuffer(asBuffer(command.key), ...command.fields.map(asBuffer));
+    const firstReply: number[] = [];
+    for (const command of commands) {
+      firstReply.push(pipeline.length);
+      command.add(pipeline);
+    }
     let results: Array<[Error | null, unknown]> | null;
     try {
       results = await pipeline.exec();
     } catch (cause) {
-      throw new ConnectionError({ service: 'redis', method: 'HMGET pipeline', url: this.description, cause });
+      throw new ConnectionError({
+        service: 'redis',
+        method: `${what} pipeline`,
+        url: this.description,
+        cause,
+      });
     }
     if (!results)
-      throw new ConnectionError({ service: 'redis', method: 'HMGET pipeline', url: this.description });
-    return results.map(([error, reply], i) => {
+      throw new ConnectionError({ service: 'redis', method: `${what} pipeline`, url: this.description });
+    for (const [i, [error]] of results.entries()) {
       if (error) {
+        const command = firstReply.findLastIndex((start) => start <= i);
         throw new MlopsError(
-          `Redis refused HMGET of ${hex(commands[i]!.key)} on ${this.description}: ${error.message}`,
-          {
-            cause: error,
-          },
+          `Redis refused ${what} of key 0x${hex(commands[command]!.key)} on ${this.description}: ${error.message}`,
+          { cause: error },
         );
       }
-      if (!Array.isArray(reply)) {
-        throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(commands[i]!.key)}` });
-      }
-      return reply as Reply;
-    });
+    }
+    return firstReply.map((start) => results[start]![1]);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,128 @@
+import { DUMMY_ENTITY_KEY, type EntityKeyPart, type EntityKeyValueType, redisKey } from '../codec/entity-key';
+import { EncodeError } from '../codec/errors';
+import { featureFieldName, timestampFieldName } from '../codec/murmur3';
+import {
+  decodeTimestamp,
+  encodeTimestamp,
+  type FeastTimestamp,
+  timestampFromDate,
+  timestampToEpochNanos,
+} from '../codec/timestamp';
+import { encodeValue, type FeastValueInput } from '../codec/value';
+import { valueTypeName } from '../codec/value-type';
+import type { RedisOnlineStoreConfig } from '../config/repo-config';
+import { InvalidFeatureRequestError } from '../errors';
+import type { FeatureView } from '../registry/model';
+import { hex, type RedisOnlineStore } from './redis-online-store';
+
+/** One row to write: the view's join keys, its features, and its event timestamp column. */
+export type OnlineWriteRow = Readonly<Record<string, FeastValueInput | Date | string>>;
+
+export interface OnlineWriteResult {
+  /** Rows written. */
+  written: number;
+  /** Rows skipped because Redis (or an earlier row of the batch) already holds a value at least as new. */
+  skipped: number;
+}
+
+function invalid(message: string): InvalidFeatureRequestError {
+  return new InvalidFeatureRequestError(message);
+}
+
+function eventTimestampOf(value: unknown, column: string, row: number): FeastTimestamp {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw invalid(
+      `Row ${row}: ${column} must be the event time as a Date or an ISO-8601 string, not ${JSON.stringify(String(value))}.`,
+    );
+  }
+  return timestampFromDate(date);
+}
+
+/**
+ * Writes rows of a feature view to Redis as Feast 0.67's `write_to_online_store` does: the batch source's
+ * field mapping applied, one hash per entity with `_ts:<view>` and every feature, a row skipped when Redis or an
+ * earlier row of the batch already has an event time at least as new (unless `skip_dedup`), and EXPIRE when
+ * `key_ttl_seconds` is set. Every row is encoded and checked before anything is written.
+ */
+export async function writeOnline(
+  store: RedisOnlineStore,
+  view: FeatureView,
+  rows: readonly OnlineWriteRow[],
+  options: { project: string; entityKeySerializationVersion: 1 | 2 | 3; config: RedisOnlineStoreConfig },
+): Promise<OnlineWriteResult> {
+  if (view.kind === 'on_demand_feature_view') {
+    throw invalid(
+      `${view.name} is an on-demand feature view: it has no stored values to write. Write its source views instead.`,
+    );
+  }
+  const timestampColumn = view.batchSource?.timestampField || 'event_timestamp';
+  const mapping = view.batchSource?.fieldMapping ?? {};
+  const joinKeys = view.entityColumns.filter((c) => c.name !== '__dummy_id');
+  const fieldNames = view.features.map((f) => featureFieldName(view.name, f.name));
+  const tsField = timestampFieldName(view.name);
+
+  const prepared = rows.map((raw, row) => {
+    // Source column names become feature and join key names, as Feast maps them.
+    const record: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(raw)) record[mapping[column] ?? column] = value;
+    const parts: EntityKeyPart[] = [];
+    for (const key of joinKeys) {
+      if (!(key.name in record))
+        throw invalid(`Row ${row} has no ${key.name}, the join key of ${view.name}.`);
+      parts.push({
+        joinKey: key.name,
+        valueType: key.valueType as EntityKeyValueType,
+        value: record[key.name] as EntityKeyPart['value'],
+      });
+    }
+    const missing = view.features.filter((f) => !(f.name in record)).map((f) => f.name);
+    if (missing.length > 0) {
+      throw invalid(
+        `Row ${row} has no ${missing.join(', ')}: every feature of ${view.name} is written (use null for a missing value).`,
+      );
+    }
+    if (!(timestampColumn in record))
+      throw invalid(`Row ${row} has no ${timestampColumn}, the event timestamp of ${view.name}.`);
+    const timestamp = eventTimestampOf(record[timestampColumn], timestampColumn, row);
+    let key: Uint8Array;
+    const fields: Array<[Uint8Array, Uint8Array]> = [[tsField, encodeTimestamp(timestamp)]];
+    try {
+      key = redisKey(parts.length ? parts : DUMMY_ENTITY_KEY, options.project, {
+        version: options.entityKeySerializationVersion,
+      });
+      for (const [i, feature] of view.features.entries()) {
+        fields.push([
+          fieldNames[i]!,
+          encodeValue(record[feature.name] as FeastValueInput, feature.valueType as never, {
+            field: feature.name,
+          }),
+        ]);
+      }
+    } catch (error) {
+      if (EncodeError.isInstance(error)) {
+        throw invalid(
+          `Row ${row}: ${error.message} (${view.name} has ${[...joinKeys, ...view.features].map((f) => `${f.name} ${valueTypeName(f.valueType)}`).join(', ')}).`,
+        );
+      }
+      throw error;
+    }
+    return { key, id: hex(key), nanos: timestampToEpochNanos(timestamp), fields };
+  });
+
+  let keep = prepared;
+  if (!options.config.skipDedup) {
+    const stored = await store.hmget(prepared.map((p) => ({ key: p.key, fields: [tsField] })));
+    const latest = new Map<string, bigint>();
+    keep = prepared.filter((p, i) => {
+      const bytes = stored[i]![0];
+      const previous = bytes && bytes.length > 0 ? timestampToEpochNanos(decodeTimestamp(bytes)) : 0n;
+      const seen = previous > (latest.get(p.id) ?? 0n) ? previous : (latest.get(p.id) ?? 0n);
+      if (seen !== 0n && p.nanos <= seen) return false;
+      latest.set(p.id, p.nanos);
+      return true;
+    });
+  }
+  await store.hset(keep, options.config.keyTtlSeconds);
+  return { written: keep.length, skipped: prepared.length - keep.length };
+}
