@@ -1,5 +1,7 @@
 import { ConfigError } from '@mlops/core';
+import { resolveFeastConfig } from './config';
 import { loadRepoConfig, type RedisOnlineStoreConfig, type RepoConfig } from './config/repo-config';
+import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import { readOnline, type StatusMode } from './online/read';
 import { RedisOnlineStore } from './online/redis-online-store';
 import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
@@ -20,6 +22,15 @@ export interface FeatureStoreOptions {
   registrySource?: RegistrySource;
   /** Statuses as we compute them (default) or exactly as Feast Python reports them. See StatusMode. */
   statuses?: StatusMode;
+  /**
+   * Where online reads and writes go: 'redis' (default when the repo's online store is Redis) straight to
+   * Redis, or 'http' through the feature server. Results look the same either way.
+   */
+  online?: 'redis' | 'http';
+  /** The feature server, for online: 'http' and for push/materialize. Default FEAST_FEATURE_SERVER_URL or http://127.0.0.1:6566. */
+  featureServerUrl?: string;
+  /** A fetch for the feature server; by default node:http with keep-alive (fetch refuses port 6566). */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -39,6 +50,7 @@ export class FeatureStore {
   #ready:
     | Promise<{ config: RepoConfig; registry: Registry; online: RedisOnlineStore | undefined }>
     | undefined;
+  #featureServer: FeatureServerClient | undefined;
 
   constructor(options: FeatureStoreOptions) {
     if (!options.repoPath && !options.config) {
@@ -70,6 +82,43 @@ export class FeatureStore {
       throw error;
     });
     return this.#ready;
+  }
+
+  /** The feature server client (created on first use). */
+  get featureServer(): FeatureServerClient {
+    this.#featureServer ??= new FeatureServerClient({
+      url: this.#options.featureServerUrl ?? resolveFeastConfig().featureServerUrl,
+      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+    });
+    return this.#featureServer;
+  }
+
+  get #viaHttp(): boolean {
+    return this.#options.online === 'http';
+  }
+
+  /** True when the feature server answers its health check. */
+  async health(): Promise<boolean> {
+    return this.featureServer.health();
+  }
+
+  /** Rows to a push source through the feature server (`/push`), to the online store, offline store or both. */
+  async push(
+    pushSourceName: string,
+    df: DataFrameColumns,
+    options: { to?: 'online' | 'offline' | 'online_and_offline' } = {},
+  ): Promise<void> {
+    await this.featureServer.push(pushSourceName, df, options);
+  }
+
+  /** Loads the online store from the offline store for [start, end], through the feature server. */
+  async materialize(options: { start: Date; end: Date; featureViews?: readonly string[] }): Promise<void> {
+    await this.featureServer.materialize(options);
+  }
+
+  /** Materializes from where the last materialization stopped up to `end`, through the feature server. */
+  async materializeIncremental(options: { end: Date; featureViews?: readonly string[] }): Promise<void> {
+    await this.featureServer.materializeIncremental(options);
   }
 
   /** The repo's configuration, as read. */
@@ -122,10 +171,19 @@ export class FeatureStore {
   async getOnlineFeatures(
     request: OnlineFeaturesRequest & { statuses?: StatusMode },
   ): Promise<OnlineFeaturesResult> {
+    const statusMode = request.statuses ?? this.#options.statuses;
+    if (this.#viaHttp) {
+      const snapshot = await this.#snapshot();
+      return this.featureServer.getOnlineFeatures(
+        snapshot,
+        request,
+        statusMode ? { statuses: statusMode } : {},
+      );
+    }
     const { config, online } = await this.#init();
     if (!online) {
       throw new ConfigError(
-        `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast reads Redis directly. Use Redis, or the feature server.`,
+        `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast reads Redis directly. Use Redis, or the feature server (online: 'http').`,
         { option: 'online_store.type' },
       );
     }
@@ -134,8 +192,7 @@ export class FeatureStore {
       project: config.project,
       entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
     });
-    const statuses = request.statuses ?? this.#options.statuses;
-    return readOnline(online, plan, statuses ? { statuses } : {});
+    return readOnline(online, plan, statusMode ? { statuses: statusMode } : {});
   }
 
   /**
@@ -147,10 +204,23 @@ export class FeatureStore {
     featureViewName: string,
     rows: readonly OnlineWriteRow[],
   ): Promise<OnlineWriteResult> {
+    if (this.#viaHttp) {
+      const df: Record<string, unknown[]> = {};
+      for (const row of rows) {
+        for (const [k, v] of Object.entries(row)) {
+          const column = df[k] ?? [];
+          column.push(v instanceof Date ? v.toISOString() : v);
+          df[k] = column;
+        }
+      }
+      await this.featureServer.writeToOnlineStore(featureViewName, df);
+      // The server does not say which rows it skipped as stale.
+      return { written: rows.length, skipped: 0 };
+    }
     const { config, online } = await this.#init();
     if (!online) {
       throw new ConfigError(
-        `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast writes Redis directly.`,
+        `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast writes Redis directly (or use online: 'http').`,
         { option: 'online_store.type' },
       );
     }

@@ -15,6 +15,12 @@ export {
 } from './config/repo-config';
 export { type FeastObjectKind, FeastObjectNotFoundError, InvalidFeatureRequestError } from './errors';
 export { FeatureStore, type FeatureStoreOptions } from './feature-store';
+export { nodeHttpFetch } from './http/node-http-fetch';
+export {
+  type DataFrameColumns,
+  FeatureServerClient,
+  type FeatureServerOptions,
+} from './online/feature-server';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';

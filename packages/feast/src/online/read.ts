@@ -80,7 +80,8 @@ export async function readOnline(
           statuses[f] = mode === 'feast' ? 'PRESENT' : 'NULL_VALUE';
         } else {
           try {
-            values[f] = decodeValue(bytes);
+            // A plain Uint8Array view of ioredis' Buffer: bytes values come out as Uint8Array, not Buffer.
+            values[f] = decodeValue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
           } catch (cause) {
             const field = `${view.view.name}:${view.features[f]!.name}`;
             throw new DecodeError(

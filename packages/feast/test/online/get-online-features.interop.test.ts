@@ -47,7 +47,9 @@ async function expectSameAsPython(features: string[], entityRows: Array<Record<s
     const column = ours.columns[name]!;
     expect(column.statuses, `statuses of ${name}`).toEqual(expected.statuses);
     if (joinKeys.has(name)) continue;
-    const expectedValues = expected.values.map((b64) => decodeValue(Buffer.from(b64, 'base64')));
+    const expectedValues = expected.values.map((b64) =>
+      decodeValue(new Uint8Array(Buffer.from(b64, 'base64'))),
+    );
     expect(column.values, `values of ${name}`).toEqual(expectedValues);
     const expectedTimes = expected.timestamps.map(([s, n]) =>
       new Date(s * 1000 + Math.floor(n / 1e6)).toISOString(),

@@ -67,7 +67,7 @@ describe('writeToOnlineStore straight to Redis, read back by Feast Python', { ti
       if (name === 'driver_id') continue;
       const result = python.results[i]!;
       expect(result.statuses).toEqual(['PRESENT']);
-      expect(decodeValue(Buffer.from(result.values[0]!, 'base64')), name).toEqual(
+      expect(decodeValue(new Uint8Array(Buffer.from(result.values[0]!, 'base64'))), name).toEqual(
         ours.columns[name]!.values[0],
       );
       expect(result.timestamps[0]).toEqual([Math.floor(row.event_timestamp.getTime() / 1000), 123_000_000]);
