@@ -76,7 +76,11 @@ airflow_start() {
   airflow_write_config
   local p all=1
   for p in $AIRFLOW_PROCS; do pid_alive "airflow-$p" || all=0; done
-  if ((all)) && airflow_healthy; then return 0; fi
+  if ((all)); then
+    wait_for airflow 90 airflow_healthy 2>/dev/null && return 0
+    warn "airflow is running but unhealthy; restarting it"
+    airflow_stop
+  fi
   local hash; hash=$(sha_of "$AIRFLOW_VENV/.platform-installed")
   if [[ ! -f $AIRFLOW_HOME_DIR/.db-migrated ]] || [[ $(cat "$AIRFLOW_HOME_DIR/.db-migrated") != "$hash" ]]; then
     log "airflow db migrate — log: .state/logs/airflow-db.log"

@@ -109,11 +109,33 @@ uv_pip_locked() {  # uv_pip_locked venv lockname requirement...
 
 pidfile() { echo "$RUN/$1.pid"; }
 
-pid_alive() {  # pid_alive name : true when the pid file names a live process
+pid_alive() {  # pid_alive name : true when the pid file names a live (non-zombie) process
   local f; f=$(pidfile "$1")
   [[ -f $f ]] || return 1
   local pid; pid=$(cat "$f" 2>/dev/null)
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+  [[ -n $pid ]] && proc_live "$pid"
+}
+
+# running_healthy name timeout health-cmd... : true when our process is alive and healthy (waiting up to timeout
+# for one that is still starting). A live process that stays unhealthy is stopped, so the caller starts it anew.
+running_healthy() {
+  local name=$1 timeout=$2; shift 2
+  pid_alive "$name" || return 1
+  "$@" && return 0
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)); do
+    sleep 1
+    pid_alive "$name" || return 1
+    "$@" && return 0
+  done
+  warn "$name is running but unhealthy; restarting it"
+  stop_proc "$name"
+  return 1
+}
+
+# without_lock cmd... : run cmd without the fd of the 'platform up' lock, so a long-lived service never holds it.
+without_lock() {
+  if [[ -n ${PLATFORM_LOCK_FD:-} ]]; then "$@" {PLATFORM_LOCK_FD}>&-; else "$@"; fi
 }
 
 # start_bg name cmd... : runs cmd detached in its own session/process group, logs to .state/logs/<name>.log
@@ -121,9 +143,20 @@ start_bg() {
   local name=$1; shift
   local lf="$LOGS/$name.log"
   printf '\n===== %s start: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$lf"
-  setsid "$@" >>"$lf" 2>&1 </dev/null &
+  # A plain command in the background (no function or subshell around it), so $! is setsid's pid, which execs
+  # the service: the pid file names the service itself, leader of its own process group. It must not inherit
+  # (and so keep holding) the lock fd of 'platform up'.
+  if [[ -n ${PLATFORM_LOCK_FD:-} ]]; then
+    setsid "$@" >>"$lf" 2>&1 </dev/null {PLATFORM_LOCK_FD}>&- &
+  else
+    setsid "$@" >>"$lf" 2>&1 </dev/null &
+  fi
   echo $! >"$(pidfile "$name")"
 }
+
+# Live = exists and is not a zombie (PID 1 here reaps orphans only every few seconds).
+proc_live() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $st && $st != Z* ]]; }
+group_live() { ps -e -o pgid=,stat= 2>/dev/null | awk -v g="$1" '$1 == g && $2 !~ /^Z/ {found = 1} END {exit !found}'; }
 
 # stop_proc name : TERM the process group recorded in the pid file, wait, KILL if needed, verify gone.
 stop_proc() {
@@ -131,18 +164,19 @@ stop_proc() {
   f=$(pidfile "$name")
   [[ -f $f ]] || return 0
   pid=$(cat "$f")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+  if [[ -n $pid ]] && { proc_live "$pid" || group_live "$pid"; }; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+    kill -CONT -- "-$pid" 2>/dev/null || true  # a stopped (SIGSTOP) process only sees TERM once continued
     for ((i = 0; i < 100; i++)); do
-      kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null || break
+      group_live "$pid" || proc_live "$pid" || break
       sleep 0.2
     done
-    if kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; then
+    if group_live "$pid" || proc_live "$pid"; then
       warn "$name (pgid $pid) did not stop in 20s; sending KILL"
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-      sleep 0.5
+      for ((i = 0; i < 25; i++)); do group_live "$pid" || proc_live "$pid" || break; sleep 0.2; done
     fi
-    if kill -0 "$pid" 2>/dev/null; then warn "$name (pid $pid) is still alive"; return 1; fi
+    if group_live "$pid" || proc_live "$pid"; then warn "$name (pgid $pid) is still alive"; return 1; fi
     log "stopped $name"
   fi
   rm -f "$f"
@@ -164,7 +198,7 @@ wait_for() {
     # The component's own pid file, or (multi-process components: airflow, redis-cluster) its <comp>-*.pid files.
     if [[ -f $RUN/$comp.pid ]]; then pfs=("$RUN/$comp.pid"); else pfs=("$RUN/$comp"-*.pid); fi
     for pf in "${pfs[@]}"; do
-      [[ -f $pf ]] && ! kill -0 "$(cat "$pf")" 2>/dev/null && dead=$(basename "$pf" .pid)
+      [[ -f $pf ]] && ! proc_live "$(cat "$pf")" && dead=$(basename "$pf" .pid)
     done
     if [[ -n $dead ]] || ((SECONDS >= deadline)); then
       [[ -n $dead ]] && warn "$dead exited while starting"

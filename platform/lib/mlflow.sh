@@ -32,10 +32,10 @@ mlflow_healthy() { [[ $(curl -fsS --max-time 3 "http://127.0.0.1:$MLFLOW_PORT/he
 
 mlflow_start() {
   mlflow_install
-  if pid_alive mlflow && mlflow_healthy; then return 0; fi
+  running_healthy mlflow 90 mlflow_healthy && return 0
   require_free_port mlflow "$MLFLOW_PORT"
   mkdir -p "$MLFLOW_DATA/artifacts"
-  MLFLOW_ENABLE_TELEMETRY=false MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true \
+  MLFLOW_ENABLE_TELEMETRY=false MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
   start_bg mlflow "$MLFLOW_VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
     --backend-store-uri "sqlite:///$MLFLOW_DATA/mlflow.db" \
     --serve-artifacts --artifacts-destination "$MLFLOW_DATA/artifacts"
@@ -51,7 +51,7 @@ mlflow_auth_healthy() { [[ $(curl -fsS --max-time 3 "http://127.0.0.1:$MLFLOW_AU
 
 mlflow_auth_start() {
   mlflow_install
-  if pid_alive mlflow-auth && mlflow_auth_healthy; then return 0; fi
+  running_healthy mlflow-auth 90 mlflow_auth_healthy && return 0
   require_free_port mlflow-auth "$MLFLOW_AUTH_PORT"
   mkdir -p "$DATA/mlflow-auth/artifacts" "$CONF"
   cat >"$CONF/mlflow-basic-auth.ini" <<INI
@@ -63,7 +63,7 @@ admin_password = $MLFLOW_AUTH_ADMIN_PASSWORD
 authorization_function = mlflow.server.auth:authenticate_request_basic_auth
 INI
   MLFLOW_AUTH_CONFIG_PATH="$CONF/mlflow-basic-auth.ini" MLFLOW_FLASK_SERVER_SECRET_KEY=platform-local-test-secret \
-  MLFLOW_ENABLE_TELEMETRY=false MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true \
+  MLFLOW_ENABLE_TELEMETRY=false MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
   start_bg mlflow-auth "$MLFLOW_VENV/bin/mlflow" server --app-name basic-auth --host 127.0.0.1 --port "$MLFLOW_AUTH_PORT" \
     --workers 1 --backend-store-uri "sqlite:///$DATA/mlflow-auth/mlflow.db" \
     --serve-artifacts --artifacts-destination "$DATA/mlflow-auth/artifacts"

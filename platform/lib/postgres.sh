@@ -44,7 +44,7 @@ host    all all 127.0.0.1/32   trust
 HBA
     chown postgres:postgres "$PG_DATA/pg_hba.conf"
   fi
-  pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOGS/postgres.log" -w -t 60 \
+  without_lock pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOGS/postgres.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $PG_SOCK -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || { tail -n 30 "$LOGS/postgres.log" >&2; return 1; }
   wait_for postgres 30 postgres_healthy || return 1

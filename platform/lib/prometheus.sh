@@ -4,7 +4,7 @@ pushgateway_install() { apt_install $PUSHGATEWAY_DEB_PACKAGES; stop_debian_servi
 pushgateway_healthy() { http_ok "http://127.0.0.1:$PUSHGATEWAY_PORT/-/ready"; }
 pushgateway_start() {
   pushgateway_install
-  if pid_alive pushgateway && pushgateway_healthy; then return 0; fi
+  running_healthy pushgateway 15 pushgateway_healthy && return 0
   require_free_port pushgateway "$PUSHGATEWAY_PORT"
   mkdir -p "$DATA/pushgateway"
   start_bg pushgateway prometheus-pushgateway --web.listen-address="127.0.0.1:$PUSHGATEWAY_PORT" \
@@ -24,7 +24,7 @@ prometheus_render_config() {
 prometheus_start() {
   prometheus_install
   prometheus_render_config
-  if pid_alive prometheus && prometheus_healthy; then
+  if running_healthy prometheus 30 prometheus_healthy; then
     # Pick up config changes without a restart.
     curl -fsS -X POST --max-time 5 "http://127.0.0.1:$PROMETHEUS_PORT/-/reload" >/dev/null 2>&1 || true
     return 0

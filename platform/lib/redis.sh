@@ -6,7 +6,7 @@ redis_healthy() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)
 
 redis_start() {
   redis_install
-  if pid_alive redis && redis_healthy; then return 0; fi
+  running_healthy redis 10 redis_healthy && return 0
   require_free_port redis "$REDIS_PORT"
   mkdir -p "$DATA/redis"
   # RDB snapshot on shutdown keeps materialized features across a warm restart.
@@ -32,7 +32,7 @@ redis_cluster_start() {
   redis_install
   local p
   for p in $REDIS_CLUSTER_PORTS; do
-    if pid_alive "redis-cluster-$p" && redis_cluster_node_up "$p"; then continue; fi
+    running_healthy "redis-cluster-$p" 10 redis_cluster_node_up "$p" && continue
     require_free_port redis-cluster "$p"
     mkdir -p "$DATA/redis-cluster/$p"
     start_bg "redis-cluster-$p" redis-server --bind 127.0.0.1 --port "$p" --dir "$DATA/redis-cluster/$p" \
