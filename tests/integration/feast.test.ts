@@ -1,13 +1,15 @@
 import { createHttpClient } from '@mlops/core';
+import { nodeHttpFetch } from '@mlops/feast';
 import { describe, expect, it } from 'vitest';
 import type { paths as FeatureServer } from '../../packages/feast/src/generated/feature-server';
 import type { paths as RegistryServer } from '../../packages/feast/src/generated/registry-server';
-import { needs, nodeHttpFetch, pins, schemaValidator, url } from './support/platform';
+import { needs, pins, schemaValidator, url } from './support/platform';
 
 const featureServer = createHttpClient<FeatureServer>({
   service: 'feast',
   baseUrl: url('FEAST_SERVER_PORT'),
-  fetch: nodeHttpFetch as typeof fetch,
+  // fetch refuses port 6566 (a "bad port"); @mlops/feast's node:http fetch does not.
+  fetch: nodeHttpFetch(),
 });
 const registry = createHttpClient<RegistryServer>({
   service: 'feast-registry',

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 
@@ -33,44 +32,6 @@ export async function needs<T>(component: string, work: () => Promise<T>): Promi
     }
     throw error;
   }
-}
-
-/**
- * fetch over node:http. The fetch standard refuses port 6566 (Feast's default feature server port) as a
- * "bad port", so the feature server is reached with this.
- */
-export async function nodeHttpFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const req = new Request(input, init);
-  const body = req.body ? Buffer.from(await req.arrayBuffer()) : undefined;
-  const target = new URL(req.url);
-  return await new Promise<Response>((resolve, reject) => {
-    const outgoing = request(
-      target,
-      { method: req.method, headers: Object.fromEntries(req.headers), signal: req.signal },
-      (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('error', reject);
-        incoming.on('end', () => {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(incoming.headers)) {
-            if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-          }
-          const status = incoming.statusCode ?? 0;
-          const nullBody = status === 204 || status === 304;
-          resolve(
-            new Response(nullBody ? null : Buffer.concat(chunks), {
-              status,
-              statusText: incoming.statusMessage ?? '',
-              headers,
-            }),
-          );
-        });
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
 }
 
 /** Validates values against a schema of a captured OpenAPI spec (JSON Schema 2020-12 in OpenAPI 3.1). */
