@@ -227,6 +227,14 @@ export function serializeEntityKey(
   parts: readonly EntityKeyPart[],
   options: EntityKeyOptions = {},
 ): Uint8Array {
+  return serializeWithSuffix(parts, options, undefined);
+}
+
+function serializeWithSuffix(
+  parts: readonly EntityKeyPart[],
+  options: EntityKeyOptions,
+  suffix: Uint8Array | undefined,
+): Uint8Array {
   const version = checkVersion(options.version ?? 3);
   const named = parts.map((part) => {
     if (typeof part.joinKey !== 'string' || !isWellFormed(part.joinKey)) {
@@ -251,18 +259,46 @@ export function serializeEntityKey(
       );
     }
   }
-  const out: Uint8Array[] = [];
-  if (version > 2) out.push(u32(named.length));
+  return writeEntityKey(named, version, suffix);
+}
+
+/** The serialized key (then `suffix`, if any) in one allocation: sizes first, then the bytes. */
+function writeEntityKey(
+  named: ReadonlyArray<{ part: EntityKeyPart; name: Uint8Array }>,
+  version: EntityKeySerializationVersion,
+  suffix: Uint8Array | undefined,
+): Uint8Array {
+  const values = named.map(({ part }) => encodeKeyValue(part, version));
+  let length = (version > 2 ? 4 : 0) + (suffix?.length ?? 0);
+  for (let i = 0; i < named.length; i++) {
+    length += (version > 2 ? 8 : 4) + named[i]!.name.length + 8 + values[i]!.length;
+  }
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  if (version > 2) {
+    view.setUint32(offset, named.length, true);
+    offset += 4;
+  }
   for (const { name } of named) {
-    out.push(u32(ValueType.STRING));
-    if (version > 2) out.push(u32(name.length));
-    out.push(name);
+    view.setUint32(offset, ValueType.STRING, true);
+    offset += 4;
+    if (version > 2) {
+      view.setUint32(offset, name.length, true);
+      offset += 4;
+    }
+    out.set(name, offset);
+    offset += name.length;
   }
-  for (const { part } of named) {
-    const bytes = encodeKeyValue(part, version);
-    out.push(u32(part.valueType), u32(bytes.length), bytes);
+  for (let i = 0; i < named.length; i++) {
+    const bytes = values[i]!;
+    view.setUint32(offset, named[i]!.part.valueType, true);
+    view.setUint32(offset + 4, bytes.length, true);
+    out.set(bytes, offset + 8);
+    offset += 8 + bytes.length;
   }
-  return concat(out);
+  if (suffix) out.set(suffix, offset);
+  return out;
 }
 
 /** serialize_entity_key_prefix: the join-key part only, the prefix Feast scans for when it deletes a view. */
@@ -288,8 +324,7 @@ export function redisKey(
   project: string,
   options: EntityKeyOptions = {},
 ): Uint8Array {
-  const key = serializeEntityKey(parts, options);
-  return concat([key, utf8.encode(project)]);
+  return serializeWithSuffix(parts, options, utf8.encode(project));
 }
 
 /**

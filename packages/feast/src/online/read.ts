@@ -1,6 +1,7 @@
 import { DecodeError } from '@mlops/core';
+import { fastDecodeValue } from '../codec/fast-value';
 import { decodeTimestamp, timestampToDate } from '../codec/timestamp';
-import { decodeValue, type FeastValue } from '../codec/value';
+import type { FeastValue } from '../codec/value';
 import { type HmgetCommand, hex, type RedisOnlineStore } from './redis-online-store';
 import type { RequestPlan } from './request-plan';
 import { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './result';
@@ -81,7 +82,7 @@ export async function readOnline(
         } else {
           try {
             // A plain Uint8Array view of ioredis' Buffer: bytes values come out as Uint8Array, not Buffer.
-            values[f] = decodeValue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+            values[f] = fastDecodeValue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
           } catch (cause) {
             const field = `${view.view.name}:${view.features[f]!.name}`;
             throw new DecodeError(

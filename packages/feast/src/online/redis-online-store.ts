@@ -81,10 +81,20 @@ export class RedisOnlineStore {
 
   /** HMGET of every command, in one pipeline per node; replies in command order. */
   async hmget(commands: readonly HmgetCommand[]): Promise<Reply[]> {
+    // Commands of one view share their fields array: wrap its fields as Buffers once, not once per command.
+    const buffers = new Map<readonly Uint8Array[], Buffer[]>();
+    const fieldsOf = (fields: readonly Uint8Array[]): Buffer[] => {
+      let out = buffers.get(fields);
+      if (!out) {
+        out = fields.map(asBuffer);
+        buffers.set(fields, out);
+      }
+      return out;
+    };
     const replies = await this.pipelined(
       commands.map((c) => ({
         key: c.key,
-        add: (p: ChainableCommander) => p.hmgetBuffer(asBuffer(c.key), ...c.fields.map(asBuffer)),
+        add: (p: ChainableCommander) => p.hmgetBuffer(asBuffer(c.key), ...fieldsOf(c.fields)),
       })),
       'HMGET',
     );

@@ -184,6 +184,7 @@ export function planOnlineRequest(
   const used = new Set<string>();
   const outputs = new Map<string, string>();
   const views: ViewPlan[] = [];
+  const keysByJoinKeys = new Map<string, { rowKey: Int32Array; keys: Uint8Array[] }>();
 
   for (const selection of selections) {
     const { view } = selection;
@@ -226,8 +227,19 @@ export function planOnlineRequest(
       timestampFieldName(view.name),
     ];
 
+    // Views looked up by the same join keys share their Redis keys (one hash per entity holds every view).
+    const signature = joinKeys
+      .map((k) => `${k.requestKey}\u0000${k.joinKey}\u0000${k.valueType}`)
+      .join('\u0001');
+    const shared = keysByJoinKeys.get(signature);
+    if (shared) {
+      const { outputPrefix, features } = selection;
+      views.push({ view, outputPrefix, features, outputNames, fields, joinKeys, ...shared });
+      continue;
+    }
     const rowKey = new Int32Array(rowCount);
     const keys: Uint8Array[] = [];
+    keysByJoinKeys.set(signature, { rowKey, keys });
     if (joinKeys.length === 0) {
       keys.push(
         redisKey(DUMMY_ENTITY_KEY, options.project, { version: options.entityKeySerializationVersion }),
@@ -283,9 +295,5 @@ export function planOnlineRequest(
 }
 
 function latin1(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 4096) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  }
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
