@@ -17,7 +17,7 @@ export type StatusMode = 'computed' | 'feast';
 
 const EPOCH = new Date(0);
 
-/** Reads a planned request from Redis: one HMGET per (view, distinct entity), one pipeline per node. */
+/** Reads a planned request from Redis: one HMGET per distinct entity hash, one pipeline per node. */
 export async function readOnline(
   store: RedisOnlineStore,
   plan: RequestPlan,
@@ -25,11 +25,25 @@ export async function readOnline(
 ): Promise<OnlineFeaturesResult> {
   const mode = options.statuses ?? 'computed';
   const now = options.now ?? Date.now();
+  // Views looked up by the same join keys live in the same hashes: one HMGET per entity asks for all their
+  // fields at once (plans share the keys array between such views).
   const commands: HmgetCommand[] = [];
-  const firstCommand: number[] = [];
+  const groups = new Map<readonly Uint8Array[], { fields: Uint8Array[]; first: number }>();
+  const groupOf: Array<{ fields: Uint8Array[]; first: number }> = [];
+  const offsetOf: number[] = [];
   for (const view of plan.views) {
-    firstCommand.push(commands.length);
-    for (const key of view.keys) commands.push({ key, fields: view.fields });
+    let group = groups.get(view.keys);
+    if (!group) {
+      group = { fields: [], first: 0 };
+      groups.set(view.keys, group);
+    }
+    groupOf.push(group);
+    offsetOf.push(group.fields.length);
+    group.fields.push(...view.fields);
+  }
+  for (const [keys, group] of groups) {
+    group.first = commands.length;
+    for (const key of keys) commands.push({ key, fields: group.fields });
   }
   const replies = await store.hmget(commands);
 
@@ -52,8 +66,9 @@ export async function readOnline(
     const ttlMs = view.view.ttlSeconds * 1000;
     // Decode each distinct entity once; rows that share an entity share its values.
     const decoded = view.keys.map((key, k) => {
-      const reply = replies[firstCommand[v]! + k]!;
-      const tsBytes = reply[featureCount];
+      const reply = replies[groupOf[v]!.first + k]!;
+      const offset = offsetOf[v]!;
+      const tsBytes = reply[offset + featureCount];
       let timestamp: Date | null = null;
       if (tsBytes) {
         try {
@@ -72,7 +87,7 @@ export async function readOnline(
       const found = tsBytes !== null && tsBytes !== undefined;
       const stale = found && ttlMs > 0 && timestamp !== null && now - timestamp.getTime() > ttlMs;
       for (let f = 0; f < featureCount; f++) {
-        const bytes = reply[f];
+        const bytes = reply[offset + f];
         if (bytes === null || bytes === undefined) {
           values[f] = null;
           statuses[f] = mode === 'feast' ? 'PRESENT' : 'NOT_FOUND';
