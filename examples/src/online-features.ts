@@ -7,7 +7,11 @@ export async function main(repoPath: string): Promise<Record<string, unknown>[]>
   const store = new FeatureStore({ repoPath });
   try {
     const result = await store.getOnlineFeatures({
-      features: ['driver_hourly_stats:conv_rate', 'driver_hourly_stats:avg_daily_trips', 'driver_all_types:string_list_val'],
+      features: [
+        'driver_hourly_stats:conv_rate',
+        'driver_hourly_stats:avg_daily_trips',
+        'driver_all_types:string_list_val',
+      ],
       entityRows: [{ driver_id: 1001 }, { driver_id: 1002 }, { driver_id: 999_999 }],
     });
     for (const name of result.featureNames) {
