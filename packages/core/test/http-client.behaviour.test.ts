@@ -354,7 +354,8 @@ describe('timeouts and aborts', () => {
     const aborted = Date.now();
     controller.abort(new Error('user went away'));
     const error = await rejectionOf(pending);
-    expect(Date.now() - aborted).toBeLessThan(100);
+    // "At once": far below the 5 s the server would take, with room for a busy CI machine.
+    expect(Date.now() - aborted).toBeLessThan(300);
     expect(AbortError.isInstance(error)).toBe(true);
     expect(TimeoutError.isInstance(error)).toBe(false);
     expect((error as AbortError).reason).toEqual(new Error('user went away'));
