@@ -20,6 +20,7 @@ export { type DecodeContext, EncodeError, type EncodeErrorInit } from './errors'
 export { featureFieldName, murmur3, timestampFieldName } from './murmur3';
 export {
   decodeTimestamp,
+  decodeTimestampToDate,
   encodeTimestamp,
   type FeastTimestamp,
   timestampFromDate,

@@ -80,3 +80,40 @@ export function timestampFromEpochNanos(epochNanos: bigint): FeastTimestamp {
   }
   return { seconds, nanos: Number(nanos) };
 }
+
+/**
+ * `timestampToDate(decodeTimestamp(bytes))`, without the protobuf runtime for the usual encoding (seconds then
+ * nanos, non-negative, each at most once). Anything else takes the general path, so answers and errors are
+ * the same. Empty bytes are the epoch.
+ */
+export function decodeTimestampToDate(bytes: Uint8Array, ctx?: DecodeContext): Date {
+  let pos = 0;
+  let seconds = 0;
+  let nanos = 0;
+  let field = 0;
+  while (pos < bytes.length) {
+    const tag = bytes[pos++]!;
+    if ((tag !== 0x08 && tag !== 0x10) || tag >> 3 <= field)
+      return timestampToDate(decodeTimestamp(bytes, ctx));
+    field = tag >> 3;
+    // A varint of at most 7 bytes (< 2^49): always exact in a double; longer ones take the general path.
+    let value = 0;
+    let scale = 1;
+    let done = false;
+    for (let i = 0; i < 7 && pos < bytes.length; i++) {
+      const byte = bytes[pos++]!;
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80) {
+        done = true;
+        break;
+      }
+    }
+    if (!done) return timestampToDate(decodeTimestamp(bytes, ctx));
+    if (field === 1) seconds = value;
+    else nanos = value;
+  }
+  const ms = seconds * 1000 + Math.floor(nanos / 1_000_000);
+  if (nanos >= 1e9 || ms > MAX_DATE_MS) return timestampToDate(decodeTimestamp(bytes, ctx));
+  return new Date(ms);
+}

@@ -1,6 +1,6 @@
 import { DecodeError } from '@mlops/core';
 import { fastDecodeValue } from '../codec/fast-value';
-import { decodeTimestamp, timestampToDate } from '../codec/timestamp';
+import { decodeTimestampToDate } from '../codec/timestamp';
 import type { FeastValue } from '../codec/value';
 import { type HmgetCommand, hex, type RedisOnlineStore } from './redis-online-store';
 import type { RequestPlan } from './request-plan';
@@ -72,7 +72,7 @@ export async function readOnline(
       let timestamp: Date | null = null;
       if (tsBytes) {
         try {
-          timestamp = timestampToDate(decodeTimestamp(tsBytes));
+          timestamp = decodeTimestampToDate(tsBytes);
         } catch (cause) {
           throw new DecodeError({
             what: 'event timestamp',

@@ -6,6 +6,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeValue, encodeValue, type FeastValueInput, ValueType } from '../../src/codec';
 import { fastDecodeValue } from '../../src/codec/fast-value';
+import {
+  decodeTimestamp,
+  decodeTimestampToDate,
+  encodeTimestamp,
+  timestampToDate,
+} from '../../src/codec/timestamp';
 import { valueArbitraries } from './helpers';
 
 const SEED = 20261126;
@@ -271,3 +277,44 @@ const arbMessage = fc
     const bytes = fields.flat();
     return Uint8Array.from(cut === 0 ? bytes.slice(0, Math.max(0, bytes.length - 1)) : bytes);
   });
+
+describe('decodeTimestampToDate', () => {
+  const general = (bytes: Uint8Array): Date | string => {
+    try {
+      return timestampToDate(decodeTimestamp(bytes));
+    } catch (error) {
+      return (error as Error).constructor.name;
+    }
+  };
+  const fast = (bytes: Uint8Array): Date | string => {
+    try {
+      return decodeTimestampToDate(bytes);
+    } catch (error) {
+      return (error as Error).constructor.name;
+    }
+  };
+
+  it('equals the general path for every encodable timestamp', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }),
+        fc.integer({ min: 0, max: 999_999_999 }),
+        (seconds, nanos) => {
+          const bytes = encodeTimestamp({ seconds, nanos });
+          expect(fast(bytes)).toEqual(general(bytes));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(decodeTimestampToDate(new Uint8Array())).toEqual(new Date(0));
+  });
+
+  it('gives the same answer or the same error for arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 24 }), (bytes) => {
+        expect(fast(bytes)).toEqual(general(bytes));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
