@@ -1,4 +1,5 @@
-# Feast Python's write_to_online_store for rows given as JSON (argv[1]): {repo, view, rows}; timestamps ISO-8601.
+# Feast Python's write_to_online_store (or push, with push_source) for rows given as JSON (argv[1]):
+# {repo, view | push_source, rows, timestamp_columns}; timestamps ISO-8601.
 import json
 import sys
 
@@ -10,5 +11,10 @@ store = FeatureStore(repo_path=request["repo"])
 df = pd.DataFrame(request["rows"])
 for column in request.get("timestamp_columns", []):
     df[column] = pd.to_datetime(df[column], utc=True)
-store.write_to_online_store(request["view"], df)
+if "push_source" in request:
+    from feast.data_source import PushMode
+
+    store.push(request["push_source"], df, to=PushMode.ONLINE)
+else:
+    store.write_to_online_store(request["view"], df)
 print(json.dumps({"ok": True}))

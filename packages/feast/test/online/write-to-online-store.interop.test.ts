@@ -110,6 +110,43 @@ describe('writeToOnlineStore straight to Redis, read back by Feast Python', { ti
     expect(hexes(ours)).toEqual(hexes(reference));
   });
 
+  it('reads rows that Feast Python pushed exactly as Feast Python reads them', async () => {
+    const drivers = [88_000_010, 88_000_011];
+    for (const d of drivers) keyOf(BigInt(d));
+    feastPythonJson(pythonWrite, {
+      repo: feastRepo,
+      push_source: 'driver_stats_push',
+      rows: drivers.map((driver_id, i) => ({
+        driver_id,
+        event_timestamp: '2026-03-05T10:00:00.25Z',
+        created: '2026-03-05T10:00:00.25Z',
+        conv_rate: 0.1 + i,
+        acc_rate: 0.2,
+        avg_daily_trips: 1000 + i,
+      })),
+      timestamp_columns: ['event_timestamp', 'created'],
+    });
+    const features = [
+      'driver_hourly_stats:conv_rate',
+      'driver_hourly_stats:acc_rate',
+      'driver_hourly_stats:avg_daily_trips',
+    ];
+    const ours = await store.getOnlineFeatures({ features, entities: { driver_id: drivers } });
+    const python = feastPythonJson<{
+      feature_names: string[];
+      results: Array<{ values: string[]; statuses: string[]; timestamps: Array<[number, number]> }>;
+    }>(pythonOnline, { repo: feastRepo, features, entity_rows: drivers.map((driver_id) => ({ driver_id })) });
+    for (const [i, name] of python.feature_names.entries()) {
+      if (name === 'driver_id') continue;
+      const values = python.results[i]!.values.map((b64) =>
+        decodeValue(new Uint8Array(Buffer.from(b64, 'base64'))),
+      );
+      expect(ours.columns[name]!.values, name).toEqual(values);
+      expect(ours.columns[name]!.statuses).toEqual(python.results[i]!.statuses);
+    }
+    expect(ours.columns.avg_daily_trips!.values).toEqual([1000n, 1001n]);
+  });
+
   it('skips rows older than what Redis holds, and older rows of the same batch, as Feast does', async () => {
     const driver = 88_000_004n;
     const row = (iso: string, trips: bigint) => ({
