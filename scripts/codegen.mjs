@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse as parseYaml } from 'yaml';
+import { readPins } from './pins.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const mode = process.argv.includes('--check')
@@ -26,17 +27,6 @@ const lockPath = join(root, 'openapi/specs.lock.json');
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const rel = (path) => path.replace(root, '');
-
-/** The pinned versions, from platform/versions.env (the one place they live). */
-function pinnedVersions() {
-  const text = readFileSync(join(root, 'platform/versions.env'), 'utf8');
-  const versions = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z0-9_]+)=("?)([^"]*)\2\s*$/.exec(line.trim());
-    if (match) versions[match[1]] = match[3];
-  }
-  return versions;
-}
 
 function httpGet(url) {
   return new Promise((resolve, reject) => {
@@ -120,7 +110,7 @@ async function generate(spec) {
 const problems = [];
 
 if (mode === 'capture') {
-  const versions = pinnedVersions();
+  const versions = readPins();
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const previous = existsSync(lockPath) ? JSON.parse(readFileSync(lockPath, 'utf8')).specs : [];
   const lock = {

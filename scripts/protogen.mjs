@@ -28,6 +28,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPins } from './pins.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = new Set(process.argv.slice(2));
@@ -59,16 +60,6 @@ const binpbPath = (protoName) => join(protoDir, protoName.replace(/\.proto$/, '.
 function fail(message) {
   process.stderr.write(`protogen: ${message}\n`);
   process.exit(1);
-}
-
-/** The pinned versions, from platform/versions.env (the one place they live). */
-function pinnedVersions() {
-  const versions = {};
-  for (const line of readFileSync(join(root, 'platform/versions.env'), 'utf8').split('\n')) {
-    const match = /^([A-Z0-9_]+)=("?)([^"]*)\2\s*$/.exec(line.trim());
-    if (match) versions[match[1]] = match[3];
-  }
-  return versions;
 }
 
 // Runs in the feast venv: the version of feast, and for each needed file (dependencies first) its name, its
@@ -105,7 +96,7 @@ function capture() {
       `the feast venv is missing (${relative(root, venvPython)}). Install it first: pnpm platform up feast`,
     );
   }
-  const pinned = pinnedVersions().FEAST_VERSION;
+  const pinned = readPins().FEAST_VERSION;
   const result = spawnSync(venvPython, ['-c', CAPTURE_PY, JSON.stringify(ROOTS)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -159,7 +150,7 @@ function readCaptured(problems) {
   if (!existsSync(lockPath))
     fail(`${relative(root, lockPath)} is missing; run node scripts/protogen.mjs --capture`);
   const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
-  const pinned = pinnedVersions().FEAST_VERSION;
+  const pinned = readPins().FEAST_VERSION;
   if (lock.version !== pinned) {
     problems.push(
       `proto.lock.json was captured from feast ${lock.version}, but platform/versions.env pins ${pinned}; run node scripts/protogen.mjs --capture`,

@@ -1,18 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
+import { readPins } from '../../../scripts/pins.mjs';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The pins and ports of platform/versions.env, the one place they live. */
-export const pins: Record<string, string> = (() => {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(`${root}platform/versions.env`, 'utf8').split('\n')) {
-    const match = /^([A-Z0-9_]+)=("?)([^"]*)\2\s*$/.exec(line.trim());
-    if (match) out[match[1]!] = match[3]!;
-  }
-  return out;
-})();
+export const pins: Record<string, string> = readPins();
 
 export const port = (name: string): number => Number(pins[name]);
 export const url = (name: string): string => `http://127.0.0.1:${port(name)}`;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readPins } from '../../../../scripts/pins.mjs';
 
 /** The repository root, and the platform's Feast repo and venv (started by `pnpm platform up`). */
 export const root = resolve(import.meta.dirname, '../../../..');
@@ -9,13 +10,7 @@ export const feastSqlYaml = resolve(feastRepo, 'sql-registry/feature_store.yaml'
 export const feastPython = resolve(root, 'platform/.state/venvs/feast/bin/python');
 export const feastCli = resolve(root, 'platform/.state/venvs/feast/bin/feast');
 
-export const pins: Record<string, string> = Object.fromEntries(
-  readFileSync(resolve(root, 'platform/versions.env'), 'utf8')
-    .split('\n')
-    .map((line) => /^([A-Z0-9_]+)=("?)([^"]*)\2\s*$/.exec(line.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => [m[1]!, m[3]!]),
-);
+export const pins: Record<string, string> = readPins();
 
 function requireFeastVenv(): void {
   if (!existsSync(feastPython)) {
