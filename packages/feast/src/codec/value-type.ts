@@ -66,3 +66,35 @@ export function valueTypeName(type: number): string {
 export function isValueType(type: number): type is ValueType {
   return NAMES.has(type);
 }
+
+const LIST_ELEMENT: Partial<Record<number, ValueType>> = {
+  [ValueType.BYTES_LIST]: ValueType.BYTES,
+  [ValueType.STRING_LIST]: ValueType.STRING,
+  [ValueType.INT32_LIST]: ValueType.INT32,
+  [ValueType.INT64_LIST]: ValueType.INT64,
+  [ValueType.DOUBLE_LIST]: ValueType.DOUBLE,
+  [ValueType.FLOAT_LIST]: ValueType.FLOAT,
+  [ValueType.BOOL_LIST]: ValueType.BOOL,
+  [ValueType.UNIX_TIMESTAMP_LIST]: ValueType.UNIX_TIMESTAMP,
+};
+
+const SET_ELEMENT: Partial<Record<number, ValueType>> = {
+  [ValueType.BYTES_SET]: ValueType.BYTES,
+  [ValueType.STRING_SET]: ValueType.STRING,
+  [ValueType.INT32_SET]: ValueType.INT32,
+  [ValueType.INT64_SET]: ValueType.INT64,
+  [ValueType.DOUBLE_SET]: ValueType.DOUBLE,
+  [ValueType.FLOAT_SET]: ValueType.FLOAT,
+  [ValueType.BOOL_SET]: ValueType.BOOL,
+  [ValueType.UNIX_TIMESTAMP_SET]: ValueType.UNIX_TIMESTAMP,
+};
+
+/** The element type of a scalar list type (INT64_LIST → INT64); undefined for anything else. */
+export function listElementType(type: number): ValueType | undefined {
+  return LIST_ELEMENT[type];
+}
+
+/** The element type of a scalar list or set type (INT64_SET → INT64); undefined for anything else. */
+export function collectionElementType(type: number): ValueType | undefined {
+  return LIST_ELEMENT[type] ?? SET_ELEMENT[type];
+}

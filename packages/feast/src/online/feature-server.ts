@@ -1,6 +1,6 @@
 import { createHttpClient, DecodeError, type HttpClient, type Logger } from '@mlops/core';
 import { parseJsonLikePython } from '../codec/value';
-import { ValueType } from '../codec/value-type';
+import { collectionElementType, ValueType } from '../codec/value-type';
 import type { paths } from '../generated/feature-server';
 import { nodeHttpFetch } from '../http/node-http-fetch';
 import type { FeatureView } from '../registry/model';
@@ -211,19 +211,10 @@ function featureTypes(
   return out;
 }
 
-const LIST_ELEMENT: Partial<Record<number, number>> = {
-  [ValueType.BYTES_LIST]: ValueType.BYTES,
-  [ValueType.INT64_LIST]: ValueType.INT64,
-  [ValueType.UNIX_TIMESTAMP_LIST]: ValueType.UNIX_TIMESTAMP,
-  [ValueType.INT64_SET]: ValueType.INT64,
-  [ValueType.BYTES_SET]: ValueType.BYTES,
-  [ValueType.UNIX_TIMESTAMP_SET]: ValueType.UNIX_TIMESTAMP,
-};
-
 /** The server's JSON value as the direct path returns it: int64 → bigint, bytes → Uint8Array, timestamps → Date. */
 function fromServerJson(value: unknown, type: number): unknown {
   if (value === null || value === undefined) return null;
-  const element = LIST_ELEMENT[type];
+  const element = collectionElementType(type);
   if (element !== undefined && Array.isArray(value)) return value.map((v) => fromServerJson(v, element));
   switch (type) {
     case ValueType.INT64:

@@ -1,5 +1,5 @@
 import type { FeastValue } from '../codec/value';
-import { ValueType } from '../codec/value-type';
+import { listElementType, ValueType } from '../codec/value-type';
 
 /** The status of one value, as Feast's serving API names them. */
 export type FieldStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE';
@@ -80,17 +80,6 @@ export class OnlineFeaturesResult {
 
 type Arrow = typeof import('apache-arrow');
 
-const LIST_OF: Partial<Record<number, number>> = {
-  [ValueType.BYTES_LIST]: ValueType.BYTES,
-  [ValueType.STRING_LIST]: ValueType.STRING,
-  [ValueType.INT32_LIST]: ValueType.INT32,
-  [ValueType.INT64_LIST]: ValueType.INT64,
-  [ValueType.DOUBLE_LIST]: ValueType.DOUBLE,
-  [ValueType.FLOAT_LIST]: ValueType.FLOAT,
-  [ValueType.BOOL_LIST]: ValueType.BOOL,
-  [ValueType.UNIX_TIMESTAMP_LIST]: ValueType.UNIX_TIMESTAMP,
-};
-
 function arrowType(arrow: Arrow, type: number): import('apache-arrow').DataType | undefined {
   switch (type) {
     case ValueType.INT32:
@@ -112,7 +101,7 @@ function arrowType(arrow: Arrow, type: number): import('apache-arrow').DataType 
     case ValueType.UNIX_TIMESTAMP:
       return new arrow.TimestampMillisecond('UTC');
     default: {
-      const element = LIST_OF[type];
+      const element = listElementType(type);
       if (element === undefined) return undefined;
       return new arrow.List(new arrow.Field('item', arrowType(arrow, element)!, true));
     }
