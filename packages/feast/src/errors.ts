@@ -102,3 +102,35 @@ function distance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+const OFFLINE_STORE_MARKER: symbol = Symbol.for('@mlops/feast.OfflineStoreError');
+
+/**
+ * The offline store (PostgreSQL) refused a query: a missing table or column, a type that does not compare,
+ * a permission. Carries PostgreSQL's SQLSTATE, and the statement that failed.
+ */
+export class OfflineStoreError extends MlopsError {
+  static override readonly marker: symbol = OFFLINE_STORE_MARKER;
+  static override isInstance(value: unknown): value is OfflineStoreError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[OFFLINE_STORE_MARKER] === true
+    );
+  }
+
+  /** PostgreSQL's SQLSTATE, e.g. 42P01 for a missing table. */
+  readonly sqlState: string | undefined;
+  /** What we were doing: 'uploading the entity rows', 'running the point-in-time query', ... */
+  readonly step: string;
+
+  constructor(init: { step: string; sqlState?: string | undefined; cause?: unknown }, message: string) {
+    super(message, { cause: init.cause });
+    this.step = init.step;
+    this.sqlState = init.sqlState;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), step: this.step, sqlState: this.sqlState };
+  }
+}

@@ -13,9 +13,18 @@ export {
   type RegistryConfig,
   type RepoConfig,
 } from './config/repo-config';
-export { type FeastObjectKind, FeastObjectNotFoundError, InvalidFeatureRequestError } from './errors';
-export { FeatureStore, type FeatureStoreOptions } from './feature-store';
+export {
+  type FeastObjectKind,
+  FeastObjectNotFoundError,
+  InvalidFeatureRequestError,
+  OfflineStoreError,
+} from './errors';
+export { FeatureStore, type FeatureStoreOptions, type HistoricalFeaturesRequest } from './feature-store';
 export { nodeHttpFetch } from './http/node-http-fetch';
+export type { EntityDf } from './offline/entity-df';
+export { HistoricalRetrievalJob, type RunOptions, type StreamOptions } from './offline/historical';
+export type { HistoricalFeaturesSelection } from './offline/plan';
+export type { OfflineConnectionOptions } from './offline/postgres';
 export {
   type DataFrameColumns,
   FeatureServerClient,

@@ -98,7 +98,7 @@ function entityColumnsOf(request: OnlineFeaturesRequest): Array<{ name: string; 
 }
 
 /** `view:feature` → [view, feature]. */
-function parseRef(ref: string): [string, string] {
+export function parseRef(ref: string): [string, string] {
   const colon = ref.indexOf(':');
   if (colon <= 0 || colon === ref.length - 1) {
     throw invalid(
@@ -108,14 +108,19 @@ function parseRef(ref: string): [string, string] {
   return [ref.slice(0, colon), ref.slice(colon + 1)];
 }
 
-interface Selection {
+/** One view's part of a request: the features asked of it, under which name, looked up by which columns. */
+export interface Selection {
   view: FeatureView;
   outputPrefix: string;
   features: Feature[];
   joinKeyMap: Record<string, string>;
 }
 
-function selectFeatures(snapshot: RegistrySnapshot, request: OnlineFeaturesRequest): Selection[] {
+/** Resolves `features` or `featureService` to views and features, in the order asked; unknown names throw. */
+export function selectFeatures(
+  snapshot: RegistrySnapshot,
+  request: Pick<OnlineFeaturesRequest, 'features' | 'featureService'>,
+): Selection[] {
   if (request.features && request.featureService) throw invalid('Give features or featureService, not both.');
   const selections: Selection[] = [];
   if (request.featureService !== undefined) {
@@ -157,7 +162,7 @@ function selectFeatures(snapshot: RegistrySnapshot, request: OnlineFeaturesReque
   return selections;
 }
 
-function isEntityLess(view: FeatureView): boolean {
+export function isEntityLess(view: FeatureView): boolean {
   return view.entityColumns.length === 0 || view.entityColumns.every((c) => c.name === DUMMY_ENTITY_ID);
 }
 

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { Table } from 'apache-arrow';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { PostgresOfflineStoreConfig } from '../config/repo-config';
+import { InvalidFeatureRequestError } from '../errors';
+import { type EntityFrame, PG_TYPE_NAMES, resolveTimestampColumn } from './entity-df';
+import { encodeCopyBinary, PG_OID, type PgColumn } from './pg-copy';
+import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
+import { offlineError } from './postgres';
+import {
+  type OfflineSession,
+  openSession,
+  type RunOptions,
+  runInSession,
+  type StreamOptions,
+  streamQuery,
+} from './session';
+
+export type { RunOptions, StreamOptions } from './session';
+
+/** The column numbering the uploaded entity rows, so the result keeps their order. */
+export const ROW_COLUMN = '__mlops_row';
+
+interface JobInit {
+  pool: pg.Pool;
+  config: PostgresOfflineStoreConfig;
+  plan: HistoricalPlan;
+  frame: EntityFrame;
+  /** The frame's columns (for a SQL frame, as described by the database). */
+  frameColumns: PgColumn[];
+  timestampColumn: string;
+}
+
+/**
+ * A historical retrieval, ready to run: nothing has been uploaded or queried yet. Each of toArrow, stream,
+ * count and explain runs it in one transaction on one connection: the entity rows go into a temporary
+ * table (COPY ... FROM STDIN, binary), the point-in-time query's result comes back with COPY ... TO
+ * STDOUT (binary) and is decoded straight into Arrow. The temporary table is dropped at the end of the
+ * transaction, or with the connection when anything fails.
+ */
+export class HistoricalRetrievalJob {
+  readonly #init: JobInit;
+  readonly #table: string;
+  readonly #query: PointInTimeQuery;
+
+  /** @internal Made by FeatureStore.getHistoricalFeatures. */
+  constructor(init: JobInit) {
+    this.#init = init;
+    this.#table = pg.escapeIdentifier(`mlops_entity_df_${randomBytes(8).toString('hex')}`);
+    this.#query = pointInTimeQuery(init.plan, {
+      table: this.#table,
+      columns: init.frameColumns.map((c) => c.name),
+      timestampColumn: init.timestampColumn,
+      rowColumn: ROW_COLUMN,
+    });
+  }
+
+  /** The output's columns: the entity columns as given, then the features in the order asked. */
+  get columns(): string[] {
+    return [...this.#init.frameColumns.map((c) => c.name), ...this.#init.plan.featureColumns];
+  }
+
+  /** The entity rows' column with each row's point in time. */
+  get timestampColumn(): string {
+    return this.#init.timestampColumn;
+  }
+
+  /**
+   * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
+   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary).
+   */
+  toSQL(): string {
+    const settings = Object.entries(this.#query.settings).map(
+      ([name, value]) => `SELECT set_config('${name}', '${value}', true);`,
+    );
+    return [
+      `-- entity rows: temporary table ${this.#table}, filled with COPY ... FROM STDIN (FORMAT binary)`,
+      ...settings,
+      `${this.#query.text};`,
+    ].join('\n');
+  }
+
+  /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
+  async toArrow(options: RunOptions = {}): Promise<Table> {
+    const batches: RecordBatch[] = [];
+    let schema: Schema | undefined;
+    const stream = streamQuery(() => this.#open(options), this.#query.text, {
+      ...options,
+      step: 'reading the point-in-time result',
+      onSchema: (s) => {
+        schema = s;
+      },
+    });
+    for await (const batch of stream) batches.push(batch);
+    return batches.length > 0 ? new Table(batches) : new Table(schema!);
+  }
+
+  /**
+   * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
+   * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
+   */
+  stream(options: StreamOptions = {}): AsyncGenerator<RecordBatch> {
+    return streamQuery(() => this.#open(options), this.#query.text, {
+      ...options,
+      step: 'reading the point-in-time result',
+    });
+  }
+
+  /** The number of rows the result has: one per entity row, always. */
+  async count(options: RunOptions = {}): Promise<number> {
+    const { frame } = this.#init;
+    if (frame.kind === 'rows') return frame.rowCount;
+    return runInSession(
+      () => this.#open(options),
+      'counting the entity rows',
+      async (client) => {
+        const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#table}`);
+        return Number(result.rows[0]!.n);
+      },
+    );
+  }
+
+  /**
+   * PostgreSQL's plan for the point-in-time query, with the entity rows uploaded (so the planner knows
+   * them). `analyze: true` runs the query and reports real times and row counts.
+   */
+  async explain(options: RunOptions & { analyze?: boolean } = {}): Promise<string> {
+    return runInSession(
+      () => this.#open(options),
+      'explaining the point-in-time query',
+      async (client) => {
+        const how = options.analyze ? 'ANALYZE, BUFFERS, ' : '';
+        const result = await client.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (${how}VERBOSE, FORMAT TEXT) ${this.#query.text}`,
+        );
+        return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+      },
+    );
+  }
+
+  #open(options: RunOptions): Promise<OfflineSession> {
+    return openSession(this.#init.pool, this.#init.config, options, this.#query.settings, (client) =>
+      this.#upload(client),
+    );
+  }
+
+  async #upload(client: pg.PoolClient): Promise<void> {
+    const { frame, frameColumns, timestampColumn } = this.#init;
+    const q = pg.escapeIdentifier;
+    if (frame.kind === 'sql') {
+      await client.query(
+        `CREATE TEMPORARY TABLE ${this.#table} ON COMMIT DROP AS SELECT row_number() OVER () AS ${q(ROW_COLUMN)}, entity_query.* FROM (${frame.sql}) AS entity_query`,
+      );
+    } else {
+      const definitions = [
+        `${q(ROW_COLUMN)} bigint`,
+        ...frameColumns.map((c) => `${q(c.name)} ${PG_TYPE_NAMES[c.typeOid] ?? 'text'}`),
+      ];
+      await client.query(`CREATE TEMPORARY TABLE ${this.#table} (${definitions.join(', ')}) ON COMMIT DROP`);
+      const rows = new Float64Array(frame.rowCount);
+      for (let i = 0; i < rows.length; i++) rows[i] = i;
+      const chunks = encodeCopyBinary(
+        [{ name: ROW_COLUMN, typeOid: PG_OID.INT8, values: rows }, ...frame.columns],
+        frame.rowCount,
+      );
+      await pipeline(
+        Readable.from(chunks),
+        client.query(copyFrom(`COPY ${this.#table} FROM STDIN (FORMAT binary)`)),
+      );
+    }
+    const nulls = await client.query<{ row: string }>(
+      `SELECT ${q(ROW_COLUMN)} AS row FROM ${this.#table} WHERE ${q(timestampColumn)} IS NULL ORDER BY 1 LIMIT 1`,
+    );
+    if (nulls.rows.length > 0) {
+      throw new InvalidFeatureRequestError(
+        `Entity row ${Number(nulls.rows[0]!.row) - (frame.kind === 'sql' ? 1 : 0)} has no ${timestampColumn}: every entity row needs the point in time to read its features at.`,
+      );
+    }
+    // Statistics, so the planner sizes the join by the real number of entity rows.
+    await client.query(`ANALYZE ${this.#table}`);
+  }
+}
+
+/** Describes a SQL entity frame's columns without running it to completion. */
+export async function describeEntitySql(
+  pool: pg.Pool,
+  config: PostgresOfflineStoreConfig,
+  sql: string,
+): Promise<PgColumn[]> {
+  try {
+    const result = await pool.query({
+      text: `SELECT * FROM (${sql}) AS entity_query LIMIT 0`,
+      rowMode: 'array',
+    });
+    return result.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
+  } catch (error) {
+    throw offlineError(error, { step: 'describing the entity SQL query', config });
+  }
+}
+
+/** Checks the frame against the plan: every join key present, one timestamp column. */
+export function checkFrame(
+  plan: HistoricalPlan,
+  columns: readonly PgColumn[],
+  askedTimestamp: string | undefined,
+): string {
+  const names = new Set(columns.map((c) => c.name));
+  if (names.has(ROW_COLUMN)) {
+    throw new InvalidFeatureRequestError(
+      `The entity rows may not have a column called ${ROW_COLUMN}; rename it.`,
+    );
+  }
+  for (const view of plan.views) {
+    for (const key of view.keys) {
+      if (!names.has(key.entityColumn)) {
+        throw new InvalidFeatureRequestError(
+          `Feature view ${view.view.name} is looked up by ${key.entityColumn}, which the entity rows do not have (they have ${[...names].join(', ') || 'no columns'}).`,
+        );
+      }
+    }
+  }
+  for (const name of plan.featureColumns) {
+    if (names.has(name)) {
+      throw new InvalidFeatureRequestError(
+        `The entity rows have a column ${name}, which a requested feature is also called; rename the column, or pass fullFeatureNames: true.`,
+      );
+    }
+  }
+  return resolveTimestampColumn(columns, askedTimestamp);
+}

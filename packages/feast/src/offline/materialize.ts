@@ -1,0 +1,234 @@
+import { type RecordBatch, type Table, Type, type Vector } from 'apache-arrow';
+import { escapeIdentifier } from 'pg';
+import { InvalidFeatureRequestError } from '../errors';
+import { isEntityLess } from '../online/request-plan';
+import type { OnlineWriteRow } from '../online/write';
+import type { FeatureView } from '../registry/model';
+import { batchSourceOf, SETTING_PREFIX, sourceFrom } from './plan';
+import { type OfflineSession, type SettingsQuery, type StreamOptions, streamQuery } from './session';
+
+/** The source columns a view's rows are read from (before its field_mapping), and how to order them. */
+export interface PullLatestPlan {
+  view: FeatureView;
+  keyColumns: string[];
+  featureColumns: string[];
+  timestampColumn: string;
+  createdColumn: string | undefined;
+  query: SettingsQuery;
+}
+
+function invalidRange(start: Date, end: Date): InvalidFeatureRequestError | undefined {
+  if (!(start instanceof Date) || Number.isNaN(start.getTime()))
+    return new InvalidFeatureRequestError('start must be a valid Date.');
+  if (!(end instanceof Date) || Number.isNaN(end.getTime()))
+    return new InvalidFeatureRequestError('end must be a valid Date.');
+  if (start.getTime() > end.getTime()) {
+    return new InvalidFeatureRequestError(
+      `start (${start.toISOString()}) is after end (${end.toISOString()}); nothing can be materialized.`,
+    );
+  }
+  return undefined;
+}
+
+/** Microseconds since the epoch as PostgreSQL reads a timestamptz literal. */
+function timestampSetting(date: Date): string {
+  return date.toISOString();
+}
+
+/**
+ * The latest row of each entity of a view with an event timestamp in [start, end], latest created timestamp
+ * first on ties: what Feast's materialization writes to the online store. Columns keep their source names
+ * (the online writer applies the view's field_mapping, as Feast does).
+ */
+export function pullLatestPlan(view: FeatureView, start: Date, end: Date): PullLatestPlan {
+  const bad = invalidRange(start, end);
+  if (bad) throw bad;
+  if (view.kind === 'on_demand_feature_view') {
+    throw new InvalidFeatureRequestError(
+      `${view.name} is an on-demand feature view: it has no stored rows to read. Pull its source views.`,
+    );
+  }
+  const source = batchSourceOf(view);
+  const from = sourceFrom(source, view.name);
+  const reverse = new Map<string, string>();
+  for (const [column, name] of Object.entries(source.fieldMapping)) reverse.set(name, column);
+  const sourceColumn = (name: string) => reverse.get(name) ?? name;
+  const keyColumns = isEntityLess(view) ? [] : view.entityColumns.map((c) => sourceColumn(c.name));
+  const featureColumns = view.features.map((f) => sourceColumn(f.name));
+  if (!source.timestampField) {
+    throw new InvalidFeatureRequestError(`The source of feature view ${view.name} has no timestamp_field.`);
+  }
+  const timestampColumn = source.timestampField;
+  const createdColumn = source.createdTimestampColumn || undefined;
+  const q = escapeIdentifier;
+  const ts = `s.${q(timestampColumn)}`;
+  const columns = [...new Set([...keyColumns, ...featureColumns, timestampColumn])].map((c) => `s.${q(c)}`);
+  const order = [...keyColumns.map((c) => `s.${q(c)}`), `${ts} DESC`];
+  if (createdColumn) order.push(`s.${q(createdColumn)} DESC`);
+  const startSetting = `${SETTING_PREFIX}.start`;
+  const endSetting = `${SETTING_PREFIX}.end`;
+  const text = [
+    `SELECT ${keyColumns.length > 0 ? `DISTINCT ON (${keyColumns.map((c) => `s.${q(c)}`).join(', ')}) ` : ''}${columns.join(', ')}`,
+    `FROM ${from} AS s`,
+    `WHERE ${ts} BETWEEN current_setting('${startSetting}')::timestamptz AND current_setting('${endSetting}')::timestamptz`,
+    `ORDER BY ${order.join(', ')}`,
+    ...(keyColumns.length === 0 ? ['LIMIT 1'] : []),
+  ].join('\n');
+  return {
+    view,
+    keyColumns,
+    featureColumns,
+    timestampColumn,
+    createdColumn,
+    query: {
+      text,
+      settings: { [startSetting]: timestampSetting(start), [endSetting]: timestampSetting(end) },
+    },
+  };
+}
+
+/** µs since the epoch of an Arrow timestamp cell, whatever its unit. */
+function timestampMicros(vector: Vector, row: number): bigint | null {
+  // Find the chunk holding the row and read its raw 64-bit value (get() would round to ms).
+  let offset = row;
+  for (const data of vector.data) {
+    if (offset < data.length) {
+      if (!data.getValid(offset)) return null;
+      const raw = (data.values as BigInt64Array)[data.offset + offset]!;
+      const unit = (data.type as { unit: number }).unit;
+      return unit === 0 ? raw * 1_000_000n : unit === 1 ? raw * 1_000n : unit === 2 ? raw : raw / 1_000n;
+    }
+    offset -= data.length;
+  }
+  return null;
+}
+
+/** An Arrow cell as the online writer takes it. */
+function cell(vector: Vector, row: number): unknown {
+  const value = vector.get(row) as unknown;
+  if (value === null || value === undefined) return null;
+  switch (vector.type.typeId) {
+    case Type.Timestamp: {
+      const micros = timestampMicros(vector, row);
+      return micros === null ? null : new Date(Number(micros / 1000n));
+    }
+    case Type.Date:
+      return new Date(value as number);
+    case Type.List: {
+      const inner = value as Vector;
+      return Array.from({ length: inner.length }, (_, i) => cell(inner, i));
+    }
+    default:
+      return value;
+  }
+}
+
+/** Record batch rows as objects for the online writer. */
+export function batchRows(batch: RecordBatch | Table): OnlineWriteRow[] {
+  const fields = batch.schema.fields;
+  const vectors = fields.map((_, i) => batch.getChildAt(i)!);
+  const rows: OnlineWriteRow[] = new Array(batch.numRows);
+  for (let r = 0; r < batch.numRows; r++) {
+    const row: Record<string, unknown> = {};
+    for (let c = 0; c < fields.length; c++) row[fields[c]!.name] = cell(vectors[c]!, r);
+    rows[r] = row as OnlineWriteRow;
+  }
+  return rows;
+}
+
+export interface MaterializeProgress {
+  featureView: string;
+  /** The view's place in this run (0-based) and how many views the run has. */
+  viewIndex: number;
+  viewCount: number;
+  /** Entity rows read from the offline store so far for this view. */
+  rows: number;
+  written: number;
+  /** Rows Redis already held at least as new a value for. */
+  skipped: number;
+  /** True once this view is done (and its interval recorded). */
+  done: boolean;
+}
+
+export interface MaterializeViewResult {
+  featureView: string;
+  start: Date;
+  end: Date;
+  rows: number;
+  written: number;
+  skipped: number;
+}
+
+export interface MaterializeRunOptions extends StreamOptions {
+  /** Rows per batch read from PostgreSQL and written to Redis (default 10 000). */
+  batchSize?: number;
+  onProgress?: (progress: MaterializeProgress) => void;
+}
+
+/**
+ * The views Feast's materialize would pick: the named ones (each must be an online, stored view), or every
+ * online batch and stream view of the project.
+ */
+export function viewsToMaterialize(
+  all: readonly FeatureView[],
+  names: readonly string[] | undefined,
+  get: (name: string) => FeatureView,
+): FeatureView[] {
+  if (names === undefined) return all.filter((v) => v.kind !== 'on_demand_feature_view' && v.online);
+  return names.map((name) => {
+    const view = get(name);
+    if (view.kind === 'on_demand_feature_view') {
+      throw new InvalidFeatureRequestError(
+        `${name} is an on-demand feature view: its values are computed by Python at request time, not materialized from the offline store.`,
+      );
+    }
+    if (!view.online) {
+      throw new InvalidFeatureRequestError(
+        `${name} is not an online feature view (online=False), so it is not materialized.`,
+      );
+    }
+    return view;
+  });
+}
+
+/**
+ * Loads one view's latest rows in [start, end] from PostgreSQL into Redis, batch by batch, as Feast's
+ * materialization does; reports progress after each batch. Writing is idempotent (Redis keeps the newest
+ * event per entity), so a run that failed part-way is resumed by running it again.
+ */
+export async function materializeView(
+  view: FeatureView,
+  range: { start: Date; end: Date },
+  io: {
+    open: (settings: Record<string, string>) => Promise<OfflineSession>;
+    write: (view: FeatureView, rows: OnlineWriteRow[]) => Promise<{ written: number; skipped: number }>;
+  },
+  options: MaterializeRunOptions & { viewIndex: number; viewCount: number },
+): Promise<MaterializeViewResult> {
+  const plan = pullLatestPlan(view, range.start, range.end);
+  const result: MaterializeViewResult = { featureView: view.name, ...range, rows: 0, written: 0, skipped: 0 };
+  const progress = (done: boolean) =>
+    options.onProgress?.({
+      featureView: view.name,
+      viewIndex: options.viewIndex,
+      viewCount: options.viewCount,
+      rows: result.rows,
+      written: result.written,
+      skipped: result.skipped,
+      done,
+    });
+  const stream = streamQuery(() => io.open(plan.query.settings), plan.query.text, {
+    ...options,
+    batchRows: options.batchSize ?? 10_000,
+    step: `reading the latest rows of ${view.name}`,
+  });
+  for await (const batch of stream) {
+    const rows = batchRows(batch);
+    const { written, skipped } = await io.write(view, rows);
+    result.rows += rows.length;
+    result.written += written;
+    result.skipped += skipped;
+    progress(false);
+  }
+  return result;
+}
