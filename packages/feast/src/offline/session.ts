@@ -66,6 +66,10 @@ export async function openSession(
     throw error(cause, 'connecting');
   }
   let released = false;
+  // While checked out, a connection that dies (killed, aborted) reports through the running query; without a
+  // listener its 'error' event would also crash the process.
+  const onError = () => {};
+  client.on('error', onError);
   // Aborting closes the socket: PostgreSQL then stops the query and drops the temporary tables.
   const onAbort = () => {
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
@@ -76,6 +80,7 @@ export async function openSession(
       if (released) return;
       released = true;
       signal?.removeEventListener('abort', onAbort);
+      client.off('error', onError);
       client.release(destroy ? true : undefined);
     },
     error,
