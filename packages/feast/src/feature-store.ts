@@ -11,7 +11,13 @@ import {
 import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
 import { checkFrame, describeEntitySql, HistoricalRetrievalJob } from './offline/historical';
 import { type OfflineIndex, offlineIndexes } from './offline/indexes';
-import { pullLatestPlan } from './offline/materialize';
+import {
+  type MaterializeRunOptions,
+  type MaterializeViewResult,
+  materializeView,
+  pullLatestPlan,
+  viewsToMaterialize,
+} from './offline/materialize';
 import { type HistoricalFeaturesSelection, planHistoricalRequest } from './offline/plan';
 import { createOfflinePool, type OfflineConnectionOptions, offlineError } from './offline/postgres';
 import { openSession, type StreamOptions, streamQuery } from './offline/session';
@@ -21,6 +27,7 @@ import { RedisOnlineStore } from './online/redis-online-store';
 import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
 import type { OnlineFeaturesResult } from './online/result';
 import { type OnlineWriteResult, type OnlineWriteRow, writeOnline } from './online/write';
+import { incrementalStart, materializationRecorderFor, recordedIntervals } from './registry/materialization';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import { Registry, type RegistrySnapshot } from './registry/registry';
 import { type RegistrySource, registrySourceFor } from './registry/sources';
@@ -47,6 +54,16 @@ export interface FeatureStoreOptions {
   fetch?: typeof fetch;
   /** Connections to the PostgreSQL offline store (historical retrieval, materialization). */
   offline?: OfflineConnectionOptions;
+}
+
+/** What to materialize, and how to report progress. */
+export interface MaterializeOptions extends MaterializeRunOptions {
+  start: Date;
+  end: Date;
+  /** Views to materialize; default every online view of the project. */
+  featureViews?: readonly string[];
+  /** Record the interval in the registry, as Feast does (default true). */
+  recordInRegistry?: boolean;
 }
 
 /** A historical retrieval: entity rows with points in time, and the features to read as of those times. */
@@ -139,14 +156,103 @@ export class FeatureStore {
     await this.featureServer.push(pushSourceName, df, options);
   }
 
-  /** Loads the online store from the offline store for [start, end], through the feature server. */
-  async materialize(options: { start: Date; end: Date; featureViews?: readonly string[] }): Promise<void> {
-    await this.featureServer.materialize(options);
+  /**
+   * Loads the online store from the offline store, in TypeScript, as `feast materialize` does: for each view
+   * (the named ones, else every online view), the latest row of each entity with an event timestamp in
+   * [start, end] is read from PostgreSQL in batches and written to Redis with the online writer; then the
+   * interval is recorded in the registry, so Feast (and materializeIncremental) continue from it. Progress
+   * is reported after every batch. Writes are idempotent — Redis keeps the newest event per entity — so a run
+   * that failed part-way is resumed by running it again. (The feature server's own materialization stays
+   * available as `store.featureServer.materialize`.)
+   */
+  async materialize(options: MaterializeOptions): Promise<MaterializeViewResult[]> {
+    const snapshot = await this.#snapshot();
+    const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
+      snapshot.getFeatureView(n),
+    );
+    return this.#materialize(
+      views.map((view) => ({ view, start: options.start, end: options.end })),
+      options,
+    );
   }
 
-  /** Materializes from where the last materialization stopped up to `end`, through the feature server. */
-  async materializeIncremental(options: { end: Date; featureViews?: readonly string[] }): Promise<void> {
-    await this.featureServer.materializeIncremental(options);
+  /**
+   * Materializes each view from where its last materialization ended (else now − TTL, else 52 weeks back, as
+   * Feast decides) up to `end`, and records the new interval.
+   */
+  async materializeIncremental(
+    options: Omit<MaterializeOptions, 'start'> & { now?: Date },
+  ): Promise<MaterializeViewResult[]> {
+    const { config } = await this.#init();
+    const snapshot = await this.#snapshot();
+    const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
+      snapshot.getFeatureView(n),
+    );
+    // The intervals come from the registry as it is now, not from a cached snapshot.
+    const source =
+      this.#options.registrySource ??
+      (await registrySourceFor(config.registry, config.project, config.repoPath));
+    const proto = await source.load();
+    if (!this.#options.registrySource) await source.close?.();
+    const ranges = views.map((view) => ({
+      view,
+      start: incrementalStart(
+        view,
+        recordedIntervals(proto, config.project, view.name),
+        options.end,
+        options.now,
+      ),
+      end: options.end,
+    }));
+    return this.#materialize(ranges, options);
+  }
+
+  async #materialize(
+    ranges: Array<{ view: FeatureView; start: Date; end: Date }>,
+    options: MaterializeRunOptions & { recordInRegistry?: boolean },
+  ): Promise<MaterializeViewResult[]> {
+    const { config, online } = await this.#init();
+    if (!online) {
+      throw new ConfigError(
+        `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast materializes into Redis. Use the feature server's materialization (store.featureServer.materialize) for other stores.`,
+        { option: 'online_store.type' },
+      );
+    }
+    const offline = await this.#offline();
+    const recorder =
+      options.recordInRegistry === false
+        ? undefined
+        : await materializationRecorderFor(config.registry, config.project, config.repoPath);
+    const writeOptions = {
+      project: config.project,
+      entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
+      config: online.config,
+    };
+    const results: MaterializeViewResult[] = [];
+    for (const [viewIndex, { view, start, end }] of ranges.entries()) {
+      const result = await materializeView(
+        view,
+        { start, end },
+        {
+          open: (settings) => openSession(offline.pool, offline.config, options, settings),
+          write: (v, rows) => writeOnline(online, v, rows, writeOptions),
+        },
+        { ...options, viewIndex, viewCount: ranges.length },
+      );
+      await recorder?.record(config.project, view.name, { start, end });
+      options.onProgress?.({
+        featureView: view.name,
+        viewIndex,
+        viewCount: ranges.length,
+        rows: result.rows,
+        written: result.written,
+        skipped: result.skipped,
+        done: true,
+      });
+      results.push(result);
+    }
+    if (recorder) await this.refreshRegistry();
+    return results;
   }
 
   /** The repo's configuration, as read. */

@@ -19,10 +19,17 @@ export {
   InvalidFeatureRequestError,
   OfflineStoreError,
 } from './errors';
-export { FeatureStore, type FeatureStoreOptions, type HistoricalFeaturesRequest } from './feature-store';
+export {
+  FeatureStore,
+  type FeatureStoreOptions,
+  type HistoricalFeaturesRequest,
+  type MaterializeOptions,
+} from './feature-store';
 export { nodeHttpFetch } from './http/node-http-fetch';
 export type { EntityDf } from './offline/entity-df';
 export { HistoricalRetrievalJob, type RunOptions, type StreamOptions } from './offline/historical';
+export type { OfflineIndex } from './offline/indexes';
+export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
 export type { HistoricalFeaturesSelection } from './offline/plan';
 export type { OfflineConnectionOptions } from './offline/postgres';
 export {

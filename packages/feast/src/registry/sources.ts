@@ -64,6 +64,25 @@ const SQL_TABLES = [
   ['projects', 'project_proto', ProjectSchema, 'projects'],
 ] as const;
 
+/** A SQLAlchemy URL as node-postgres takes it: the driver suffix (`postgresql+psycopg:`) means nothing to pg. */
+export function pgConnectionString(url: string): string {
+  return url
+    .replace(/^postgresql\+[a-z0-9]+:/i, 'postgresql:')
+    .replace(/^postgres\+[a-z0-9]+:/i, 'postgres:');
+}
+
+/** A URL fit for messages: its password, if any, replaced. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = parsed.password ? 'REDACTED' : '';
+    return parsed.toString();
+  } catch {
+    // Leave as is; pg reports a bad URL on connect.
+    return url;
+  }
+}
+
 /**
  * Feast's SQL registry in PostgreSQL: one row per object, its protobuf in a `*_proto` column. Read in one
  * transaction-free round of queries, one per table, for one project.
@@ -75,20 +94,9 @@ export class SqlRegistrySource implements RegistrySource {
 
   /** `url`: the registry path of feature_store.yaml, e.g. postgresql+psycopg://user@host:5432/db. */
   constructor(url: string, project: string) {
-    // SQLAlchemy's driver suffix means nothing to node-postgres.
-    this.#url = url
-      .replace(/^postgresql\+[a-z0-9]+:/i, 'postgresql:')
-      .replace(/^postgres\+[a-z0-9]+:/i, 'postgres:');
+    this.#url = pgConnectionString(url);
     this.#project = project;
-    let shown = this.#url;
-    try {
-      const parsed = new URL(this.#url);
-      parsed.password = parsed.password ? 'REDACTED' : '';
-      shown = parsed.toString();
-    } catch {
-      // Leave as is; pg reports a bad URL on connect.
-    }
-    this.description = `SQL registry ${shown}`;
+    this.description = `SQL registry ${redactedUrl(this.#url)}`;
   }
 
   async load(): Promise<RegistryProto> {
@@ -126,6 +134,11 @@ export class SqlRegistrySource implements RegistrySource {
   }
 }
 
+/** The registry server's base URL: feature_store.yaml's host:port, or an http(s) URL as given. */
+export function registryServerBaseUrl(target: string): string {
+  return /^[a-z]+:\/\//i.test(target) ? target : `http://${target}`;
+}
+
 /**
  * The registry server's gRPC API (`feast serve_registry`, port 6570). Its `Proto()` leaves every object's
  * project empty, so the project's objects are listed instead: one call per kind, all with `allow_cache`.
@@ -137,7 +150,7 @@ export class RemoteRegistrySource implements RegistrySource {
 
   /** `target`: host:port as feature_store.yaml's registry.path has it, or an http(s) URL. */
   constructor(target: string, project: string) {
-    this.#baseUrl = /^[a-z]+:\/\//i.test(target) ? target : `http://${target}`;
+    this.#baseUrl = registryServerBaseUrl(target);
     this.#project = project;
     this.description = `registry server ${this.#baseUrl}`;
   }
