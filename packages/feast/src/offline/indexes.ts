@@ -57,7 +57,10 @@ export async function offlineIndexes(
     const key = `${view.from}\u0000${columns.join('\u0000')}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const keyed = columns.map((c, i) => (i < view.keys.length ? q(c) : `${q(c)} DESC`));
+    // The same order as the lookups sort by, so the first index entry in range is the answer.
+    const keyed = columns.map((c, i) =>
+      i < view.keys.length ? q(c) : i === view.keys.length ? `${q(c)} DESC` : `${q(c)} DESC NULLS LAST`,
+    );
     const include =
       options.includeFeatures && view.features.length > 0
         ? ` INCLUDE (${[...new Set(view.features.map((f) => f.sourceColumn))].map(q).join(', ')})`

@@ -4,7 +4,7 @@ import { InvalidFeatureRequestError } from '../errors';
 import { isEntityLess } from '../online/request-plan';
 import type { OnlineWriteRow } from '../online/write';
 import type { FeatureView } from '../registry/model';
-import { batchSourceOf, SETTING_PREFIX, sourceFrom } from './plan';
+import { batchSourceOf, SETTING_PREFIX, sourceColumnOf, sourceFrom } from './plan';
 import { type OfflineSession, type SettingsQuery, type StreamOptions, streamQuery } from './session';
 
 /** The source columns a view's rows are read from (before its field_mapping), and how to order them. */
@@ -50,9 +50,7 @@ export function pullLatestPlan(view: FeatureView, start: Date, end: Date): PullL
   }
   const source = batchSourceOf(view);
   const from = sourceFrom(source, view.name);
-  const reverse = new Map<string, string>();
-  for (const [column, name] of Object.entries(source.fieldMapping)) reverse.set(name, column);
-  const sourceColumn = (name: string) => reverse.get(name) ?? name;
+  const sourceColumn = sourceColumnOf(source);
   const keyColumns = isEntityLess(view) ? [] : view.entityColumns.map((c) => sourceColumn(c.name));
   const featureColumns = view.features.map((f) => sourceColumn(f.name));
   if (!source.timestampField) {
@@ -64,7 +62,7 @@ export function pullLatestPlan(view: FeatureView, start: Date, end: Date): PullL
   const ts = `s.${q(timestampColumn)}`;
   const columns = [...new Set([...keyColumns, ...featureColumns, timestampColumn])].map((c) => `s.${q(c)}`);
   const order = [...keyColumns.map((c) => `s.${q(c)}`), `${ts} DESC`];
-  if (createdColumn) order.push(`s.${q(createdColumn)} DESC`);
+  if (createdColumn) order.push(`s.${q(createdColumn)} DESC NULLS LAST`);
   const startSetting = `${SETTING_PREFIX}.start`;
   const endSetting = `${SETTING_PREFIX}.end`;
   const text = [

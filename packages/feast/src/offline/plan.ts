@@ -3,6 +3,7 @@ import { InvalidFeatureRequestError } from '../errors';
 import { isEntityLess, selectFeatures } from '../online/request-plan';
 import type { DataSource, Feature, FeatureView } from '../registry/model';
 import type { RegistrySnapshot } from '../registry/registry';
+import type { SettingsQuery } from './session';
 
 /** What getHistoricalFeatures asks for (the entity rows are described separately, see EntityDf). */
 export interface HistoricalFeaturesSelection {
@@ -72,6 +73,13 @@ export function sourceFrom(source: DataSource, viewName: string): string {
   );
 }
 
+/** Feature or join key name → the source column it comes from (the reverse of the source's field_mapping). */
+export function sourceColumnOf(source: DataSource): (name: string) => string {
+  const reverse = new Map<string, string>();
+  for (const [column, name] of Object.entries(source.fieldMapping)) reverse.set(name, column);
+  return (name) => reverse.get(name) ?? name;
+}
+
 /** The batch source a view's history lives in (a push source's batch source). */
 export function batchSourceOf(view: FeatureView): DataSource {
   let source = view.batchSource;
@@ -107,9 +115,7 @@ export function planHistoricalRequest(
     const { view } = selection;
     const source = batchSourceOf(view);
     const from = sourceFrom(source, view.name);
-    const reverse = new Map<string, string>();
-    for (const [sourceColumn, name] of Object.entries(source.fieldMapping)) reverse.set(name, sourceColumn);
-    const sourceColumn = (name: string) => reverse.get(name) ?? name;
+    const sourceColumn = sourceColumnOf(source);
     const keys = isEntityLess(view)
       ? []
       : view.entityColumns.map((column) => ({
@@ -167,12 +173,7 @@ export interface EntityFrameRef {
   rowColumn: string;
 }
 
-/** A query's text and the settings it reads with current_setting (values travel apart from the text). */
-export interface PointInTimeQuery {
-  text: string;
-  /** GUC name → value, set with set_config(name, value, true) before the query. */
-  settings: Record<string, string>;
-}
+export type PointInTimeQuery = SettingsQuery;
 
 export const SETTING_PREFIX = 'mlops_feast';
 
@@ -204,7 +205,8 @@ export function pointInTimeQuery(plan: HistoricalPlan, entity: EntityFrameRef): 
     }
     if (plan.filterByCreatedTimestamp && v.createdColumn) where.push(`s.${q(v.createdColumn)} <= ${ets}`);
     const order = [`${ts} DESC`];
-    if (v.createdColumn) order.push(`s.${q(v.createdColumn)} DESC`);
+    // A row without a created timestamp loses ties rather than winning them (DESC alone sorts NULLs first).
+    if (v.createdColumn) order.push(`s.${q(v.createdColumn)} DESC NULLS LAST`);
     const columns = v.features.map((f, j) => `s.${q(f.sourceColumn)} AS f${j}`);
     joins.push(
       [
