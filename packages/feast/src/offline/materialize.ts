@@ -1,5 +1,6 @@
 import { type RecordBatch, type Table, Type, type Vector } from 'apache-arrow';
 import { escapeIdentifier } from 'pg';
+import type { FeastTimestamp } from '../codec/timestamp';
 import { InvalidFeatureRequestError } from '../errors';
 import { isEntityLess } from '../online/request-plan';
 import type { OnlineWriteRow } from '../online/write';
@@ -121,17 +122,40 @@ function cell(vector: Vector, row: number): unknown {
   }
 }
 
-/** Record batch rows as objects for the online writer. */
-export function batchRows(batch: RecordBatch | Table): OnlineWriteRow[] {
+/**
+ * Record batch rows as objects for the online writer. The event timestamp column becomes a FeastTimestamp
+ * (seconds + nanos), keeping the microseconds a Date would lose: Feast writes them into `_ts`.
+ */
+export function batchRows(batch: RecordBatch | Table, eventTimestampColumn?: string): OnlineWriteRow[] {
   const fields = batch.schema.fields;
   const vectors = fields.map((_, i) => batch.getChildAt(i)!);
+  const eventIndex = fields.findIndex(
+    (f) => f.name === eventTimestampColumn && f.type.typeId === Type.Timestamp,
+  );
   const rows: OnlineWriteRow[] = new Array(batch.numRows);
   for (let r = 0; r < batch.numRows; r++) {
     const row: Record<string, unknown> = {};
-    for (let c = 0; c < fields.length; c++) row[fields[c]!.name] = cell(vectors[c]!, r);
+    for (let c = 0; c < fields.length; c++) {
+      if (c === eventIndex) {
+        const micros = timestampMicros(vectors[c]!, r);
+        row[fields[c]!.name] = micros === null ? null : feastTimestampOfMicros(micros);
+      } else {
+        row[fields[c]!.name] = cell(vectors[c]!, r);
+      }
+    }
     rows[r] = row as OnlineWriteRow;
   }
   return rows;
+}
+
+function feastTimestampOfMicros(micros: bigint): FeastTimestamp {
+  let seconds = micros / 1_000_000n;
+  let rest = micros % 1_000_000n;
+  if (rest < 0n) {
+    rest += 1_000_000n;
+    seconds -= 1n;
+  }
+  return { seconds, nanos: Number(rest) * 1000 };
 }
 
 export interface MaterializeProgress {
@@ -221,7 +245,7 @@ export async function materializeView(
     step: `reading the latest rows of ${view.name}`,
   });
   for await (const batch of stream) {
-    const rows = batchRows(batch);
+    const rows = batchRows(batch, plan.timestampColumn);
     const { written, skipped } = await io.write(view, rows);
     result.rows += rows.length;
     result.written += written;

@@ -138,7 +138,10 @@ class Builder {
     this.setData(new ArrayBuffer(fixedBytes(this.kind, capacity)));
     if (hasOffsets(this.kind)) this.offsets = new Int32Array(capacity + 1);
     if (isBytesKind(this.kind)) {
-      this.bytes = new Uint8Array(Math.max(1024, this.bytes.length));
+      // Sized on what the last batch used (not on its capacity, which one huge value may have blown up).
+      this.bytes = new Uint8Array(
+        Math.max(1024, Math.min(MAX_BYTES, this.byteLength + (this.byteLength >> 3))),
+      );
       this.byteLength = 0;
     }
     // A list's child is reset by its own finish(); here only the first time.
@@ -194,79 +197,36 @@ class Builder {
     const nullCount = this.nullCount;
     const nullBitmap = nullCount > 0 ? this.validity(length) : undefined;
     let data: Data;
-    switch (kind) {
-      case Kind.BOOL:
-        data = makeData({
-          type: this.type as Int,
-          length,
-          nullCount,
-          nullBitmap,
-          data: trimmed(this.u8, (length + 7) >> 3),
-        });
-        break;
-      case Kind.INT2:
-      case Kind.INT4:
-      case Kind.DATE:
-        data = makeData({
-          type: this.type as Int,
-          length,
-          nullCount,
-          nullBitmap,
-          data: trimmed(this.i32, length),
-        });
-        break;
-      case Kind.INT8:
-      case Kind.TIMESTAMP: {
-        const values = trimmed(this.i32, length * 2);
-        data = makeData({
-          type: this.type as Int,
-          length,
-          nullCount,
-          nullBitmap,
-          data: new BigInt64Array(values.buffer, values.byteOffset, length),
-        });
-        break;
-      }
-      case Kind.FLOAT4:
-        data = makeData({
-          type: this.type as Int,
-          length,
-          nullCount,
-          nullBitmap,
-          data: trimmed(this.f32, length),
-        });
-        break;
-      case Kind.FLOAT8:
-      case Kind.NUMERIC:
-        data = makeData({
-          type: this.type as Int,
-          length,
-          nullCount,
-          nullBitmap,
-          data: trimmed(this.f64, length),
-        });
-        break;
-      case Kind.LIST: {
-        const child = this.child!;
-        data = makeData({
-          type: this.type as List,
-          length,
-          nullCount,
-          nullBitmap,
-          valueOffsets: trimmed(this.offsets, length + 1),
-          child: child.finish(child.count, child.capacity),
-        });
-        break;
-      }
-      default:
-        data = makeData({
-          type: this.type as Utf8,
-          length,
-          nullCount,
-          nullBitmap,
-          valueOffsets: trimmed(this.offsets, length + 1),
-          data: trimmed(this.bytes, this.byteLength),
-        });
+    if (kind === Kind.LIST) {
+      const child = this.child!;
+      data = makeData({
+        type: this.type as List,
+        length,
+        nullCount,
+        nullBitmap,
+        valueOffsets: trimmed(this.offsets, length + 1),
+        child: child.finish(child.count, Math.max(1024, child.count + (child.count >> 3))),
+      });
+    } else if (isBytesKind(kind)) {
+      data = makeData({
+        type: this.type as Utf8,
+        length,
+        nullCount,
+        nullBitmap,
+        valueOffsets: trimmed(this.offsets, length + 1),
+        data: trimmed(this.bytes, this.byteLength),
+      });
+    } else {
+      let values: Uint8Array | Int32Array | Float32Array | Float64Array | BigInt64Array;
+      if (kind === Kind.BOOL) values = trimmed(this.u8, (length + 7) >> 3);
+      else if (kind === Kind.FLOAT4) values = trimmed(this.f32, length);
+      else if (kind === Kind.FLOAT8 || kind === Kind.NUMERIC) values = trimmed(this.f64, length);
+      else if (kind === Kind.INT8 || kind === Kind.TIMESTAMP) {
+        const words = trimmed(this.i32, length * 2);
+        values = new BigInt64Array(words.buffer, words.byteOffset, length);
+      } else values = trimmed(this.i32, length);
+      // A fixed-width type of any kind: the cast only picks one of makeData's overloads, all alike here.
+      data = makeData({ type: this.type as Int, length, nullCount, nullBitmap, data: values as Int32Array });
     }
     this.reset(nextCapacity);
     return data;
@@ -712,10 +672,10 @@ export class CopyBinaryDecoder {
 
   /** An incomplete piece (a tuple, the header) carried to the next chunk, and how many bytes it needs in all. */
   private carry = new Uint8Array(0);
-  /** For the tuples of a run: where each value starts in the chunk (-1 for null), row by row. */
-  private readonly starts: Int32Array;
   private carryLength = 0;
   private need = 0;
+  /** For the tuples of a run: where each value starts in the chunk (-1 for null), row by row. */
+  private readonly starts: Int32Array;
 
   private failure: unknown = undefined;
   private ended = false;

@@ -15,8 +15,11 @@ import { InvalidFeatureRequestError } from '../errors';
 import type { FeatureView } from '../registry/model';
 import { hex, type RedisOnlineStore } from './redis-online-store';
 
-/** One row to write: the view's join keys, its features, and its event timestamp column. */
-export type OnlineWriteRow = Readonly<Record<string, FeastValueInput | Date | string>>;
+/**
+ * One row to write: the view's join keys, its features, and its event timestamp column (a Date, an ISO-8601
+ * string, or a FeastTimestamp for sub-millisecond precision).
+ */
+export type OnlineWriteRow = Readonly<Record<string, FeastValueInput | Date | string | FeastTimestamp>>;
 
 export interface OnlineWriteResult {
   /** Rows written. */
@@ -30,6 +33,15 @@ function invalid(message: string): InvalidFeatureRequestError {
 }
 
 function eventTimestampOf(value: unknown, column: string, row: number): FeastTimestamp {
+  // Seconds and nanos as they are (materialization passes these: a Date would drop the microseconds).
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as FeastTimestamp).seconds === 'bigint' &&
+    typeof (value as FeastTimestamp).nanos === 'number'
+  ) {
+    return value as FeastTimestamp;
+  }
   const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) {
     throw invalid(

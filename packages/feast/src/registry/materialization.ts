@@ -65,6 +65,11 @@ function assertValidDate(date: Date, what: string): void {
  *
  * On-demand views are refused: Feast starts them at `end` − the largest TTL of their source views (or
  * `end` − 52 weeks), and only when they write to the online store; neither is in the model.
+ *
+ * Not part of the start, and not done here: before copying a view that has a lifecycle state, Feast's
+ * materialize_incremental first writes it to the registry as MATERIALIZING (and refuses a view whose state
+ * cannot move there, e.g. CREATED); afterwards apply_materialization sets AVAILABLE_ONLINE, which
+ * MaterializationRecorder.record does.
  */
 export function incrementalStart(
   view: FeatureView,
@@ -84,7 +89,7 @@ export function incrementalStart(
     let latest = Number.NEGATIVE_INFINITY;
     for (const interval of intervals) {
       assertValidDate(interval.end, `the end of a materialization interval of ${view.name}`);
-      latest = interval.end.getTime();
+      latest = Math.max(latest, interval.end.getTime());
     }
     return new Date(latest);
   }
@@ -145,7 +150,7 @@ export interface MaterializationRecorder {
 }
 
 export interface MaterializationRecorderOptions {
-  /** The clock for the `last_updated` stamps, for tests. */
+  /** The clock for the `last_updated` stamps (file and SQL registries; the registry server uses its own), for tests. */
   now?: () => Date;
   /**
    * feature_store.yaml's `registry.purge_feast_metadata` (SQL registry; default false). When true Feast keeps
@@ -245,9 +250,10 @@ export class FileMaterializationRecorder implements MaterializationRecorder {
     const update = <T extends FeatureViewProto | StreamFeatureViewProto>(list: T[]): boolean => {
       const index = list.findIndex(inProject);
       if (index < 0) return false;
-      const view = list[index]!;
+      const [view] = list.splice(index, 1) as [T];
       view.meta = appendInterval(view.meta, at);
       view.spec!.project = project;
+      list.push(view);
       return true;
     };
     if (!update(registry.featureViews) && !update(registry.streamFeatureViews)) {
@@ -367,7 +373,7 @@ export class SqlMaterializationRecorder implements MaterializationRecorder {
         // Feast rebuilds created_timestamp from the stored one unconditionally; unset reads as the epoch.
         view.meta.createdTimestamp ??= create(TimestampSchema);
         // Feast's rewrite of the row leaves spec.project empty (the row's project_id says whose it is).
-
+        if (view.spec) view.spec.project = '';
         const bytes = toBinary(schema as typeof FeatureViewSchema, view as FeatureViewProto);
         await client.query(
           `UPDATE ${table} SET feature_view_proto = $1, last_updated_timestamp = $2 WHERE feature_view_name = $3 AND project_id = $4`,
