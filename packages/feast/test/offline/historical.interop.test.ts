@@ -160,7 +160,10 @@ describe('where Feast 0.67 is wrong, we are right', { timeout: 180_000 }, () => 
     });
     const scores = (table: Table) => {
       const out: Record<string, unknown[]> = {};
-      for (const row of tableRows(table)) (out[`${String(row.k1)}|${String(row.k2)}`] ??= []).push(row.score);
+      for (const row of tableRows(table)) {
+        const pair = `${String(row.k1)}|${String(row.k2)}`;
+        out[pair] = [...(out[pair] ?? []), row.score];
+      }
       return out;
     };
     // Ours: one row per entity row, each pair its own value (null when the pair has no rows).
