@@ -74,7 +74,7 @@ describe('the feature server backend', { timeout: 120_000 }, () => {
   });
 
   it('materializes a window through the server', async () => {
-    await viaHttp.materialize({
+    await viaHttp.featureServer.materialize({
       start: new Date('2025-12-20T00:00:00Z'),
       end: new Date('2026-01-02T00:00:00Z'),
       featureViews: ['driver_hourly_stats'],
