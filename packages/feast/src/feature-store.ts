@@ -420,7 +420,9 @@ export class FeatureStore {
     options: { includeFeatures?: boolean } = {},
   ): Promise<OfflineIndex[]> {
     const { pool } = await this.#offline();
-    return offlineIndexes(pool, planHistoricalRequest(await this.#snapshot(), request), options);
+    // Full names: views that share feature names need indexes all the same.
+    const plan = planHistoricalRequest(await this.#snapshot(), { ...request, fullFeatureNames: true });
+    return offlineIndexes(pool, plan, options);
   }
 
   /** Creates the indexes offlineIndexes lists that do not exist yet; returns the statements it ran. */

@@ -93,10 +93,17 @@ const MICROS_PER_UNIT: Record<number, bigint> = {
   [TimeUnit.NANOSECOND]: 0n,
 };
 
-/** An Arrow timestamp column as µs since the epoch (bigint), nulls kept. Nanoseconds are truncated. */
-function arrowTimestamps(vector: Vector): Array<bigint | null> {
-  const out: Array<bigint | null> = new Array(vector.length);
+/**
+ * An Arrow timestamp column as µs since the epoch, nulls kept. Nanoseconds are truncated. A µs column without
+ * nulls in one chunk is passed through as it is (no value per row is made).
+ */
+function arrowTimestamps(vector: Vector): ArrayLike<bigint | null> {
   const unit = (vector.type as { unit: TimeUnit }).unit;
+  const only = vector.data.length === 1 ? vector.data[0]! : undefined;
+  if (only && unit === TimeUnit.MICROSECOND && only.nullCount === 0) {
+    return (only.values as BigInt64Array).subarray(0, only.length);
+  }
+  const out: Array<bigint | null> = new Array(vector.length);
   const factor = MICROS_PER_UNIT[unit]!;
   let row = 0;
   for (const data of vector.data) {
@@ -106,11 +113,19 @@ function arrowTimestamps(vector: Vector): Array<bigint | null> {
         out[row] = null;
         continue;
       }
-      const raw = values[data.offset + i]!;
+      const raw = values[i]!;
       out[row] = factor === 0n ? raw / 1000n : raw * factor;
     }
   }
   return out;
+}
+
+/** The values of a fixed-width column without nulls in one chunk, as its typed array (no copy). */
+function plainValues(vector: Vector): ArrayLike<unknown> | undefined {
+  const only = vector.data.length === 1 ? vector.data[0]! : undefined;
+  if (!only || only.nullCount !== 0) return undefined;
+  const values = only.values as unknown as { subarray(a: number, b: number): ArrayLike<unknown> };
+  return values.subarray(0, only.length);
 }
 
 function arrowColumn(name: string, vector: Vector, keyType: number | undefined): FrameColumn {
@@ -120,14 +135,18 @@ function arrowColumn(name: string, vector: Vector, keyType: number | undefined):
     case Type.Int: {
       const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
       if (bitWidth === 64 || (bitWidth === 32 && !isSigned)) {
-        const values = rows().map((v) => (v === null || typeof v === 'bigint' ? v : BigInt(v as number)));
+        const values =
+          (bitWidth === 64 && plainValues(vector)) ||
+          rows().map((v) => (v === null || typeof v === 'bigint' ? v : BigInt(v as number)));
         return { name, typeOid: PG_OID.INT8, values };
       }
-      return { name, typeOid: keyType === ValueType.INT64 ? PG_OID.INT8 : PG_OID.INT4, values: rows() };
+      const typeOid = keyType === ValueType.INT64 ? PG_OID.INT8 : PG_OID.INT4;
+      return { name, typeOid, values: plainValues(vector) ?? rows() };
     }
     case Type.Float: {
       const precision = (type as unknown as { precision: number }).precision;
-      return { name, typeOid: precision === 2 ? PG_OID.FLOAT8 : PG_OID.FLOAT4, values: rows() };
+      const typeOid = precision === 2 ? PG_OID.FLOAT8 : PG_OID.FLOAT4;
+      return { name, typeOid, values: precision === 0 ? rows() : (plainValues(vector) ?? rows()) };
     }
     case Type.Utf8:
     case Type.LargeUtf8:

@@ -6,7 +6,7 @@ import { Table } from 'apache-arrow';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
-import { InvalidFeatureRequestError } from '../errors';
+import { InvalidFeatureRequestError, OfflineStoreError } from '../errors';
 import { type EntityFrame, PG_TYPE_NAMES, resolveTimestampColumn } from './entity-df';
 import { encodeCopyBinary, PG_OID, type PgColumn } from './pg-copy';
 import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
@@ -88,14 +88,7 @@ export class HistoricalRetrievalJob {
   async toArrow(options: RunOptions = {}): Promise<Table> {
     const batches: RecordBatch[] = [];
     let schema: Schema | undefined;
-    const stream = streamQuery(() => this.#open(options), this.#query.text, {
-      ...options,
-      step: 'reading the point-in-time result',
-      onSchema: (s) => {
-        schema = s;
-      },
-    });
-    for await (const batch of stream) batches.push(batch);
+    for await (const batch of this.#stream(options, (s) => (schema = s))) batches.push(batch);
     return batches.length > 0 ? new Table(batches) : new Table(schema!);
   }
 
@@ -104,10 +97,48 @@ export class HistoricalRetrievalJob {
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
    */
   stream(options: StreamOptions = {}): AsyncGenerator<RecordBatch> {
-    return streamQuery(() => this.#open(options), this.#query.text, {
+    return this.#stream(options);
+  }
+
+  /**
+   * The query's batches without their leading row number, which is checked on the way: the n-th row must be
+   * entity row n, and (for in-memory frames) every entity row must come back. Anything else throws.
+   */
+  async *#stream(options: StreamOptions, onSchema?: (schema: Schema) => void): AsyncGenerator<RecordBatch> {
+    const { frame } = this.#init;
+    let expected = frame.kind === 'rows' ? 0n : 1n;
+    const first = expected;
+    let keep: number[] = [];
+    const batches = streamQuery(() => this.#open(options), this.#query.text, {
       ...options,
       step: 'reading the point-in-time result',
+      onSchema: (schema) => {
+        keep = schema.fields.map((_, i) => i).slice(1);
+        onSchema?.(schema.select(schema.fields.slice(1).map((f) => f.name)));
+      },
     });
+    for await (const batch of batches) {
+      for (const data of batch.getChildAt(0)!.data) {
+        const rows = data.values as BigInt64Array;
+        for (let i = 0; i < data.length; i++) {
+          if (rows[i] !== expected) throw this.#disorder(expected, rows[i]!);
+          expected++;
+        }
+      }
+      yield batch.selectAt(keep);
+    }
+    if (frame.kind === 'rows' && expected - first !== BigInt(frame.rowCount)) {
+      throw this.#disorder(expected, undefined);
+    }
+  }
+
+  #disorder(expected: bigint, got: bigint | undefined): OfflineStoreError {
+    return new OfflineStoreError(
+      { step: 'reading the point-in-time result' },
+      got === undefined
+        ? `The point-in-time result ended after ${expected} rows, short of the ${this.#init.frame.kind === 'rows' ? this.#init.frame.rowCount : ''} entity rows. Nothing was returned; please report this with job.explain().`
+        : `The point-in-time result came back out of order (entity row ${got} where ${expected} was due). Nothing was returned as complete; please report this with job.explain().`,
+    );
   }
 
   /** The number of rows the result has: one per entity row, always. */

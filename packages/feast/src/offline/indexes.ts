@@ -17,6 +17,33 @@ export interface OfflineIndex {
   note: string | undefined;
 }
 
+/** pg_index.indoption bits of a key column. */
+const DESC = 1;
+const NULLS_FIRST = 2;
+
+/**
+ * True when a btree (its columns and indoption) returns each lookup's answer first: led by the join keys in
+ * any order, then the event timestamp and created timestamp, sorted as the lookup sorts them (event DESC,
+ * created DESC NULLS LAST) or exactly reversed (a backward scan). Anything less leaves PostgreSQL a sort per
+ * lookup, about twice as slow.
+ */
+function serves(
+  index: { columns: readonly string[]; options: readonly number[] },
+  wanted: readonly string[],
+  keys: number,
+): boolean {
+  const { columns, options } = index;
+  if (columns.length < wanted.length || options.length < wanted.length) return false;
+  const leading = new Set(columns.slice(0, keys));
+  if (leading.size !== keys || wanted.slice(0, keys).some((c) => !leading.has(c))) return false;
+  if (wanted.slice(keys).some((c, i) => columns[keys + i] !== c)) return false;
+  const ts = options[keys]!;
+  const created = wanted.length > keys + 1 ? options[keys + 1]! : undefined;
+  const forward = ts === (DESC | NULLS_FIRST) && (created === undefined || created === DESC);
+  const backward = ts === 0 && (created === undefined || created === NULLS_FIRST);
+  return forward || backward;
+}
+
 /** A name for the index: readable, within PostgreSQL's 63 bytes, and distinct per table and columns. */
 function indexName(table: string, columns: readonly string[]): string {
   const hash = createHash('sha256')
@@ -29,8 +56,8 @@ function indexName(table: string, columns: readonly string[]): string {
 
 /**
  * The indexes point-in-time retrieval wants: per view with a table source, a btree on (join keys,
- * event timestamp DESC, created DESC), optionally INCLUDE-ing the features so lookups read only the index.
- * `exists` says whether the table already has an index that serves (led by the join keys and event time).
+ * event timestamp DESC, created DESC NULLS LAST), optionally INCLUDE-ing the features so lookups read only
+ * the index. `exists` says whether the table already has an index that serves as well (see serves).
  */
 export async function offlineIndexes(
   pool: pg.Pool,
@@ -65,24 +92,25 @@ export async function offlineIndexes(
       options.includeFeatures && view.features.length > 0
         ? ` INCLUDE (${[...new Set(view.features.map((f) => f.sourceColumn))].map(q).join(', ')})`
         : '';
-    const sql = `CREATE INDEX IF NOT EXISTS ${q(indexName(view.source.table, columns))} ON ${view.from} (${keyed.join(', ')})${include}`;
-    const leading = columns.slice(0, view.keys.length + 1);
-    const found = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n
-         FROM pg_index i
-        WHERE i.indrelid = to_regclass($1)
-          AND (SELECT array_agg(a.attname::text ORDER BY k.ord)
+    const sql = `CREATE INDEX IF NOT EXISTS ${q(indexName(view.source.table, keyed))} ON ${view.from} (${keyed.join(', ')})${include}`;
+    const found = await pool.query<{ columns: string[]; options: number[] }>(
+      `SELECT (SELECT array_agg(a.attname::text ORDER BY k.ord)
                  FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                WHERE k.ord <= $2) = $3::text[]`,
-      [view.from, leading.length, leading],
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns,
+              string_to_array(i.indoption::text, ' ')::int[] AS options
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+        WHERE i.indrelid = to_regclass($1) AND am.amname = 'btree' AND i.indpred IS NULL`,
+      [view.from],
+    );
+    const exists = found.rows.some((index) =>
+      serves({ columns: index.columns ?? [], options: index.options ?? [] }, columns, view.keys.length),
     );
     out.push({
       featureView: view.view.name,
       table: view.source.table,
       columns,
       sql,
-      exists: Number(found.rows[0]!.n) > 0,
+      exists,
       note: undefined,
     });
   }

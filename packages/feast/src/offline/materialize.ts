@@ -93,7 +93,7 @@ function timestampMicros(vector: Vector, row: number): bigint | null {
   for (const data of vector.data) {
     if (offset < data.length) {
       if (!data.getValid(offset)) return null;
-      const raw = (data.values as BigInt64Array)[data.offset + offset]!;
+      const raw = (data.values as BigInt64Array)[offset]!;
       const unit = (data.type as { unit: number }).unit;
       return unit === 0 ? raw * 1_000_000n : unit === 1 ? raw * 1_000n : unit === 2 ? raw : raw / 1_000n;
     }

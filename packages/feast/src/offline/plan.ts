@@ -181,8 +181,8 @@ export const SETTING_PREFIX = 'mlops_feast';
  * The point-in-time join, one LATERAL lookup per entity row and view: the latest source row with the same
  * join keys whose event timestamp is at or before the row's timestamp (and within the view's TTL), latest
  * created timestamp first on ties. With an index on (join keys, event timestamp DESC, created DESC) each
- * lookup is one index probe. Every row of the entity frame appears exactly once, in input order; rows
- * are told apart by their row number, never by a concatenation of key values.
+ * lookup is one index probe. Every row of the entity frame appears exactly once, in input order, led by its
+ * row number; rows are told apart by that number, never by a concatenation of key values.
  *
  * Identifiers are quoted; the TTLs are settings read with current_setting, because COPY (the transfer we
  * use) cannot take bind parameters.
@@ -190,7 +190,7 @@ export const SETTING_PREFIX = 'mlops_feast';
 export function pointInTimeQuery(plan: HistoricalPlan, entity: EntityFrameRef): PointInTimeQuery {
   const q = escapeIdentifier;
   const settings: Record<string, string> = {};
-  const select = entity.columns.map((c) => `e.${q(c)}`);
+  const select = [`e.${q(entity.rowColumn)}`, ...entity.columns.map((c) => `e.${q(c)}`)];
   const joins: string[] = [];
   const ets = `e.${q(entity.timestampColumn)}`;
   for (const [i, v] of plan.views.entries()) {
@@ -221,11 +221,10 @@ export function pointInTimeQuery(plan: HistoricalPlan, entity: EntityFrameRef): 
     );
     for (const [j, f] of v.features.entries()) select.push(`${alias}.f${j} AS ${q(f.outputName)}`);
   }
-  const text = [
-    `SELECT ${select.join(',\n       ')}`,
-    `FROM ${entity.table} AS e`,
-    ...joins,
-    `ORDER BY e.${q(entity.rowColumn)}`,
-  ].join('\n');
+  // No ORDER BY: a sort would hold back the first row until the last lookup is done (and spill to disk for
+  // big frames). The rows come out in the temporary table's order anyway — a sequential scan of a table we
+  // just filled in row order, driving nested loops, never parallel (temporary tables are not) — and the
+  // reader checks that: the row number goes first, and any gap or disorder is an error, not a wrong answer.
+  const text = [`SELECT ${select.join(',\n       ')}`, `FROM ${entity.table} AS e`, ...joins].join('\n');
   return { text, settings };
 }

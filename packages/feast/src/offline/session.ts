@@ -148,10 +148,16 @@ export async function* streamQuery(
   let out: Readable | undefined;
   let failed = true;
   try {
+    // Describing runs the query with LIMIT 0; its plan is costed as the whole query's, so PostgreSQL would JIT-
+    // compile it for nothing (hundreds of ms for a big frame). JIT stays as configured for the real run.
+    const jit = await session.client.query<{ jit: string }>(
+      "SELECT current_setting('jit') AS jit, set_config('jit', 'off', true)",
+    );
     const described = await session.client.query({
       text: `SELECT * FROM (${query}) AS result LIMIT 0`,
       rowMode: 'array',
     });
+    await session.client.query("SELECT set_config('jit', $1, true)", [jit.rows[0]!.jit]);
     const decoder = new CopyBinaryDecoder(
       described.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })),
       { batchRows: options.batchRows ?? 65_536, source: options.step },

@@ -428,6 +428,12 @@ describe('hostile names change nothing but the names', () => {
       const table = await job.toArrow();
       expect(table.getChild('value')!.toArray()).toEqual(Float64Array.from([1.5, 2.5, 0]));
       expect(table.getChild('value')!.nullCount).toBe(1);
+      // A slice of a table (its buffers start mid-way) reads the rows of the slice.
+      const sliced = await (
+        await store.getHistoricalFeatures({ entityDf: entityDf.slice(1), features: ['stats:value'] })
+      ).toArrow();
+      expect(sliced.getChild('id')!.toArray()).toEqual(BigInt64Array.from([1n, 3n]));
+      expect(sliced.getChild('value')!.toArray()).toEqual(Float64Array.from([2.5, 0]));
     } finally {
       await store.close();
     }
