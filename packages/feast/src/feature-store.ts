@@ -1,5 +1,5 @@
 import { ConfigError } from '@mlops/core';
-import { type RecordBatch, type Schema, Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import type pg from 'pg';
 import { resolveFeastConfig } from './config';
 import {
@@ -20,7 +20,7 @@ import {
 } from './offline/materialize';
 import { type HistoricalFeaturesSelection, planHistoricalRequest } from './offline/plan';
 import { createOfflinePool, type OfflineConnectionOptions, offlineError } from './offline/postgres';
-import { openSession, type StreamOptions, streamQuery } from './offline/session';
+import { collectTable, openSession, type StreamOptions, streamQuery } from './offline/session';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import { readOnline, type StatusMode } from './online/read';
 import { RedisOnlineStore } from './online/redis-online-store';
@@ -456,21 +456,13 @@ export class FeatureStore {
       options.start,
       options.end,
     );
-    const batches: RecordBatch[] = [];
-    let schema: Schema | undefined;
-    const stream = streamQuery(
-      () => openSession(pool, config, options, plan.query.settings),
-      plan.query.text,
-      {
+    return collectTable((onSchema) =>
+      streamQuery(() => openSession(pool, config, options, plan.query.settings), plan.query.text, {
         ...options,
         step: `reading the latest rows of ${options.featureView}`,
-        onSchema: (s) => {
-          schema = s;
-        },
-      },
+        onSchema,
+      }),
     );
-    for await (const batch of stream) batches.push(batch);
-    return batches.length > 0 ? new Table(batches) : new Table(schema!);
   }
 
   /** Closes the connections this store opened. */

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { RecordBatch, Schema } from 'apache-arrow';
-import { Table } from 'apache-arrow';
+import type { RecordBatch, Schema, Table } from 'apache-arrow';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
@@ -12,6 +11,7 @@ import { encodeCopyBinary, PG_OID, type PgColumn } from './pg-copy';
 import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
 import { offlineError } from './postgres';
 import {
+  collectTable,
   type OfflineSession,
   openSession,
   type RunOptions,
@@ -86,10 +86,7 @@ export class HistoricalRetrievalJob {
 
   /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
   async toArrow(options: RunOptions = {}): Promise<Table> {
-    const batches: RecordBatch[] = [];
-    let schema: Schema | undefined;
-    for await (const batch of this.#stream(options, (s) => (schema = s))) batches.push(batch);
-    return batches.length > 0 ? new Table(batches) : new Table(schema!);
+    return collectTable((onSchema) => this.#stream(options, onSchema));
   }
 
   /**

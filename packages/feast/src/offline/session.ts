@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AbortError, type MlopsError } from '@mlops/core';
-import type { RecordBatch, Schema } from 'apache-arrow';
+import { type RecordBatch, type Schema, Table } from 'apache-arrow';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
@@ -179,4 +179,17 @@ export async function* streamQuery(
     // A connection left mid-COPY (an error, or the consumer stopped early) cannot be reused: destroy it.
     session.release(failed);
   }
+}
+
+/** Every batch of a stream as one table (the schema, when there are no rows). Throws if the stream does. */
+export async function collectTable(
+  stream: (onSchema: (schema: Schema) => void) => AsyncIterable<RecordBatch>,
+): Promise<Table> {
+  const batches: RecordBatch[] = [];
+  let schema: Schema | undefined;
+  for await (const batch of stream((s) => {
+    schema = s;
+  }))
+    batches.push(batch);
+  return batches.length > 0 ? new Table(batches) : new Table(schema!);
 }
