@@ -11,6 +11,8 @@ export interface OfflineConnectionOptions {
   maxConnections?: number;
   /** How long to wait for a connection, in ms. Default 10 000. */
   connectTimeoutMs?: number;
+  /** The application_name PostgreSQL shows for these connections (pg_stat_activity). Default '@mlops/feast'. */
+  applicationName?: string;
 }
 
 /** Feast's sslmode → node-postgres's ssl option. */
@@ -54,7 +56,7 @@ export function createOfflinePool(
     ssl: sslOption(config),
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    application_name: '@mlops/feast',
+    application_name: options.applicationName ?? '@mlops/feast',
     options: `-c search_path=${searchPathOption(config.dbSchema || 'public')}`,
   });
   // An idle connection that dies (server restart) must not crash the process; the next checkout reconnects.

@@ -14,6 +14,7 @@ import { DataSource_SourceType, DataSourceSchema } from '../../src/generated/pro
 import { EntitySchema } from '../../src/generated/proto/feast/core/Entity_pb';
 import { FeatureViewSchema } from '../../src/generated/proto/feast/core/FeatureView_pb';
 import { RegistrySchema } from '../../src/generated/proto/feast/core/Registry_pb';
+import type { HistoricalRetrievalJob } from '../../src/offline/historical';
 import type { RegistrySource } from '../../src/registry/sources';
 import { feastRepo } from '../support/platform';
 
@@ -137,7 +138,9 @@ describe('getHistoricalFeatures: bad input is refused before any query', () => {
 });
 
 describe('getHistoricalFeatures: failures mid-way never return a partial result', () => {
-  const store = new FeatureStore({ repoPath: feastRepo });
+  // Its own application_name, so the kills below hit this file's connections only.
+  const applicationName = `mlops-feast-kill-test-${process.pid}`;
+  const store = new FeatureStore({ repoPath: feastRepo, offline: { applicationName } });
   const admin = new pg.Client(pgConfig);
   beforeAll(() => admin.connect());
   afterAll(async () => {
@@ -154,14 +157,15 @@ describe('getHistoricalFeatures: failures mid-way never return a partial result'
       (_, i) => new Date(Date.parse('2026-01-01T00:00:00Z') + (i % 48) * 3_600_000),
     ),
   });
-  const leftoverTables = async () =>
-    Number(
-      (
-        await admin.query<{ n: string }>(
-          "SELECT count(*) AS n FROM pg_class WHERE relname LIKE 'mlops_entity_df_%' AND relpersistence = 't'",
-        )
-      ).rows[0]!.n,
+  /** How many temporary tables named as this job's exist (its name is in its SQL). */
+  const leftoverTables = (job: HistoricalRetrievalJob) => async () => {
+    const table = /temporary table "(mlops_entity_df_[0-9a-f]+)"/.exec(job.toSQL())![1];
+    const found = await admin.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_class WHERE relname = $1 AND relpersistence = 't'",
+      [table],
     );
+    return Number(found.rows[0]!.n);
+  };
 
   it('a connection killed mid-stream throws ConnectionError, and the temporary table is gone', async () => {
     const job = await store.getHistoricalFeatures({
@@ -173,7 +177,8 @@ describe('getHistoricalFeatures: failures mid-way never return a partial result'
       for await (const batch of job.stream({ batchRows: 500 })) {
         if (rows === 0) {
           await admin.query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '@mlops/feast' AND query LIKE 'COPY (%'",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'COPY (%'",
+            [applicationName],
           );
         }
         rows += batch.numRows;
@@ -182,7 +187,7 @@ describe('getHistoricalFeatures: failures mid-way never return a partial result'
     // Whether the kill lands mid-transfer or just before the commit, the stream must end in the error, never
     // in a normal end (the rows already yielded are the caller's to discard).
     expect(ConnectionError.isInstance(error)).toBe(true);
-    await expect.poll(leftoverTables, { timeout: 5000 }).toBe(0);
+    await expect.poll(leftoverTables(job), { timeout: 5000 }).toBe(0);
     // The pool recovers: the next retrieval works.
     expect(
       (
@@ -203,7 +208,8 @@ describe('getHistoricalFeatures: failures mid-way never return a partial result'
     });
     const killer = setInterval(() => {
       void admin.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '@mlops/feast' AND (query LIKE 'COPY (%' OR query LIKE 'COPY %FROM STDIN%')",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND (query LIKE 'COPY (%' OR query LIKE 'COPY %FROM STDIN%')",
+        [applicationName],
       );
     }, 5);
     try {
@@ -232,7 +238,7 @@ describe('getHistoricalFeatures: failures mid-way never return a partial result'
       for await (const _ of job.stream({ batchRows: 500, signal: controller.signal })) controller.abort();
     })().catch((e: unknown) => e);
     expect(AbortError.isInstance(aborted)).toBe(true);
-    await expect.poll(leftoverTables, { timeout: 5000 }).toBe(0);
+    await expect.poll(leftoverTables(job), { timeout: 5000 }).toBe(0);
   });
 
   it('stopping a stream early releases its connection; later retrievals run', async () => {
