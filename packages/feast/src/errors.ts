@@ -134,3 +134,39 @@ export class OfflineStoreError extends MlopsError {
     return { ...super.toJSON(), step: this.step, sqlState: this.sqlState };
   }
 }
+
+const MATERIALIZE_MARKER: symbol = Symbol.for('@mlops/feast.MaterializeError');
+
+/**
+ * A materialization run that stopped part-way (a dropped connection, Redis down, a bad value). What was
+ * written stays written; `checkpoint` says where to go on: `store.materialize({ ..., resume: error.checkpoint })`.
+ * `cause` is the error that stopped it.
+ */
+export class MaterializeError extends MlopsError {
+  static override readonly marker: symbol = MATERIALIZE_MARKER;
+  static override isInstance(value: unknown): value is MaterializeError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[MATERIALIZE_MARKER] === true
+    );
+  }
+
+  /** Plain JSON: store it, and pass it back as `resume`. */
+  readonly checkpoint: import('./offline/materialize').MaterializeCheckpoint;
+
+  constructor(checkpoint: import('./offline/materialize').MaterializeCheckpoint, cause: unknown) {
+    const where = checkpoint.featureView
+      ? `in ${checkpoint.featureView}${checkpoint.after ? ` after the entity (${checkpoint.after.join(', ')})` : ' before its first batch'}`
+      : 'before the first view';
+    super(
+      `Materialization stopped ${where}${checkpoint.done.length ? `, with ${checkpoint.done.join(', ')} done` : ''}: ${cause instanceof Error ? cause.message : String(cause)} Run it again with { resume: error.checkpoint } to continue from there.`,
+      { cause },
+    );
+    this.checkpoint = checkpoint;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), checkpoint: this.checkpoint };
+  }
+}

@@ -8,10 +8,12 @@ import {
   type RedisOnlineStoreConfig,
   type RepoConfig,
 } from './config/repo-config';
+import { InvalidFeatureRequestError, MaterializeError } from './errors';
 import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
 import { checkFrame, describeEntitySql, HistoricalRetrievalJob } from './offline/historical';
 import { type OfflineIndex, offlineIndexes } from './offline/indexes';
 import {
+  type MaterializeCheckpoint,
   type MaterializeRunOptions,
   type MaterializeViewResult,
   materializeView,
@@ -229,27 +231,71 @@ export class FeatureStore {
       config: online.config,
     };
     const results: MaterializeViewResult[] = [];
-    for (const [viewIndex, { view, start, end }] of ranges.entries()) {
-      const result = await materializeView(
-        view,
-        { start, end },
-        {
-          open: (settings) => openSession(offline.pool, offline.config, options, settings),
-          write: (v, rows) => writeOnline(online, v, rows, writeOptions),
-        },
-        { ...options, viewIndex, viewCount: ranges.length },
+    const resume = options.resume;
+    const first = ranges[0];
+    if (
+      resume &&
+      first &&
+      (resume.start !== first.start.toISOString() || resume.end !== first.end.toISOString())
+    ) {
+      throw new InvalidFeatureRequestError(
+        `The checkpoint is of a run over [${resume.start}, ${resume.end}], not [${first.start.toISOString()}, ${first.end.toISOString()}]; resume with the same start and end.`,
       );
-      await recorder?.record(config.project, view.name, { start, end });
-      options.onProgress?.({
+    }
+    // Bad ranges are refused before anything is written.
+    for (const { view, start, end } of ranges) pullLatestPlan(view, start, end);
+    const done = [...(resume?.done ?? [])];
+    const checkpointOf =
+      (view: FeatureView, start: Date, end: Date) =>
+      (after: string[] | undefined): MaterializeCheckpoint => ({
+        start: start.toISOString(),
+        end: end.toISOString(),
+        done: [...done],
         featureView: view.name,
-        viewIndex,
-        viewCount: ranges.length,
-        rows: result.rows,
-        written: result.written,
-        skipped: result.skipped,
-        done: true,
+        after,
       });
-      results.push(result);
+    let current: MaterializeCheckpoint | undefined;
+    for (const [viewIndex, { view, start, end }] of ranges.entries()) {
+      if (done.includes(view.name)) continue;
+      const after = resume?.featureView === view.name ? resume.after : undefined;
+      const checkpoint = checkpointOf(view, start, end);
+      current = checkpoint(after);
+      try {
+        const result = await materializeView(
+          view,
+          { start, end },
+          {
+            open: (settings) => openSession(offline.pool, offline.config, options, settings),
+            write: (v, rows) => writeOnline(online, v, rows, writeOptions),
+          },
+          {
+            ...options,
+            viewIndex,
+            viewCount: ranges.length,
+            after,
+            checkpoint,
+            onCheckpoint: (c) => {
+              current = c;
+            },
+          },
+        );
+        await recorder?.record(config.project, view.name, { start, end });
+        done.push(view.name);
+        current = { ...checkpoint(undefined), featureView: undefined };
+        options.onProgress?.({
+          featureView: view.name,
+          viewIndex,
+          viewCount: ranges.length,
+          rows: result.rows,
+          written: result.written,
+          skipped: result.skipped,
+          done: true,
+          checkpoint: current,
+        });
+        results.push(result);
+      } catch (error) {
+        throw new MaterializeError(current, error);
+      }
     }
     if (recorder) await this.refreshRegistry();
     return results;

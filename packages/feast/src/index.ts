@@ -17,6 +17,7 @@ export {
   type FeastObjectKind,
   FeastObjectNotFoundError,
   InvalidFeatureRequestError,
+  MaterializeError,
   OfflineStoreError,
 } from './errors';
 export {
@@ -29,7 +30,11 @@ export { nodeHttpFetch } from './http/node-http-fetch';
 export type { EntityDf } from './offline/entity-df';
 export { HistoricalRetrievalJob, type RunOptions, type StreamOptions } from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
-export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
+export type {
+  MaterializeCheckpoint,
+  MaterializeProgress,
+  MaterializeViewResult,
+} from './offline/materialize';
 export type { HistoricalFeaturesSelection } from './offline/plan';
 export type { OfflineConnectionOptions } from './offline/postgres';
 export {

@@ -63,7 +63,7 @@ function isArrowTable(value: unknown): value is Table {
 }
 
 /** The PostgreSQL type a join key of this Feast type is compared as. */
-function oidForValueType(valueType: number): number | undefined {
+export function oidForValueType(valueType: number): number | undefined {
   switch (valueType) {
     case ValueType.INT64:
       return PG_OID.INT8;

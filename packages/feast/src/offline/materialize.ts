@@ -5,6 +5,8 @@ import { InvalidFeatureRequestError } from '../errors';
 import { isEntityLess } from '../online/request-plan';
 import type { OnlineWriteRow } from '../online/write';
 import type { FeatureView } from '../registry/model';
+import { oidForValueType, PG_TYPE_NAMES } from './entity-df';
+import { PG_OID } from './pg-copy';
 import { batchSourceOf, SETTING_PREFIX, sourceColumnOf, sourceFrom } from './plan';
 import { type OfflineSession, type SettingsQuery, type StreamOptions, streamQuery } from './session';
 
@@ -41,7 +43,12 @@ function timestampSetting(date: Date): string {
  * first on ties: what Feast's materialization writes to the online store. Columns keep their source names
  * (the online writer applies the view's field_mapping, as Feast does).
  */
-export function pullLatestPlan(view: FeatureView, start: Date, end: Date): PullLatestPlan {
+export function pullLatestPlan(
+  view: FeatureView,
+  start: Date,
+  end: Date,
+  after?: readonly string[],
+): PullLatestPlan {
   const bad = invalidRange(start, end);
   if (bad) throw bad;
   if (view.kind === 'on_demand_feature_view') {
@@ -66,10 +73,32 @@ export function pullLatestPlan(view: FeatureView, start: Date, end: Date): PullL
   if (createdColumn) order.push(`s.${q(createdColumn)} DESC NULLS LAST`);
   const startSetting = `${SETTING_PREFIX}.start`;
   const endSetting = `${SETTING_PREFIX}.end`;
+  const settings: Record<string, string> = {
+    [startSetting]: timestampSetting(start),
+    [endSetting]: timestampSetting(end),
+  };
+  const where = [
+    `${ts} BETWEEN current_setting('${startSetting}')::timestamptz AND current_setting('${endSetting}')::timestamptz`,
+  ];
+  // Resuming: entities come in key order, so "after the last one written" is a row comparison on the keys.
+  if (after !== undefined && keyColumns.length > 0) {
+    if (after.length !== keyColumns.length) {
+      throw new InvalidFeatureRequestError(
+        `The checkpoint of ${view.name} has ${after.length} key values; the view has ${keyColumns.length} join keys.`,
+      );
+    }
+    const bounds = view.entityColumns.map((column, i) => {
+      const name = `${SETTING_PREFIX}.after_${i}`;
+      settings[name] = after[i]!;
+      const type = PG_TYPE_NAMES[oidForValueType(column.valueType) ?? PG_OID.TEXT] ?? 'text';
+      return `current_setting('${name}')::${type}`;
+    });
+    where.push(`(${keyColumns.map((c) => `s.${q(c)}`).join(', ')}) > (${bounds.join(', ')})`);
+  }
   const text = [
     `SELECT ${keyColumns.length > 0 ? `DISTINCT ON (${keyColumns.map((c) => `s.${q(c)}`).join(', ')}) ` : ''}${columns.join(', ')}`,
     `FROM ${from} AS s`,
-    `WHERE ${ts} BETWEEN current_setting('${startSetting}')::timestamptz AND current_setting('${endSetting}')::timestamptz`,
+    `WHERE ${where.join(' AND ')}`,
     `ORDER BY ${order.join(', ')}`,
     ...(keyColumns.length === 0 ? ['LIMIT 1'] : []),
   ].join('\n');
@@ -79,10 +108,7 @@ export function pullLatestPlan(view: FeatureView, start: Date, end: Date): PullL
     featureColumns,
     timestampColumn,
     createdColumn,
-    query: {
-      text,
-      settings: { [startSetting]: timestampSetting(start), [endSetting]: timestampSetting(end) },
-    },
+    query: { text, settings },
   };
 }
 
@@ -170,6 +196,27 @@ export interface MaterializeProgress {
   skipped: number;
   /** True once this view is done (and its interval recorded). */
   done: boolean;
+  /** Where to pick up if the run stops after this event: pass it as `resume` (it is plain JSON). */
+  checkpoint: MaterializeCheckpoint;
+}
+
+/** A place in a materialization run, to resume from: JSON, so it can be stored anywhere. */
+export interface MaterializeCheckpoint {
+  /** The run's range, ISO 8601 (a checkpoint only resumes the same range). */
+  start: string;
+  end: string;
+  /** Views finished (and recorded) before this point. */
+  done: string[];
+  /** The view in progress, and the join key values (as text) of the last entity written to Redis. */
+  featureView: string | undefined;
+  after: string[] | undefined;
+}
+
+/** A join key value as the text PostgreSQL casts back to its type. */
+export function keyText(value: unknown): string {
+  if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
 }
 
 export interface MaterializeViewResult {
@@ -185,6 +232,8 @@ export interface MaterializeRunOptions extends StreamOptions {
   /** Rows per batch read from PostgreSQL and written to Redis (default 10 000). */
   batchSize?: number;
   onProgress?: (progress: MaterializeProgress) => void;
+  /** Continue a run that stopped: the checkpoint of its last progress event, or of its MaterializeError. */
+  resume?: MaterializeCheckpoint;
 }
 
 /**
@@ -225,20 +274,18 @@ export async function materializeView(
     open: (settings: Record<string, string>) => Promise<OfflineSession>;
     write: (view: FeatureView, rows: OnlineWriteRow[]) => Promise<{ written: number; skipped: number }>;
   },
-  options: MaterializeRunOptions & { viewIndex: number; viewCount: number },
+  options: MaterializeRunOptions & {
+    viewIndex: number;
+    viewCount: number;
+    /** Resume after these key values (text), when the run stopped inside this view. */
+    after: string[] | undefined;
+    /** The checkpoint of this view at a given place; kept current for the caller's error. */
+    checkpoint: (after: string[] | undefined) => MaterializeCheckpoint;
+    onCheckpoint: (checkpoint: MaterializeCheckpoint) => void;
+  },
 ): Promise<MaterializeViewResult> {
-  const plan = pullLatestPlan(view, range.start, range.end);
+  const plan = pullLatestPlan(view, range.start, range.end, options.after);
   const result: MaterializeViewResult = { featureView: view.name, ...range, rows: 0, written: 0, skipped: 0 };
-  const progress = (done: boolean) =>
-    options.onProgress?.({
-      featureView: view.name,
-      viewIndex: options.viewIndex,
-      viewCount: options.viewCount,
-      rows: result.rows,
-      written: result.written,
-      skipped: result.skipped,
-      done,
-    });
   const stream = streamQuery(() => io.open(plan.query.settings), plan.query.text, {
     ...options,
     batchRows: options.batchSize ?? 10_000,
@@ -250,7 +297,21 @@ export async function materializeView(
     result.rows += rows.length;
     result.written += written;
     result.skipped += skipped;
-    progress(false);
+    const last = rows.at(-1);
+    const after =
+      last && plan.keyColumns.length > 0 ? plan.keyColumns.map((c) => keyText(last[c])) : undefined;
+    const checkpoint = options.checkpoint(after);
+    options.onCheckpoint(checkpoint);
+    options.onProgress?.({
+      featureView: view.name,
+      viewIndex: options.viewIndex,
+      viewCount: options.viewCount,
+      rows: result.rows,
+      written: result.written,
+      skipped: result.skipped,
+      done: false,
+      checkpoint,
+    });
   }
   return result;
 }

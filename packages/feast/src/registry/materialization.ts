@@ -228,22 +228,8 @@ export class FileMaterializationRecorder implements MaterializationRecorder {
 
   async record(project: string, featureViewName: string, interval: MaterializationInterval): Promise<void> {
     const at = stamps(interval, this.#now());
-    const { readFile } = await import('node:fs/promises');
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(this.path);
-    } catch (cause) {
-      throw new ConfigError(
-        `Cannot read the Feast ${this.description} (${(cause as Error).message}). Run \`feast apply\` in the repo, or fix registry.path in feature_store.yaml.`,
-        { option: 'registry.path' },
-      );
-    }
-    let registry: RegistryProto;
-    try {
-      registry = fromBinary(RegistrySchema, bytes);
-    } catch (cause) {
-      throw new DecodeError({ what: 'feast.core.Registry', source: this.description, cause });
-    }
+    // Read right before writing (the same reading, and the same errors, as the registry source's).
+    const registry = await new FileRegistrySource(this.path).load();
 
     const inProject = (view: FeatureViewProto | StreamFeatureViewProto) =>
       view.spec?.project === project && view.spec.name === featureViewName;
