@@ -10,7 +10,12 @@ import {
 } from './config/repo-config';
 import { InvalidFeatureRequestError, MaterializeError } from './errors';
 import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
-import { checkFrame, describeEntitySql, HistoricalRetrievalJob } from './offline/historical';
+import {
+  checkFrame,
+  describeEntitySql,
+  type HistoricalRetrievalJob,
+  PostgresHistoricalRetrievalJob,
+} from './offline/historical';
 import { type OfflineIndex, offlineIndexes } from './offline/indexes';
 import {
   type MaterializeCheckpoint,
@@ -453,7 +458,7 @@ export class FeatureStore {
         ? frame.columns.map((c) => ({ name: c.name, typeOid: c.typeOid }))
         : await describeEntitySql(pool, config, frame.sql);
     const timestampColumn = checkFrame(plan, frameColumns, request.eventTimestampColumn);
-    return new HistoricalRetrievalJob({ pool, config, plan, frame, frameColumns, timestampColumn });
+    return new PostgresHistoricalRetrievalJob({ pool, config, plan, frame, frameColumns, timestampColumn });
   }
 
   /**

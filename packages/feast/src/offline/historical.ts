@@ -42,7 +42,34 @@ interface JobInit {
  * STDOUT (binary) and is decoded straight into Arrow. The temporary table is dropped at the end of the
  * transaction, or with the connection when anything fails.
  */
-export class HistoricalRetrievalJob {
+export interface HistoricalRetrievalJob {
+  /** The output's columns: the entity columns as given, then the features in the order asked. */
+  readonly columns: string[];
+  /** The entity rows' column with each row's point in time. */
+  readonly timestampColumn: string;
+  /**
+   * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
+   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary).
+   */
+  toSQL(): string;
+  /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
+  toArrow(options?: RunOptions): Promise<Table>;
+  /**
+   * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
+   * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
+   */
+  stream(options?: StreamOptions): AsyncGenerator<RecordBatch>;
+  /** The number of rows the result has: one per entity row, always. */
+  count(options?: RunOptions): Promise<number>;
+  /**
+   * PostgreSQL's plan for the point-in-time query, with the entity rows uploaded (so the planner knows
+   * them). `analyze: true` runs the query and reports real times and row counts.
+   */
+  explain(options?: RunOptions & { analyze?: boolean }): Promise<string>;
+}
+
+/** The job over the PostgreSQL offline store (internal: its constructor takes the connection pool). */
+export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   readonly #init: JobInit;
   readonly #table: string;
   readonly #query: PointInTimeQuery;
