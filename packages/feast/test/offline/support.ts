@@ -619,7 +619,7 @@ const redisPort = Number(pins.REDIS_PORT ?? 6379);
 
 export interface OfflineRepo {
   repoPath: string;
-  project: typeof offlineProject;
+  project: string;
   pgConfig: typeof offlinePgConfig;
 }
 
@@ -628,10 +628,10 @@ const harnessPy = resolve(import.meta.dirname, 'python_historical.py');
 /** Any constant: the key of the advisory lock that serialises seeding across test workers. */
 const SEED_LOCK = 7_160_201;
 
-function featureStoreYaml(dir: string): string {
+function featureStoreYaml(dir: string, project: string): string {
   return [
     '# Written by packages/feast/test/offline/support.ts (setupOfflineRepo).',
-    `project: ${offlineProject}`,
+    `project: ${project}`,
     'provider: local',
     'registry:',
     '  registry_type: file',
@@ -745,13 +745,13 @@ async function ensureSeeded(): Promise<void> {
   }
 }
 
-async function createRepo(): Promise<OfflineRepo> {
+async function createRepo(project: string): Promise<OfflineRepo> {
   requireVenv();
   await ensureSeeded();
   sweepStaleTempDirs();
   const repoPath = mkdtempSync(join(tmpdir(), `${TEMP_PREFIX}repo-${process.pid}-`));
   removeOnExit(repoPath);
-  writeFileSync(join(repoPath, 'feature_store.yaml'), featureStoreYaml(repoPath));
+  writeFileSync(join(repoPath, 'feature_store.yaml'), featureStoreYaml(repoPath, project));
   copyFileSync(featuresPy, join(repoPath, 'features.py'));
   const applied = await run(feastCli, ['-c', repoPath, 'apply'], repoPath);
   if (applied.code !== 0) {
@@ -759,21 +759,25 @@ async function createRepo(): Promise<OfflineRepo> {
       `feast apply in ${repoPath} failed (${applied.code}):\n${applied.stderr}\n${applied.stdout}`,
     );
   }
-  return { repoPath, project: offlineProject, pgConfig: offlinePgConfig };
+  return { repoPath, project, pgConfig: offlinePgConfig };
 }
 
-let repo: Promise<OfflineRepo> | undefined;
+const repos = new Map<string, Promise<OfflineRepo>>();
 
 /**
  * A fresh temporary Feast repo (feature_store.yaml + a copy of repo/features.py, file registry inside it) over the
  * seeded off_* tables, applied with the venv's feast CLI. Once per process; the tables are seeded only when they
  * do not already hold the default dataset, so parallel test files do not drop them under each other.
  */
-export function setupOfflineRepo(): Promise<OfflineRepo> {
-  repo ??= createRepo().catch((error: unknown) => {
-    repo = undefined;
-    throw error;
-  });
+export function setupOfflineRepo(project: string = offlineProject): Promise<OfflineRepo> {
+  let repo = repos.get(project);
+  if (!repo) {
+    repo = createRepo(project).catch((error: unknown) => {
+      repos.delete(project);
+      throw error;
+    });
+    repos.set(project, repo);
+  }
   return repo;
 }
 
