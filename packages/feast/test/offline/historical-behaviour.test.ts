@@ -417,6 +417,45 @@ describe('hostile names change nothing but the names', () => {
     },
   );
 
+  it('toSQL, count, explain and the index helper', async () => {
+    const names = { view: 'stats', key: 'id', ts: 'event_timestamp', created: 'created', feature: 'value' };
+    await createTable('hostile_plain', names);
+    const store = new FeatureStore({ config, registrySource: hostileRegistry('hostile_plain', names) });
+    try {
+      const request = { features: ['stats:value'] };
+      const before = await store.offlineIndexes(request);
+      expect(before).toHaveLength(1);
+      expect(before[0]).toMatchObject({ featureView: 'stats', table: 'hostile_plain', exists: false });
+      expect(before[0]!.sql).toMatch(
+        /^CREATE INDEX IF NOT EXISTS "hostile_plain_pit_[0-9a-f]{8}_idx" ON "hostile_plain" \("id", "event_timestamp" DESC, "created" DESC NULLS LAST\)$/,
+      );
+      expect(await store.createOfflineIndexes(request)).toEqual([before[0]!.sql]);
+      expect((await store.offlineIndexes(request))[0]!.exists).toBe(true);
+      // Nothing left to create the second time.
+      expect(await store.createOfflineIndexes(request)).toEqual([]);
+
+      const job = await store.getHistoricalFeatures({ entityDf: entityRows('id', 'label'), ...request });
+      const sql = job.toSQL();
+      // Names quoted, the TTL a setting (not pasted into the query), no values of the entity rows anywhere.
+      expect(sql).toContain(`SELECT set_config('mlops_feast.ttl_0', '3600 seconds', true);`);
+      expect(sql).toContain(`current_setting('mlops_feast.ttl_0')::interval`);
+      expect(sql).toContain('FROM "hostile_plain" AS s');
+      expect(sql).not.toMatch(/'a'|'b'|1\.5/);
+      expect(await job.count()).toBe(5);
+      const plan = await job.explain({ analyze: true });
+      expect(plan).toMatch(/Nested Loop Left Join/);
+      expect(plan).toMatch(/actual time=.*rows=5/);
+      const sqlJob = await store.getHistoricalFeatures({
+        entityDf: `SELECT 1::bigint AS id, now() AS event_timestamp UNION ALL SELECT 2, now()`,
+        ...request,
+      });
+      expect(await sqlJob.count()).toBe(2);
+      expect((await sqlJob.toArrow()).numRows).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an Arrow table works as the entity frame, naive and zoned timestamps alike', async () => {
     const names = { view: 'stats', key: 'id', ts: 'event_timestamp', created: 'created', feature: 'value' };
     await createTable('hostile_plain', names);
