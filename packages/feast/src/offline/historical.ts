@@ -49,11 +49,16 @@ export interface HistoricalRetrievalJob {
   readonly timestampColumn: string;
   /**
    * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
-   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary).
+   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary) — toArrow's, or
+   * with `stream: true` stream's (the same lookups in entity order, without the sorts).
    */
-  toSQL(): string;
-  /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
-  toArrow(options?: RunOptions): Promise<Table>;
+  toSQL(options?: { stream?: boolean }): string;
+  /**
+   * The whole result as one Arrow table, in entity-row order. On any failure it throws; it never returns
+   * part of a result. The lookups run in join-key order (faster), and PostgreSQL sorts the result back;
+   * `workMem` (default '64MB') is the work_mem of those sorts.
+   */
+  toArrow(options?: RunOptions & { workMem?: string }): Promise<Table>;
   /**
    * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
@@ -62,28 +67,33 @@ export interface HistoricalRetrievalJob {
   /** The number of rows the result has: one per entity row, always. */
   count(options?: RunOptions): Promise<number>;
   /**
-   * PostgreSQL's plan for the point-in-time query, with the entity rows uploaded (so the planner knows
-   * them). `analyze: true` runs the query and reports real times and row counts.
+   * PostgreSQL's plan for the point-in-time query (toArrow's, or stream's with `stream: true`), with the
+   * entity rows uploaded (so the planner knows them). `analyze: true` runs it and reports real times and rows.
    */
-  explain(options?: RunOptions & { analyze?: boolean }): Promise<string>;
+  explain(options?: RunOptions & { analyze?: boolean; stream?: boolean }): Promise<string>;
 }
 
 /** The job over the PostgreSQL offline store (internal: its constructor takes the connection pool). */
 export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   readonly #init: JobInit;
   readonly #table: string;
+  /** toArrow's query: lookups in key order, the result sorted back into entity order. */
   readonly #query: PointInTimeQuery;
+  /** stream's query: lookups in entity order, so rows flow as soon as the first lookups are done. */
+  readonly #streamQuery: PointInTimeQuery;
 
   /** @internal Made by FeatureStore.getHistoricalFeatures. */
   constructor(init: JobInit) {
     this.#init = init;
     this.#table = pg.escapeIdentifier(`mlops_entity_df_${randomBytes(8).toString('hex')}`);
-    this.#query = pointInTimeQuery(init.plan, {
+    const entity = {
       table: this.#table,
       columns: init.frameColumns.map((c) => c.name),
       timestampColumn: init.timestampColumn,
       rowColumn: ROW_COLUMN,
-    });
+    };
+    this.#query = pointInTimeQuery(init.plan, entity, { lookupsInKeyOrder: true });
+    this.#streamQuery = pointInTimeQuery(init.plan, entity);
   }
 
   /** The output's columns: the entity columns as given, then the features in the order asked. */
@@ -100,20 +110,27 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
    * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary).
    */
-  toSQL(): string {
-    const settings = Object.entries(this.#query.settings).map(
+  toSQL(options: { stream?: boolean } = {}): string {
+    const query = options.stream ? this.#streamQuery : this.#query;
+    const settings = Object.entries(query.settings).map(
       ([name, value]) => `SELECT set_config('${name}', '${value}', true);`,
     );
     return [
       `-- entity rows: temporary table ${this.#table}, filled with COPY ... FROM STDIN (FORMAT binary)`,
       ...settings,
-      `${this.#query.text};`,
+      `${query.text};`,
     ].join('\n');
   }
 
   /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
-  async toArrow(options: RunOptions = {}): Promise<Table> {
-    return collectTable((onSchema) => this.#stream(options, onSchema));
+  async toArrow(options: RunOptions & { workMem?: string } = {}): Promise<Table> {
+    const workMem = options.workMem ?? '64MB';
+    if (!/^\d+\s*(kB|MB|GB)$/.test(workMem)) {
+      throw new InvalidFeatureRequestError(
+        `workMem must be a PostgreSQL memory size such as '64MB', not ${JSON.stringify(workMem)}.`,
+      );
+    }
+    return collectTable((onSchema) => this.#stream(this.#query, { work_mem: workMem }, options, onSchema));
   }
 
   /**
@@ -121,19 +138,24 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
    */
   stream(options: StreamOptions = {}): AsyncGenerator<RecordBatch> {
-    return this.#stream(options);
+    return this.#stream(this.#streamQuery, {}, options);
   }
 
   /**
    * The query's batches without their leading row number, which is checked on the way: the n-th row must be
    * entity row n, and (for in-memory frames) every entity row must come back. Anything else throws.
    */
-  async *#stream(options: StreamOptions, onSchema?: (schema: Schema) => void): AsyncGenerator<RecordBatch> {
+  async *#stream(
+    query: PointInTimeQuery,
+    settings: Record<string, string>,
+    options: StreamOptions,
+    onSchema?: (schema: Schema) => void,
+  ): AsyncGenerator<RecordBatch> {
     const { frame } = this.#init;
     let expected = frame.kind === 'rows' ? 0n : 1n;
     const first = expected;
     let keep: number[] = [];
-    const batches = streamQuery(() => this.#open(options), this.#query.text, {
+    const batches = streamQuery(() => this.#open(options, { ...query.settings, ...settings }), query.text, {
       ...options,
       step: 'reading the point-in-time result',
       onSchema: (schema) => {
@@ -183,22 +205,23 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * PostgreSQL's plan for the point-in-time query, with the entity rows uploaded (so the planner knows
    * them). `analyze: true` runs the query and reports real times and row counts.
    */
-  async explain(options: RunOptions & { analyze?: boolean } = {}): Promise<string> {
+  async explain(options: RunOptions & { analyze?: boolean; stream?: boolean } = {}): Promise<string> {
+    const query = options.stream ? this.#streamQuery : this.#query;
     return runInSession(
-      () => this.#open(options),
+      () => this.#open(options, query.settings),
       'explaining the point-in-time query',
       async (client) => {
         const how = options.analyze ? 'ANALYZE, BUFFERS, ' : '';
         const result = await client.query<{ 'QUERY PLAN': string }>(
-          `EXPLAIN (${how}VERBOSE, FORMAT TEXT) ${this.#query.text}`,
+          `EXPLAIN (${how}VERBOSE, FORMAT TEXT) ${query.text}`,
         );
         return result.rows.map((r) => r['QUERY PLAN']).join('\n');
       },
     );
   }
 
-  #open(options: RunOptions): Promise<OfflineSession> {
-    return openSession(this.#init.pool, this.#init.config, options, this.#query.settings, (client) =>
+  #open(options: RunOptions, settings: Record<string, string> = {}): Promise<OfflineSession> {
+    return openSession(this.#init.pool, this.#init.config, options, settings, (client) =>
       this.#upload(client),
     );
   }
