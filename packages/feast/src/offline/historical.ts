@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { RecordBatch, Schema, Table } from 'apache-arrow';
+import { makeData, RecordBatch, Schema, Struct, Table } from 'apache-arrow';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
 import { InvalidFeatureRequestError, OfflineStoreError } from '../errors';
+import { type RowSources, takeRows } from './arrow-take';
 import { type EntityFrame, PG_TYPE_NAMES, resolveTimestampColumn } from './entity-df';
 import { encodeCopyBinary, PG_OID, type PgColumn } from './pg-copy';
 import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
 import { offlineError } from './postgres';
 import {
-  collectTable,
   type OfflineSession,
   openSession,
   type RunOptions,
@@ -130,7 +130,50 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
         `workMem must be a PostgreSQL memory size such as '64MB', not ${JSON.stringify(workMem)}.`,
       );
     }
-    return collectTable((onSchema) => this.#stream(this.#query, { work_mem: workMem }, options, onSchema));
+    const settings = { ...this.#query.settings, work_mem: workMem };
+    const batches: RecordBatch[] = [];
+    let schema: Schema | undefined;
+    const stream = streamQuery(() => this.#open(options, settings), this.#query.text, {
+      ...options,
+      step: 'reading the point-in-time result',
+      onSchema: (s) => {
+        schema = s;
+      },
+    });
+    for await (const batch of stream) batches.push(batch);
+    return this.#inEntityOrder(schema!, batches);
+  }
+
+  /**
+   * The rows of a key-ordered result back in entity order, checked on the way: every entity row exactly once.
+   */
+  #inEntityOrder(schema: Schema, batches: readonly RecordBatch[]): Table {
+    const { frame } = this.#init;
+    const first = frame.kind === 'rows' ? 0 : 1;
+    const n = batches.reduce((sum, b) => sum + b.numRows, 0);
+    if (frame.kind === 'rows' && n !== frame.rowCount) throw this.#disorder(BigInt(n), undefined);
+    const sources: RowSources = { chunk: new Int32Array(n).fill(-1), index: new Int32Array(n) };
+    for (const [c, batch] of batches.entries()) {
+      const rows = batch.data.children[0]!.values as BigInt64Array;
+      for (let i = 0; i < batch.numRows; i++) {
+        const at = Number(rows[i]) - first;
+        if (!(at >= 0 && at < n) || sources.chunk[at] !== -1)
+          throw this.#disorder(BigInt(at + first), rows[i]!);
+        sources.chunk[at] = c;
+        sources.index[at] = i;
+      }
+    }
+    const fields = schema.fields.slice(1);
+    const out = new Schema(fields, schema.metadata);
+    if (n === 0) return new Table(out);
+    const children = fields.map((field, j) =>
+      takeRows(
+        field.type,
+        batches.map((b) => b.data.children[j + 1]!),
+        sources,
+      ),
+    );
+    return new Table([new RecordBatch(out, makeData({ type: new Struct(fields), length: n, children }))]);
   }
 
   /**

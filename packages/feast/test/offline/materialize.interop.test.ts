@@ -239,6 +239,33 @@ describe('materialize from TypeScript', { timeout: 300_000 }, () => {
     ).rejects.toThrow(/resume with the same start and end/);
   });
 
+  it('pullLatest returns the rows materialize writes: the latest per entity, created breaking ties', async () => {
+    const table = await store.pullLatest({ featureView: 'driver_stats', start, end });
+    const rows = tableRows(table);
+    const byDriver = new Map(rows.map((r) => [Number(r.driver_id), r]));
+    // One row per driver, as many as materialize wrote.
+    expect(byDriver.size).toBe(rows.length);
+    const [materialized] = await store.materialize({
+      start,
+      end,
+      featureViews: ['driver_stats'],
+      recordInRegistry: false,
+    });
+    expect(rows.length).toBe(materialized!.rows);
+    // Driver 11: a later created does not beat a later event. Driver 9: the latest event has no created.
+    expect(byDriver.get(11)!.trips).toBe(1102n);
+    expect(byDriver.get(9)!.trips).toBe(902n);
+    // Source column names, as the online writer takes them; Arrow types from PostgreSQL's.
+    expect(table.schema.fields.map((f) => f.name)).toEqual([
+      'driver_id',
+      'conv_rate',
+      'acc_rate',
+      'trips',
+      'note',
+      'event_timestamp',
+    ]);
+  });
+
   it('bad input: unknown or on-demand views, an empty range', async () => {
     await expect(store.materialize({ start, end, featureViews: ['driver_stat'] })).rejects.toThrow(
       /driver_stats/,
