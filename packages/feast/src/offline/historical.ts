@@ -12,6 +12,7 @@ import { encodeCopyBinary, PG_OID, type PgColumn } from './pg-copy';
 import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
 import { offlineError } from './postgres';
 import {
+  collectTable,
   type OfflineSession,
   openSession,
   type RunOptions,
@@ -49,16 +50,16 @@ export interface HistoricalRetrievalJob {
   readonly timestampColumn: string;
   /**
    * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
-   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary) — toArrow's, or
-   * with `stream: true` stream's (the same lookups in entity order, without the sorts).
+   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary); with
+   * `lookupOrder: 'keys'`, the query of toArrow's key-order variant.
    */
-  toSQL(options?: { stream?: boolean }): string;
+  toSQL(options?: { lookupOrder?: LookupOrder }): string;
   /**
    * The whole result as one Arrow table, in entity-row order. On any failure it throws; it never returns
-   * part of a result. The lookups run in join-key order (faster), and PostgreSQL sorts the result back;
-   * `workMem` (default '64MB') is the work_mem of those sorts.
+   * part of a result. See LookupOrder for `lookupOrder`; `workMem` (default '64MB') is PostgreSQL's work_mem
+   * for the sort of the entity rows that key order needs.
    */
-  toArrow(options?: RunOptions & { workMem?: string }): Promise<Table>;
+  toArrow(options?: RunOptions & { lookupOrder?: LookupOrder; workMem?: string }): Promise<Table>;
   /**
    * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
@@ -67,20 +68,29 @@ export interface HistoricalRetrievalJob {
   /** The number of rows the result has: one per entity row, always. */
   count(options?: RunOptions): Promise<number>;
   /**
-   * PostgreSQL's plan for the point-in-time query (toArrow's, or stream's with `stream: true`), with the
-   * entity rows uploaded (so the planner knows them). `analyze: true` runs it and reports real times and rows.
+   * PostgreSQL's plan for the point-in-time query (in `lookupOrder`, default entity order), with the entity
+   * rows uploaded (so the planner knows them). `analyze: true` runs it and reports real times and rows.
    */
-  explain(options?: RunOptions & { analyze?: boolean; stream?: boolean }): Promise<string>;
+  explain(options?: RunOptions & { analyze?: boolean; lookupOrder?: LookupOrder }): Promise<string>;
 }
+
+/**
+ * The order the lookups run in. 'entity' (default): the entity rows' own order — rows stream out as soon as
+ * they are looked up, and nothing is sorted. 'keys' (toArrow only): sorted by the first view's join keys and
+ * time, so the lookups of one entity hit the same index and heap pages; when the sources outgrow
+ * PostgreSQL's shared_buffers this is faster (1M entity rows over two 1M-row views: about 6.9 s against
+ * 8.7 s in our benchmark), for a sort of the entity rows and a reordering of the result in memory.
+ */
+export type LookupOrder = 'entity' | 'keys';
 
 /** The job over the PostgreSQL offline store (internal: its constructor takes the connection pool). */
 export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   readonly #init: JobInit;
   readonly #table: string;
-  /** toArrow's query: lookups in key order, the result sorted back into entity order. */
+  /** Lookups in entity order: rows flow as soon as the first lookups are done. */
   readonly #query: PointInTimeQuery;
-  /** stream's query: lookups in entity order, so rows flow as soon as the first lookups are done. */
-  readonly #streamQuery: PointInTimeQuery;
+  /** Lookups in join-key order; toArrow puts the rows back in entity order. */
+  readonly #keyOrderQuery: PointInTimeQuery;
 
   /** @internal Made by FeatureStore.getHistoricalFeatures. */
   constructor(init: JobInit) {
@@ -92,8 +102,8 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
       timestampColumn: init.timestampColumn,
       rowColumn: ROW_COLUMN,
     };
-    this.#query = pointInTimeQuery(init.plan, entity, { lookupsInKeyOrder: true });
-    this.#streamQuery = pointInTimeQuery(init.plan, entity);
+    this.#query = pointInTimeQuery(init.plan, entity);
+    this.#keyOrderQuery = pointInTimeQuery(init.plan, entity, { lookupsInKeyOrder: true });
   }
 
   /** The output's columns: the entity columns as given, then the features in the order asked. */
@@ -110,8 +120,8 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
    * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary).
    */
-  toSQL(options: { stream?: boolean } = {}): string {
-    const query = options.stream ? this.#streamQuery : this.#query;
+  toSQL(options: { lookupOrder?: LookupOrder } = {}): string {
+    const query = options.lookupOrder === 'keys' ? this.#keyOrderQuery : this.#query;
     const settings = Object.entries(query.settings).map(
       ([name, value]) => `SELECT set_config('${name}', '${value}', true);`,
     );
@@ -123,17 +133,20 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   }
 
   /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
-  async toArrow(options: RunOptions & { workMem?: string } = {}): Promise<Table> {
+  async toArrow(options: RunOptions & { lookupOrder?: LookupOrder; workMem?: string } = {}): Promise<Table> {
+    if (options.lookupOrder !== 'keys') {
+      return collectTable((onSchema) => this.#stream(this.#query, {}, options, onSchema));
+    }
     const workMem = options.workMem ?? '64MB';
     if (!/^\d+\s*(kB|MB|GB)$/.test(workMem)) {
       throw new InvalidFeatureRequestError(
         `workMem must be a PostgreSQL memory size such as '64MB', not ${JSON.stringify(workMem)}.`,
       );
     }
-    const settings = { ...this.#query.settings, work_mem: workMem };
+    const settings = { ...this.#keyOrderQuery.settings, work_mem: workMem };
     const batches: RecordBatch[] = [];
     let schema: Schema | undefined;
-    const stream = streamQuery(() => this.#open(options, settings), this.#query.text, {
+    const stream = streamQuery(() => this.#open(options, settings), this.#keyOrderQuery.text, {
       ...options,
       step: 'reading the point-in-time result',
       onSchema: (s) => {
@@ -181,7 +194,7 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
    */
   stream(options: StreamOptions = {}): AsyncGenerator<RecordBatch> {
-    return this.#stream(this.#streamQuery, {}, options);
+    return this.#stream(this.#query, {}, options);
   }
 
   /**
@@ -248,8 +261,10 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * PostgreSQL's plan for the point-in-time query, with the entity rows uploaded (so the planner knows
    * them). `analyze: true` runs the query and reports real times and row counts.
    */
-  async explain(options: RunOptions & { analyze?: boolean; stream?: boolean } = {}): Promise<string> {
-    const query = options.stream ? this.#streamQuery : this.#query;
+  async explain(
+    options: RunOptions & { analyze?: boolean; lookupOrder?: LookupOrder } = {},
+  ): Promise<string> {
+    const query = options.lookupOrder === 'keys' ? this.#keyOrderQuery : this.#query;
     return runInSession(
       () => this.#open(options, query.settings),
       'explaining the point-in-time query',

@@ -98,6 +98,22 @@ describe('the same answers as Feast Python', { timeout: 180_000 }, () => {
     expect(filled.length - filled.nullCount).toBeGreaterThan(n / 10);
   });
 
+  it("lookups in key order (toArrow's option) give the same table, in the same order", async () => {
+    const rows = randomEntityRows(5, 1200);
+    const job = await store.getHistoricalFeatures({
+      entityDf: entityColumns(rows),
+      features: [...driverViews, 'pair_stats:score', 'pair_stats:label'],
+      fullFeatureNames: true,
+    });
+    const [inEntityOrder, inKeyOrder] = [await job.toArrow(), await job.toArrow({ lookupOrder: 'keys' })];
+    expect(inKeyOrder.schema.fields.map((f) => `${f.name}: ${f.type}`)).toEqual(
+      inEntityOrder.schema.fields.map((f) => `${f.name}: ${f.type}`),
+    );
+    expect(tableRows(inKeyOrder)).toEqual(tableRows(inEntityOrder));
+    expect(job.toSQL({ lookupOrder: 'keys' })).toMatch(/ORDER BY "driver_id", "event_timestamp"\) AS e/);
+    expect(job.toSQL()).not.toMatch(/ORDER BY "driver_id"/);
+  });
+
   it('short feature names, and the output order of columns', async () => {
     const rows = randomEntityRows(3, 200);
     const { ours, feast } = await both({
