@@ -26,7 +26,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FeatureStore } from '@mlops/feast';
-import { percentile, writeResults } from './lib.mjs';
+import { mulberry32, percentile, writeResults } from './lib.mjs';
 
 // apache-arrow and pg exactly as @mlops/feast resolves them (the bench does not depend on them itself).
 const feastRequire = createRequire(fileURLToPath(import.meta.resolve('@mlops/feast')));
@@ -619,17 +619,6 @@ function runChild(command, args, timeoutS) {
 function load() {
   const [m1, m5, m15] = loadavg().map((v) => Math.round(v * 100) / 100);
   return { '1m': m1, '5m': m5, '15m': m15 };
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function fmtMs(v) {

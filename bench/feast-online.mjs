@@ -22,7 +22,7 @@ import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { percentile, writeResults } from './lib.mjs';
+import { mulberry32, percentile, writeResults } from './lib.mjs';
 
 // FEAST_MODULE=<path> measures another build of @mlops/feast (e.g. an experimental bundle) instead of the package.
 const feastModule = process.env.FEAST_MODULE ?? '@mlops/feast';
@@ -423,15 +423,4 @@ function sample(next, size) {
   const ids = new Set();
   while (ids.size < size) ids.add(1 + Math.floor(next() * ENTITIES));
   return [...ids];
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -39,3 +39,15 @@ export function writeResults(name, result, markdown) {
   writeFileSync(`${resultsDir}${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(`${resultsDir}${name}.md`, `${markdown}\n`);
 }
+
+/** A small seeded PRNG (mulberry32): the same numbers for the same seed, in every run. */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -2,7 +2,7 @@
 // chunks or batches; encode → decode gives back the values; and any bytes at all, truncated or corrupted streams
 // included, either decode or fail with a DecodeError, never another exception and never a hang.
 import { DecodeError } from '@mlops/core';
-import { type Data, type RecordBatch, Type } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,15 +13,13 @@ import {
   PG_OID,
   type PgColumn,
 } from '../../src/offline/pg-copy';
+import { hex, valueAt } from './arrow-plain';
 
 const SEED = 20240601;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Random columns: a type, an arbitrary of values the encoder takes, and what each value decodes to.
 
-const utf8 = new TextDecoder();
-const hex = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 /** The µs since 1970 both PostgreSQL (from 4714-11-24 BC) and Arrow (below int64's +infinity) hold. */
@@ -144,29 +142,6 @@ const pgColumns = (s: Sample): PgColumn[] => s.columns.map(({ name, typeOid }) =
 
 // ---------------------------------------------------------------------------------------------------------------
 // Decoded batches in plain form: timestamps as raw µs (bigint), dates as raw days, bytes as hex.
-
-function valueAt(data: Data, i: number): unknown {
-  if (!data.getValid(i)) return null;
-  const j = data.offset + i;
-  switch (data.typeId) {
-    case Type.Bool:
-      return ((data.values as Uint8Array)[j >> 3]! & (1 << (j & 7))) !== 0;
-    case Type.Utf8:
-    case Type.Binary: {
-      const bytes = (data.values as Uint8Array).subarray(data.valueOffsets[j]!, data.valueOffsets[j + 1]!);
-      return data.typeId === Type.Utf8 ? utf8.decode(bytes) : hex(bytes);
-    }
-    case Type.List: {
-      const child = data.children[0]!;
-      const out = [];
-      for (let k = data.valueOffsets[j]!; k < data.valueOffsets[j + 1]!; k++)
-        out.push(valueAt(child, k - child.offset));
-      return out;
-    }
-    default:
-      return (data.values as ArrayLike<unknown>)[j];
-  }
-}
 
 /** Rows by column, over all batches. */
 function plain(batches: readonly RecordBatch[], columns: number): unknown[][] {

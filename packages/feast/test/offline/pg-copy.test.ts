@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DecodeError } from '@mlops/core';
-import { type Data, Table, Type, type Vector } from 'apache-arrow';
+import { Table } from 'apache-arrow';
 import fc from 'fast-check';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
@@ -20,6 +20,7 @@ import {
   PG_OID,
   type PgColumn,
 } from '../../src/offline/pg-copy';
+import { hex, plainColumn } from './arrow-plain';
 
 const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'feast' });
 
@@ -80,47 +81,6 @@ async function textQuery(sql: string): Promise<unknown[][]> {
     },
   });
   return result.fields.map((_, j) => result.rows.map((row: unknown[]) => row[j]));
-}
-
-const utf8 = new TextDecoder();
-
-/** The value at row `i` of Arrow data, in a plain form: timestamps as raw µs bigints, dates as raw days. */
-function valueAt(data: Data, i: number): unknown {
-  if (!data.getValid(i)) return null;
-  const j = data.offset + i;
-  switch (data.typeId) {
-    case Type.Timestamp:
-    case Type.Int:
-    case Type.Float:
-    case Type.Date:
-      return (data.values as ArrayLike<unknown>)[j];
-    case Type.Bool:
-      return ((data.values as Uint8Array)[j >> 3]! & (1 << (j & 7))) !== 0;
-    case Type.Utf8:
-    case Type.Binary: {
-      const bytes = (data.values as Uint8Array).subarray(data.valueOffsets[j]!, data.valueOffsets[j + 1]!);
-      return data.typeId === Type.Utf8 ? utf8.decode(bytes) : hex(bytes);
-    }
-    case Type.List: {
-      const child = data.children[0]!;
-      const out = [];
-      for (let k = data.valueOffsets[j]!; k < data.valueOffsets[j + 1]!; k++)
-        out.push(valueAt(child, k - child.offset));
-      return out;
-    }
-    default:
-      throw new Error(`no plain form for Arrow type ${data.type}`);
-  }
-}
-
-function plainColumn(vector: Vector | null): unknown[] {
-  const out: unknown[] = [];
-  for (const data of vector!.data) for (let i = 0; i < data.length; i++) out.push(valueAt(data, i));
-  return out;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 // Text → comparable value, for what node-postgres leaves as text.
