@@ -1,0 +1,73 @@
+// The public types of offline retrieval and materialization, as a user's editor sees them.
+import type { RecordBatch, Table } from 'apache-arrow';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  FeatureStore,
+  type HistoricalRetrievalJob,
+  type MaterializeCheckpoint,
+  MaterializeError,
+  type MaterializeProgress,
+  type MaterializeViewResult,
+  type OfflineIndex,
+} from '../../src/index';
+
+const store = new FeatureStore({ repoPath: 'feature_repo' });
+const at = new Date();
+
+describe('getHistoricalFeatures', () => {
+  it('takes every form of entity rows and returns a job of Arrow results', () => {
+    expectTypeOf(
+      store.getHistoricalFeatures({ entityDf: { driver_id: [1], event_timestamp: [at] }, features: ['v:f'] }),
+    ).resolves.toEqualTypeOf<HistoricalRetrievalJob>();
+    void store.getHistoricalFeatures({
+      entityDf: [{ driver_id: 1n, event_timestamp: at }],
+      featureService: 's',
+    });
+    void store.getHistoricalFeatures({
+      entityDf: 'SELECT driver_id, event_timestamp FROM labels',
+      features: [],
+    });
+    void store.getHistoricalFeatures({ entityDf: {} as Table, features: ['v:f'], fullFeatureNames: true });
+    // @ts-expect-error: entity rows are a table, rows, columns or SQL, not a number
+    void store.getHistoricalFeatures({ entityDf: 42, features: ['v:f'] });
+    // @ts-expect-error: entityDf is required
+    void store.getHistoricalFeatures({ features: ['v:f'] });
+
+    const job = {} as HistoricalRetrievalJob;
+    expectTypeOf(job.toArrow()).resolves.toEqualTypeOf<Table>();
+    expectTypeOf(
+      job.toArrow({ lookupOrder: 'keys', workMem: '128MB', timeoutMs: 60_000 }),
+    ).resolves.toEqualTypeOf<Table>();
+    expectTypeOf(job.stream({ batchRows: 10_000 })).toEqualTypeOf<AsyncGenerator<RecordBatch>>();
+    expectTypeOf(job.toSQL()).toEqualTypeOf<string>();
+    expectTypeOf(job.count()).resolves.toEqualTypeOf<number>();
+    expectTypeOf(job.explain({ analyze: true })).resolves.toEqualTypeOf<string>();
+    // @ts-expect-error: lookups run in entity or key order only
+    void job.toArrow({ lookupOrder: 'random' });
+  });
+
+  it('lists and creates indexes', () => {
+    expectTypeOf(store.offlineIndexes({ features: ['v:f'] })).resolves.toEqualTypeOf<OfflineIndex[]>();
+    expectTypeOf(store.createOfflineIndexes({ featureService: 's' })).resolves.toEqualTypeOf<string[]>();
+  });
+});
+
+describe('materialization', () => {
+  it('reports progress with a JSON checkpoint, and resumes from one', () => {
+    expectTypeOf(
+      store.materialize({
+        start: at,
+        end: at,
+        onProgress: (p) => expectTypeOf(p).toEqualTypeOf<MaterializeProgress>(),
+      }),
+    ).resolves.toEqualTypeOf<MaterializeViewResult[]>();
+    expectTypeOf<MaterializeProgress['checkpoint']>().toEqualTypeOf<MaterializeCheckpoint>();
+    expectTypeOf<MaterializeError['checkpoint']>().toEqualTypeOf<MaterializeCheckpoint>();
+    expectTypeOf(MaterializeError.isInstance).guards.toEqualTypeOf<MaterializeError>();
+    void store.materialize({ start: at, end: at, resume: {} as MaterializeCheckpoint });
+    expectTypeOf(store.materializeIncremental({ end: at })).resolves.toEqualTypeOf<MaterializeViewResult[]>();
+    expectTypeOf(store.pullLatest({ featureView: 'v', start: at, end: at })).resolves.toEqualTypeOf<Table>();
+    // @ts-expect-error: materialize needs a start (materializeIncremental finds its own)
+    void store.materialize({ end: at });
+  });
+});
