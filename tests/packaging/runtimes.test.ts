@@ -173,6 +173,44 @@ for (const { runtime, moduleSystems, dualLoading } of matrix) {
   });
 }
 
+describe('offline retrieval from the packed @mlops/feast, in every runtime', () => {
+  // The platform's offline store (the test command starts it). One answer, worked out by Node 24 first.
+  const feastRepo = join(repoRoot, 'platform/feast');
+  const answers = new Map<string, Promise<Record<string, unknown>>>();
+  function offline(runtime: Runtime): Promise<Record<string, unknown>> {
+    let answer = answers.get(runtime.id);
+    if (!answer) {
+      answer = runOffline(runtime);
+      answers.set(runtime.id, answer);
+    }
+    return answer;
+  }
+  async function runOffline(runtime: Runtime): Promise<Record<string, unknown>> {
+    const { dir } = await project();
+    const { args, env } = commandFor(runtime, 'offline.mjs', dir);
+    const result = await run(runtimeBinary(runtime), args, {
+      cwd: dir,
+      env: { ...env, MLOPS_FEAST_REPO: feastRepo },
+      timeoutMs: 60_000,
+    });
+    const line = result.stdout.split('\n').findLast((l) => l.startsWith(reportPrefix));
+    if (result.code !== 0 || !line) throw new Error(describeRun(`${runtime.label} offline.mjs`, result));
+    return JSON.parse(line.slice(reportPrefix.length)) as Record<string, unknown>;
+  }
+
+  for (const runtime of [runtimes.node24, runtimes.node22, runtimes.deno, runtimes.bun]) {
+    it(`${runtime.label}: getHistoricalFeatures toArrow and stream, over pg and COPY`, async () => {
+      const report = await offline(runtime);
+      expect(report.columns).toEqual(['driver_id', 'event_timestamp', 'conv_rate', 'avg_daily_trips']);
+      expect(report.streamed).toBe(3);
+      const conv = report.conv_rate as Array<number | null>;
+      expect(typeof conv[0]).toBe('number');
+      expect(conv[2]).toBeNull();
+      if (runtime !== runtimes.node24) expect(report).toEqual(await offline(runtimes.node24));
+    });
+  }
+});
+
 describe('TypeScript consumers', () => {
   const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
   for (const [config, what] of [

@@ -83,12 +83,44 @@ export async function createSmokeProject(packed: Packed): Promise<SmokeProject> 
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify(projectManifest, null, 2)}\n`);
     writeFileSync(join(dir, 'smoke.mjs'), esmScript());
     writeFileSync(join(dir, 'smoke.cjs'), cjsScript());
+    writeFileSync(join(dir, 'offline.mjs'), offlineScript());
     writeTypeConsumers(dir);
     return { dir, dispose };
   } catch (error) {
     dispose();
     throw error;
   }
+}
+
+/**
+ * A point-in-time retrieval (toArrow, then stream) from the platform's offline store with the packed
+ * @mlops/feast: pg, pg-copy-streams and Arrow on the runtime's own sockets. MLOPS_FEAST_REPO names the repo.
+ */
+function offlineScript(): string {
+  return `import { FeatureStore } from '@mlops/feast';
+const store = new FeatureStore({ repoPath: process.env.MLOPS_FEAST_REPO });
+try {
+  const job = await store.getHistoricalFeatures({
+    entityDf: { driver_id: [1001, 1002, 999999], event_timestamp: [new Date('2026-01-01T05:00:00Z'), new Date('2026-01-01T10:00:00Z'), new Date('2026-01-01T10:00:00Z')] },
+    features: ['driver_hourly_stats:conv_rate', 'driver_hourly_stats:avg_daily_trips'],
+  });
+  const table = await job.toArrow();
+  let streamed = 0;
+  for await (const batch of job.stream({ batchRows: 2 })) streamed += batch.numRows;
+  const column = (name) => Array.from({ length: table.numRows }, (_, i) => {
+    const v = table.getChild(name).get(i);
+    return typeof v === 'bigint' ? String(v) : v;
+  });
+  console.log('${'MLOPS_SMOKE '}' + JSON.stringify({
+    columns: table.schema.fields.map((f) => f.name),
+    conv_rate: column('conv_rate'),
+    avg_daily_trips: column('avg_daily_trips'),
+    streamed,
+  }));
+} finally {
+  await store.close();
+}
+`;
 }
 
 /** The prefix of the one line a smoke script prints: a JSON report the test parses. */
