@@ -253,6 +253,18 @@ describe('getHistoricalFeatures: failures mid-way never return a partial result'
     expect((await job.toArrow()).numRows).toBe(n);
   });
 
+  it('an entity column of another type than its join key is an OfflineStoreError that says so', async () => {
+    const job = await store.getHistoricalFeatures({
+      entityDf: "SELECT '1001'::text AS driver_id, now() AS event_timestamp",
+      features: ['driver_hourly_stats:conv_rate'],
+    });
+    const error = await job.toArrow().catch((e: unknown) => e);
+    expect(OfflineStoreError.isInstance(error)).toBe(true);
+    expect((error as OfflineStoreError).sqlState).toBe('42883');
+    expect(String(error)).toMatch(/operator does not exist: bigint = text/);
+    expect(String(error)).toMatch(/give entity values of the join key type/);
+  });
+
   it('a missing source table is an OfflineStoreError that says what to check', async () => {
     const config = { ...(await store.getConfig()), project: 'hostile' };
     const broken = new FeatureStore({ config, registrySource: hostileRegistry('no_such_table_for_mlops') });
