@@ -28,7 +28,14 @@ export {
 } from './feature-store';
 export { nodeHttpFetch } from './http/node-http-fetch';
 export type { EntityDf } from './offline/entity-df';
-export type { HistoricalRetrievalJob, LookupOrder, RunOptions, StreamOptions } from './offline/historical';
+export type {
+  HistoricalRetrievalJob,
+  LookupOrder,
+  RetrievalOptions,
+  RetrievalProgress,
+  RunOptions,
+  StreamOptions,
+} from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
 export type {
   MaterializeCheckpoint,

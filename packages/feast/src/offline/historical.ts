@@ -59,12 +59,14 @@ export interface HistoricalRetrievalJob {
    * part of a result. See LookupOrder for `lookupOrder`; `workMem` (default '64MB') is PostgreSQL's work_mem
    * for the sort of the entity rows that key order needs.
    */
-  toArrow(options?: RunOptions & { lookupOrder?: LookupOrder; workMem?: string }): Promise<Table>;
+  toArrow(
+    options?: RunOptions & RetrievalOptions & { lookupOrder?: LookupOrder; workMem?: string },
+  ): Promise<Table>;
   /**
    * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
    */
-  stream(options?: StreamOptions): AsyncGenerator<RecordBatch>;
+  stream(options?: StreamOptions & RetrievalOptions): AsyncGenerator<RecordBatch>;
   /** The number of rows the result has: one per entity row, always. */
   count(options?: RunOptions): Promise<number>;
   /**
@@ -72,6 +74,21 @@ export interface HistoricalRetrievalJob {
    * rows uploaded (so the planner knows them). `analyze: true` runs it and reports real times and rows.
    */
   explain(options?: RunOptions & { analyze?: boolean; lookupOrder?: LookupOrder }): Promise<string>;
+}
+
+/** How far a retrieval is: after the upload, after each batch of result rows, and at the end. */
+export interface RetrievalProgress {
+  phase: 'uploaded' | 'rows' | 'done';
+  /** Result rows received so far. */
+  rows: number;
+  /** The number of entity rows, when known before the query (in-memory frames). */
+  totalRows: number | undefined;
+}
+
+/** What toArrow and stream take besides the run options. */
+export interface RetrievalOptions {
+  /** Called after the entity rows are uploaded, after each batch of result rows, and at the end. */
+  onProgress?: (progress: RetrievalProgress) => void;
 }
 
 /**
@@ -133,7 +150,9 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   }
 
   /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
-  async toArrow(options: RunOptions & { lookupOrder?: LookupOrder; workMem?: string } = {}): Promise<Table> {
+  async toArrow(
+    options: RunOptions & RetrievalOptions & { lookupOrder?: LookupOrder; workMem?: string } = {},
+  ): Promise<Table> {
     if (options.lookupOrder !== 'keys') {
       return collectTable((onSchema) => this.#stream(this.#query, {}, options, onSchema));
     }
@@ -153,8 +172,15 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
         schema = s;
       },
     });
-    for await (const batch of stream) batches.push(batch);
-    return this.#inEntityOrder(schema!, batches);
+    let rows = 0;
+    for await (const batch of stream) {
+      batches.push(batch);
+      rows += batch.numRows;
+      this.#progress(options, 'rows', rows);
+    }
+    const table = this.#inEntityOrder(schema!, batches);
+    this.#progress(options, 'done', rows);
+    return table;
   }
 
   /**
@@ -193,7 +219,7 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
    */
-  stream(options: StreamOptions = {}): AsyncGenerator<RecordBatch> {
+  stream(options: StreamOptions & RetrievalOptions = {}): AsyncGenerator<RecordBatch> {
     return this.#stream(this.#query, {}, options);
   }
 
@@ -204,7 +230,7 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   async *#stream(
     query: PointInTimeQuery,
     settings: Record<string, string>,
-    options: StreamOptions,
+    options: StreamOptions & RetrievalOptions,
     onSchema?: (schema: Schema) => void,
   ): AsyncGenerator<RecordBatch> {
     const { frame } = this.#init;
@@ -227,11 +253,18 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
           expected++;
         }
       }
+      this.#progress(options, 'rows', Number(expected - first));
       yield batch.selectAt(keep);
     }
     if (frame.kind === 'rows' && expected - first !== BigInt(frame.rowCount)) {
       throw this.#disorder(expected, undefined);
     }
+    this.#progress(options, 'done', Number(expected - first));
+  }
+
+  #progress(options: RetrievalOptions, phase: RetrievalProgress['phase'], rows: number): void {
+    const { frame } = this.#init;
+    options.onProgress?.({ phase, rows, totalRows: frame.kind === 'rows' ? frame.rowCount : undefined });
   }
 
   #disorder(expected: bigint, got: bigint | undefined): OfflineStoreError {
@@ -278,10 +311,14 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
     );
   }
 
-  #open(options: RunOptions, settings: Record<string, string> = {}): Promise<OfflineSession> {
-    return openSession(this.#init.pool, this.#init.config, options, settings, (client) =>
-      this.#upload(client),
-    );
+  #open(
+    options: RunOptions & RetrievalOptions,
+    settings: Record<string, string> = {},
+  ): Promise<OfflineSession> {
+    return openSession(this.#init.pool, this.#init.config, options, settings, async (client) => {
+      await this.#upload(client);
+      this.#progress(options, 'uploaded', 0);
+    });
   }
 
   async #upload(client: pg.PoolClient): Promise<void> {

@@ -14,7 +14,7 @@ import { DataSource_SourceType, DataSourceSchema } from '../../src/generated/pro
 import { EntitySchema } from '../../src/generated/proto/feast/core/Entity_pb';
 import { FeatureViewSchema } from '../../src/generated/proto/feast/core/FeatureView_pb';
 import { RegistrySchema } from '../../src/generated/proto/feast/core/Registry_pb';
-import type { HistoricalRetrievalJob } from '../../src/offline/historical';
+import type { HistoricalRetrievalJob, RetrievalProgress } from '../../src/offline/historical';
 import type { RegistrySource } from '../../src/registry/sources';
 import { feastRepo } from '../support/platform';
 
@@ -454,6 +454,21 @@ describe('hostile names change nothing but the names', () => {
       expect(sql).toContain('FROM "hostile_plain" AS s');
       expect(sql).not.toMatch(/'a'|'b'|1\.5/);
       expect(await job.count()).toBe(5);
+      const progress: RetrievalProgress[] = [];
+      await job.toArrow({ onProgress: (p) => progress.push(p) });
+      expect(progress.at(0)).toEqual({ phase: 'uploaded', rows: 0, totalRows: 5 });
+      expect(progress.at(-1)).toEqual({ phase: 'done', rows: 5, totalRows: 5 });
+      const streamed: RetrievalProgress[] = [];
+      for await (const _ of job.stream({ batchRows: 2, onProgress: (p) => streamed.push(p) })) {
+        // consumed
+      }
+      expect(streamed.map((p) => `${p.phase}:${p.rows}`)).toEqual([
+        'uploaded:0',
+        'rows:2',
+        'rows:4',
+        'rows:5',
+        'done:5',
+      ]);
       const plan = await job.explain({ analyze: true });
       expect(plan).toMatch(/Nested Loop Left Join/);
       expect(plan).toMatch(/actual time=.*rows=5/);
