@@ -3,6 +3,8 @@
 // back what it would have written, and the interval lands in the registry for materialize_incremental.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DUMMY_ENTITY_KEY, redisKey } from '../../src/codec/entity-key';
+import { featureFieldName } from '../../src/codec/murmur3';
 import { decodeValue } from '../../src/codec/value';
 import { MaterializeError } from '../../src/errors';
 import { FeatureStore } from '../../src/feature-store';
@@ -264,6 +266,25 @@ describe('materialize from TypeScript', { timeout: 300_000 }, () => {
       'note',
       'event_timestamp',
     ]);
+  });
+
+  it('an entity-less view, which Feast 0.67 cannot materialize, lands under the dummy entity key', async () => {
+    const latest = await store.pullLatest({ featureView: 'global_stats', start, end });
+    expect(latest.numRows).toBe(1);
+    const [result] = await store.materialize({
+      start,
+      end,
+      featureViews: ['global_stats'],
+      recordInRegistry: false,
+    });
+    expect(result).toMatchObject({ rows: 1 });
+    const key = redisKey(DUMMY_ENTITY_KEY, PROJECT, { version: 3 });
+    const value = await redis.hgetBuffer(
+      Buffer.from(key),
+      Buffer.from(featureFieldName('global_stats', 'total_rides')),
+    );
+    expect(value).not.toBeNull();
+    expect(decodeValue(value!)).toBe(latest.getChild('total_rides')!.get(0));
   });
 
   it('bad input: unknown or on-demand views, an empty range', async () => {
