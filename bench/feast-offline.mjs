@@ -259,19 +259,22 @@ function ensureEntityFile(size) {
 
 // ---------------------------------------------------------------- contenders
 
+/** Untimed warm-up with one row: registry, connection pool, module code. */
+async function warmUp(store, table) {
+  const job = await store.getHistoricalFeatures({
+    entityDf: table.slice(0, 1),
+    features: FEATURES,
+    fullFeatureNames: true,
+  });
+  await job.toArrow();
+}
+
 /** A fresh process: ours, on the entity rows of one file. */
 async function childOurs(file) {
   const table = arrow.tableFromIPC(readFileSync(file));
   const store = new FeatureStore({ repoPath: feastRepo });
   try {
-    // Untimed warm-up with one row: registry, connection pool, module code.
-    await (
-      await store.getHistoricalFeatures({
-        entityDf: table.slice(0, 1),
-        features: FEATURES,
-        fullFeatureNames: true,
-      })
-    ).toArrow();
+    await warmUp(store, table);
     const maxRssBeforeKb = process.resourceUsage().maxRSS;
     const rssBeforeKb = Math.round(process.memoryUsage().rss / 1024);
     const started = performance.now();
@@ -463,13 +466,7 @@ async function childBreakdown(file) {
     return out;
   };
   try {
-    await (
-      await store.getHistoricalFeatures({
-        entityDf: table.slice(0, 1),
-        features: FEATURES,
-        fullFeatureNames: true,
-      })
-    ).toArrow();
+    await warmUp(store, table);
     recording = true;
     const t0 = performance.now();
     const job = await store.getHistoricalFeatures({

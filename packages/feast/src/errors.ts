@@ -1,5 +1,10 @@
 import { MlopsError } from '@mlops/core';
 
+/** True when `value` carries `marker`: how each class's isInstance works across copies of the package. */
+export function isMarked(value: unknown, marker: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+}
+
 const NOT_FOUND_MARKER: symbol = Symbol.for('@mlops/feast.FeastObjectNotFoundError');
 const INVALID_REQUEST_MARKER: symbol = Symbol.for('@mlops/feast.InvalidFeatureRequestError');
 
@@ -15,11 +20,7 @@ export type FeastObjectKind =
 export class FeastObjectNotFoundError extends MlopsError {
   static override readonly marker: symbol = NOT_FOUND_MARKER;
   static override isInstance(value: unknown): value is FeastObjectNotFoundError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[NOT_FOUND_MARKER] === true
-    );
+    return isMarked(value, NOT_FOUND_MARKER);
   }
 
   readonly kind: FeastObjectKind;
@@ -63,11 +64,7 @@ export class FeastObjectNotFoundError extends MlopsError {
 export class InvalidFeatureRequestError extends MlopsError {
   static override readonly marker: symbol = INVALID_REQUEST_MARKER;
   static override isInstance(value: unknown): value is InvalidFeatureRequestError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[INVALID_REQUEST_MARKER] === true
-    );
+    return isMarked(value, INVALID_REQUEST_MARKER);
   }
 }
 
@@ -112,11 +109,7 @@ const OFFLINE_STORE_MARKER: symbol = Symbol.for('@mlops/feast.OfflineStoreError'
 export class OfflineStoreError extends MlopsError {
   static override readonly marker: symbol = OFFLINE_STORE_MARKER;
   static override isInstance(value: unknown): value is OfflineStoreError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[OFFLINE_STORE_MARKER] === true
-    );
+    return isMarked(value, OFFLINE_STORE_MARKER);
   }
 
   /** PostgreSQL's SQLSTATE, e.g. 42P01 for a missing table. */
@@ -145,11 +138,7 @@ const MATERIALIZE_MARKER: symbol = Symbol.for('@mlops/feast.MaterializeError');
 export class MaterializeError extends MlopsError {
   static override readonly marker: symbol = MATERIALIZE_MARKER;
   static override isInstance(value: unknown): value is MaterializeError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[MATERIALIZE_MARKER] === true
-    );
+    return isMarked(value, MATERIALIZE_MARKER);
   }
 
   /** Plain JSON: store it, and pass it back as `resume`. */

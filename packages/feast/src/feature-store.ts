@@ -190,17 +190,13 @@ export class FeatureStore {
   async materializeIncremental(
     options: Omit<MaterializeOptions, 'start'> & { now?: Date },
   ): Promise<MaterializeViewResult[]> {
-    const { config } = await this.#init();
+    const { config, registry } = await this.#init();
     const snapshot = await this.#snapshot();
     const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
       snapshot.getFeatureView(n),
     );
     // The intervals come from the registry as it is now, not from a cached snapshot.
-    const source =
-      this.#options.registrySource ??
-      (await registrySourceFor(config.registry, config.project, config.repoPath));
-    const proto = await source.load();
-    if (!this.#options.registrySource) await source.close?.();
+    const proto = await registry.source.load();
     const ranges = views.map((view) => ({
       view,
       start: incrementalStart(

@@ -1,4 +1,5 @@
 import { DecodeError, MlopsError } from '@mlops/core';
+import { isMarked } from '../errors';
 
 const ENCODE_ERROR_MARKER: symbol = Symbol.for('@mlops/feast.EncodeError');
 
@@ -17,11 +18,7 @@ export interface EncodeErrorInit {
 export class EncodeError extends MlopsError {
   static override readonly marker: symbol = ENCODE_ERROR_MARKER;
   static override isInstance(value: unknown): value is EncodeError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[ENCODE_ERROR_MARKER] === true
-    );
+    return isMarked(value, ENCODE_ERROR_MARKER);
   }
 
   readonly what: string;

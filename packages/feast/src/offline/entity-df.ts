@@ -1,7 +1,8 @@
 import { type DataType, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
 import { ValueType, valueTypeName } from '../codec/value-type';
 import { InvalidFeatureRequestError } from '../errors';
-import { PG_OID } from './pg-copy';
+import { PG_OID, pgTypeName } from './pg-copy';
+import { show } from './pg-copy-encode';
 
 /**
  * The entity rows of a historical retrieval: each row names entities (by their join keys) and a point in
@@ -31,22 +32,6 @@ export type EntityFrame =
 
 /** The column Feast uses for the point in time, when the frame has it. */
 export const DEFAULT_TIMESTAMP_COLUMN = 'event_timestamp';
-
-export const PG_TYPE_NAMES: Readonly<Record<number, string>> = {
-  [PG_OID.BOOL]: 'boolean',
-  [PG_OID.BYTEA]: 'bytea',
-  [PG_OID.INT8]: 'bigint',
-  [PG_OID.INT2]: 'smallint',
-  [PG_OID.INT4]: 'integer',
-  [PG_OID.TEXT]: 'text',
-  [PG_OID.FLOAT4]: 'real',
-  [PG_OID.FLOAT8]: 'double precision',
-  [PG_OID.DATE]: 'date',
-  [PG_OID.TIMESTAMP]: 'timestamp without time zone',
-  [PG_OID.TIMESTAMPTZ]: 'timestamp with time zone',
-  [PG_OID.UUID]: 'uuid',
-  [PG_OID.JSONB]: 'jsonb',
-};
 
 function invalid(message: string): InvalidFeatureRequestError {
   return new InvalidFeatureRequestError(message);
@@ -86,12 +71,19 @@ export function oidForValueType(valueType: number): number | undefined {
   }
 }
 
-const MICROS_PER_UNIT: Record<number, bigint> = {
-  [TimeUnit.SECOND]: 1_000_000n,
-  [TimeUnit.MILLISECOND]: 1_000n,
-  [TimeUnit.MICROSECOND]: 1n,
-  [TimeUnit.NANOSECOND]: 0n,
-};
+/** A raw Arrow timestamp value in `unit` as µs since the epoch (nanoseconds truncated). */
+export function toMicros(raw: bigint, unit: TimeUnit): bigint {
+  switch (unit) {
+    case TimeUnit.SECOND:
+      return raw * 1_000_000n;
+    case TimeUnit.MILLISECOND:
+      return raw * 1_000n;
+    case TimeUnit.MICROSECOND:
+      return raw;
+    default:
+      return raw / 1_000n;
+  }
+}
 
 /**
  * An Arrow timestamp column as µs since the epoch, nulls kept. Nanoseconds are truncated. A µs column without
@@ -104,7 +96,6 @@ function arrowTimestamps(vector: Vector): ArrayLike<bigint | null> {
     return (only.values as BigInt64Array).subarray(0, only.length);
   }
   const out: Array<bigint | null> = new Array(vector.length);
-  const factor = MICROS_PER_UNIT[unit]!;
   let row = 0;
   for (const data of vector.data) {
     const values = data.values as BigInt64Array;
@@ -113,8 +104,7 @@ function arrowTimestamps(vector: Vector): ArrayLike<bigint | null> {
         out[row] = null;
         continue;
       }
-      const raw = values[i]!;
-      out[row] = factor === 0n ? raw / 1000n : raw * factor;
+      out[row] = toMicros(values[i]!, unit);
     }
   }
   return out;
@@ -203,18 +193,11 @@ function inferOid(name: string, values: ArrayLike<unknown>, keyType: number | un
       continue;
     }
     throw invalid(
-      `Entity column ${name}, row ${i}: ${describe(v)} is not a value an entity row can hold (numbers, bigints, strings, booleans, Dates, Uint8Arrays or null).`,
+      `Entity column ${name}, row ${i}: ${show(v)} is not a value an entity row can hold (numbers, bigints, strings, booleans, Dates, Uint8Arrays or null).`,
     );
   }
   if (sawNumber) return allIntegers ? PG_OID.INT8 : PG_OID.FLOAT8;
   return PG_OID.TEXT;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /** Columns of the frame, from any of its in-memory forms. */
@@ -327,9 +310,7 @@ export function resolveTimestampColumn(
       throw invalid(`The entity rows have no ${asked} column (they have ${names.join(', ') || 'none'}).`);
     }
     if (!TIMESTAMP_OIDS.has(column.typeOid)) {
-      throw invalid(
-        `Entity column ${asked} holds ${PG_TYPE_NAMES[column.typeOid] ?? `type ${column.typeOid}`}, not timestamps.`,
-      );
+      throw invalid(`Entity column ${asked} holds ${pgTypeName(column.typeOid)}, not timestamps.`);
     }
     return asked;
   }

@@ -7,8 +7,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
 import { InvalidFeatureRequestError, OfflineStoreError } from '../errors';
 import { type RowSources, takeRows } from './arrow-take';
-import { type EntityFrame, PG_TYPE_NAMES, resolveTimestampColumn } from './entity-df';
-import { encodeCopyBinary, PG_OID, type PgColumn } from './pg-copy';
+import { type EntityFrame, resolveTimestampColumn } from './entity-df';
+import { encodeCopyBinary, PG_OID, type PgColumn, pgTypeName } from './pg-copy';
 import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
 import { offlineError } from './postgres';
 import {
@@ -331,7 +331,7 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
     } else {
       const definitions = [
         `${q(ROW_COLUMN)} bigint`,
-        ...frameColumns.map((c) => `${q(c.name)} ${PG_TYPE_NAMES[c.typeOid] ?? 'text'}`),
+        ...frameColumns.map((c) => `${q(c.name)} ${pgTypeName(c.typeOid)}`),
       ];
       await client.query(`CREATE TEMPORARY TABLE ${this.#table} (${definitions.join(', ')}) ON COMMIT DROP`);
       const rows = new Float64Array(frame.rowCount);

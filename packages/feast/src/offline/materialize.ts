@@ -1,12 +1,12 @@
-import { type RecordBatch, type Table, Type, type Vector } from 'apache-arrow';
+import { type RecordBatch, type Table, type TimeUnit, Type, type Vector } from 'apache-arrow';
 import { escapeIdentifier } from 'pg';
 import type { FeastTimestamp } from '../codec/timestamp';
 import { InvalidFeatureRequestError } from '../errors';
 import { isEntityLess } from '../online/request-plan';
 import type { OnlineWriteRow } from '../online/write';
 import type { FeatureView } from '../registry/model';
-import { oidForValueType, PG_TYPE_NAMES } from './entity-df';
-import { PG_OID } from './pg-copy';
+import { oidForValueType, toMicros } from './entity-df';
+import { PG_OID, pgTypeName } from './pg-copy';
 import { batchSourceOf, SETTING_PREFIX, sourceColumnOf, sourceFrom } from './plan';
 import { type OfflineSession, type SettingsQuery, type StreamOptions, streamQuery } from './session';
 
@@ -90,7 +90,7 @@ export function pullLatestPlan(
     const bounds = view.entityColumns.map((column, i) => {
       const name = `${SETTING_PREFIX}.after_${i}`;
       settings[name] = after[i]!;
-      const type = PG_TYPE_NAMES[oidForValueType(column.valueType) ?? PG_OID.TEXT] ?? 'text';
+      const type = pgTypeName(oidForValueType(column.valueType) ?? PG_OID.TEXT);
       return `current_setting('${name}')::${type}`;
     });
     where.push(`(${keyColumns.map((c) => `s.${q(c)}`).join(', ')}) > (${bounds.join(', ')})`);
@@ -119,9 +119,7 @@ function timestampMicros(vector: Vector, row: number): bigint | null {
   for (const data of vector.data) {
     if (offset < data.length) {
       if (!data.getValid(offset)) return null;
-      const raw = (data.values as BigInt64Array)[offset]!;
-      const unit = (data.type as { unit: number }).unit;
-      return unit === 0 ? raw * 1_000_000n : unit === 1 ? raw * 1_000n : unit === 2 ? raw : raw / 1_000n;
+      return toMicros((data.values as BigInt64Array)[offset]!, (data.type as { unit: TimeUnit }).unit);
     }
     offset -= data.length;
   }
@@ -130,13 +128,14 @@ function timestampMicros(vector: Vector, row: number): bigint | null {
 
 /** An Arrow cell as the online writer takes it. */
 function cell(vector: Vector, row: number): unknown {
+  // Timestamps from the raw values: get() rounds to ms and throws beyond ±2^53 ms.
+  if (vector.type.typeId === Type.Timestamp) {
+    const micros = timestampMicros(vector, row);
+    return micros === null ? null : new Date(Number(micros / 1000n));
+  }
   const value = vector.get(row) as unknown;
   if (value === null || value === undefined) return null;
   switch (vector.type.typeId) {
-    case Type.Timestamp: {
-      const micros = timestampMicros(vector, row);
-      return micros === null ? null : new Date(Number(micros / 1000n));
-    }
     case Type.Date:
       return new Date(value as number);
     case Type.List: {

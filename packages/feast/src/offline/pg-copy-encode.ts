@@ -467,7 +467,8 @@ function bad(w: Writer, p: Plan, expected: string, value: unknown): EncodeError 
   );
 }
 
-function show(value: unknown): string {
+/** A value in a few words, for error messages. */
+export function show(value: unknown): string {
   if (typeof value === 'string')
     return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;

@@ -26,6 +26,7 @@ import {
 } from '../generated/proto/feast/core/StreamFeatureView_pb';
 import type { FeatureView } from './model';
 import {
+  connectSqlRegistry,
   FileRegistrySource,
   pgConnectionString,
   redactedUrl,
@@ -328,13 +329,7 @@ export class SqlMaterializationRecorder implements MaterializationRecorder {
   async record(project: string, featureViewName: string, interval: MaterializationInterval): Promise<void> {
     const at = stamps(interval, this.#now());
     const updateSeconds = Math.floor(at.now.getTime() / 1000);
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: this.#url });
-    try {
-      await client.connect();
-    } catch (cause) {
-      throw new ConnectionError({ service: 'postgres', method: 'CONNECT', url: this.description, cause });
-    }
+    const client = await connectSqlRegistry(this.#url, this.description);
     try {
       await client.query('BEGIN');
       let found = false;

@@ -64,6 +64,18 @@ const SQL_TABLES = [
   ['projects', 'project_proto', ProjectSchema, 'projects'],
 ] as const;
 
+/** A connected client to a SQL registry's database; a ConnectionError naming the registry if it cannot connect. */
+export async function connectSqlRegistry(url: string, description: string): Promise<import('pg').Client> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (cause) {
+    throw new ConnectionError({ service: 'postgres', method: 'CONNECT', url: description, cause });
+  }
+  return client;
+}
+
 /** A SQLAlchemy URL as node-postgres takes it: the driver suffix (`postgresql+psycopg:`) means nothing to pg. */
 export function pgConnectionString(url: string): string {
   return url
@@ -100,13 +112,7 @@ export class SqlRegistrySource implements RegistrySource {
   }
 
   async load(): Promise<RegistryProto> {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: this.#url });
-    try {
-      await client.connect();
-    } catch (cause) {
-      throw new ConnectionError({ service: 'postgres', method: 'CONNECT', url: this.description, cause });
-    }
+    const client = await connectSqlRegistry(this.#url, this.description);
     try {
       const registry = create(RegistrySchema);
       for (const [table, column, schema, field] of SQL_TABLES) {
