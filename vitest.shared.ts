@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+/** TypeScript 7's tsc (the `typescript-7` alias; `typescript` itself stays 5.9 for the tools that need its JS API). */
+export const typescript7 = `${root}node_modules/typescript-7/bin/tsc`;
 const packages = ['core', 'feast', 'mlflow', 'airflow', 'metrics', 'platform'];
 
 /** The workspace packages, resolved to their sources so tests never need a build first. */
@@ -28,4 +31,25 @@ export function packageVersions(): { name: string; transform(code: string, id: s
         .replaceAll('__MLOPS_PACKAGE_VERSION__', JSON.stringify(pkg.version));
     },
   };
+}
+
+/**
+ * The vitest project of one package: its unit, behaviour and interop tests (`test/**\/*.test.ts`) and its
+ * type tests (`test/**\/*.test-d.ts`), which TypeScript 7's tsc checks against the workspace tsconfig.
+ */
+export function packageProject(name: string) {
+  return defineProject({
+    plugins: [packageVersions()],
+    resolve: { alias: workspaceAliases },
+    test: {
+      name,
+      include: ['test/**/*.test.ts'],
+      typecheck: {
+        enabled: true,
+        include: ['test/**/*.test-d.ts'],
+        tsconfig: '../../tsconfig.json',
+        checker: typescript7,
+      },
+    },
+  });
 }

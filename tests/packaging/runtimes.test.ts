@@ -212,15 +212,24 @@ describe('offline retrieval from the packed @mlops/feast, in every runtime', () 
 });
 
 describe('TypeScript consumers', () => {
-  const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
-  for (const [config, what] of [
-    ['tsconfig.nodenext.json', 'nodenext (an .mts and a .cts consumer)'],
-    ['tsconfig.bundler.json', 'bundler resolution'],
-  ] as const) {
-    it(`every package's shipped declarations, with @mlops/core's createHttpClient and error classes, compile under ${what} with skipLibCheck off`, async () => {
-      const { dir } = await project();
-      const result = await run(process.execPath, [tsc, '-p', config], { cwd: dir, env: childEnv() });
-      expect(result.code, describeRun(`tsc -p ${config}`, result)).toBe(0);
-    });
+  // Users compile against our declarations with whatever TypeScript they have: the current major (7, the
+  // native compiler) and the last JS one (5.9, still the most installed), both with skipLibCheck off.
+  const compilers = [
+    ['TypeScript 7', join(repoRoot, 'node_modules/typescript-7/bin/tsc')],
+    ['TypeScript 5.9', join(repoRoot, 'node_modules/typescript/bin/tsc')],
+  ] as const;
+  for (const [compiler, tsc] of compilers) {
+    for (const [config, what] of [
+      ['tsconfig.nodenext.json', 'nodenext (an .mts and a .cts consumer)'],
+      ['tsconfig.bundler.json', 'bundler resolution'],
+    ] as const) {
+      it(`${compiler}: every package's shipped declarations, with @mlops/core's createHttpClient and error classes, compile under ${what} with skipLibCheck off`, async () => {
+        const { dir } = await project();
+        const version = await run(process.execPath, [tsc, '--version'], { cwd: dir, env: childEnv() });
+        expect(version.stdout).toMatch(compiler === 'TypeScript 7' ? /Version 7\./ : /Version 5\.9\./);
+        const result = await run(process.execPath, [tsc, '-p', config], { cwd: dir, env: childEnv() });
+        expect(result.code, describeRun(`${compiler} tsc -p ${config}`, result)).toBe(0);
+      });
+    }
   }
 });

@@ -24,11 +24,12 @@ export interface ConfigField<T> {
   expected?: string;
 }
 
-type FieldValue<F> = F extends ConfigField<infer T>
-  ? F extends { default: unknown } | { required: true }
-    ? T
-    : T | undefined
-  : never;
+type FieldValue<F> =
+  F extends ConfigField<infer T>
+    ? F extends { default: unknown } | { required: true }
+      ? T
+      : T | undefined
+    : never;
 
 /** The resolved settings of a spec. */
 export type ConfigValues<S extends Record<string, ConfigField<unknown>>> = {

@@ -75,9 +75,10 @@ export const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
 type AnyPaths = {};
 // biome-ignore lint/suspicious/noExplicitAny: openapi-fetch's own constraint for an operation.
 type AnyOperation = Record<string | number, any>;
-type CallParam<Init> = RequiredKeysOf<Init> extends never
-  ? [(Init & CallOptions & { [key: string]: unknown })?]
-  : [Init & CallOptions & { [key: string]: unknown }];
+type CallParam<Init> =
+  RequiredKeysOf<Init> extends never
+    ? [(Init & CallOptions & { [key: string]: unknown })?]
+    : [Init & CallOptions & { [key: string]: unknown }];
 
 /**
  * The init object of `Method` on `Path`: params and body as the spec types them. (The path item is
