@@ -394,6 +394,8 @@ export class FeatureStore {
     rows: readonly OnlineWriteRow[],
   ): Promise<OnlineWriteResult> {
     if (this.#viaHttp) {
+      // The view must exist, as on the direct path: an unknown name is refused here, with suggestions.
+      (await this.#snapshot()).getFeatureView(featureViewName);
       const df: Record<string, unknown[]> = {};
       for (const row of rows) {
         for (const [k, v] of Object.entries(row)) {

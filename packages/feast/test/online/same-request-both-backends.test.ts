@@ -22,12 +22,15 @@ const http = new FeatureStore({
   fetch: countingFetch,
 });
 const hmget = vi.spyOn(RedisOnlineStore.prototype, 'hmget');
+const client = vi.spyOn(RedisOnlineStore.prototype, 'client');
 afterEach(() => {
   sent = 0;
   hmget.mockClear();
+  client.mockClear();
 });
 afterAll(async () => {
   hmget.mockRestore();
+  client.mockRestore();
   await Promise.all([redis.close(), http.close()]);
 });
 
@@ -123,8 +126,23 @@ describe('a bad request gets the same error on both backends, and reaches neithe
       expect(viaHttp.message).toBe(viaRedis.message);
       expect(sent, 'requests sent to the feature server').toBe(0);
       expect(hmget, 'Redis reads').not.toHaveBeenCalled();
+      expect(client, 'Redis connections asked for').not.toHaveBeenCalled();
     });
   }
+
+  it('refuses a write to an unknown feature view', async () => {
+    const rows = [{ driver_id: 1001, conv_rate: 0.5, event_timestamp: new Date() }];
+    const [viaRedis, viaHttp] = [
+      await rejection(redis.writeToOnlineStore('driver_hourly', rows)),
+      await rejection(http.writeToOnlineStore('driver_hourly', rows)),
+    ];
+    expect(viaRedis).toBeInstanceOf(FeastObjectNotFoundError);
+    expect(viaRedis.message).toContain('Did you mean "driver_hourly_stats"?');
+    expect(viaHttp.constructor).toBe(viaRedis.constructor);
+    expect(viaHttp.message).toBe(viaRedis.message);
+    expect(sent, 'requests sent to the feature server').toBe(0);
+    expect(client, 'Redis connections asked for').not.toHaveBeenCalled();
+  });
 
   it('asks each backend for a good request (the counters count)', async () => {
     const request = { features: conv, entityRows: [{ driver_id: 1001 }] };
