@@ -2,7 +2,7 @@ import { createHttpClient } from '@mlops/core';
 import { nodeHttpFetch } from '@mlops/feast';
 import { describe, expect, it } from 'vitest';
 import type { paths as FeatureServer } from '../../packages/feast/src/generated/feature-server';
-import type { paths as RegistryServer } from '../../packages/feast/src/generated/registry-server';
+import type { paths as RegistryServer } from '../../packages/feast/test/generated/registry-server';
 import { needs, pins, schemaValidator, url } from './support/platform';
 
 const featureServer = createHttpClient<FeatureServer>({

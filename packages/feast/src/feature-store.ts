@@ -350,30 +350,38 @@ export class FeatureStore {
    * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
    */
   async getOnlineFeatures(
-    request: OnlineFeaturesRequest & { statuses?: StatusMode },
+    request: OnlineFeaturesRequest & {
+      statuses?: StatusMode;
+      /** The time TTLs are judged at (OUTSIDE_MAX_AGE); default now. */
+      now?: Date;
+    },
   ): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
-    if (this.#viaHttp) {
-      const snapshot = await this.#snapshot();
-      return this.featureServer.getOnlineFeatures(
-        snapshot,
-        request,
-        statusMode ? { statuses: statusMode } : {},
-      );
-    }
+    const readOptions = {
+      ...(statusMode ? { statuses: statusMode } : {}),
+      ...(request.now ? { now: request.now.getTime() } : {}),
+    };
     const { config, online } = await this.#init();
+    const entityKeySerializationVersion = config.entityKeySerializationVersion as 1 | 2 | 3;
+    const snapshot = await this.#snapshot();
+    // Both backends check the request against the registry (selection/) before anything is sent.
+    if (this.#viaHttp) {
+      return this.featureServer.getOnlineFeatures(snapshot, request, {
+        ...readOptions,
+        entityKeySerializationVersion,
+      });
+    }
     if (!online) {
       throw new ConfigError(
         `The online store of project ${config.project} is ${config.onlineStore.type}; @mlops/feast reads Redis directly. Use Redis, or the feature server (online: 'http').`,
         { option: 'online_store.type' },
       );
     }
-    const snapshot = await this.#snapshot();
     const plan = planOnlineRequest(snapshot, request, {
       project: config.project,
-      entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
+      entityKeySerializationVersion,
     });
-    return readOnline(online, plan, statusMode ? { statuses: statusMode } : {});
+    return readOnline(online, plan, readOptions);
   }
 
   /**
@@ -386,6 +394,8 @@ export class FeatureStore {
     rows: readonly OnlineWriteRow[],
   ): Promise<OnlineWriteResult> {
     if (this.#viaHttp) {
+      // The view must exist, as on the direct path: an unknown name is refused here, with suggestions.
+      (await this.#snapshot()).getFeatureView(featureViewName);
       const df: Record<string, unknown[]> = {};
       for (const row of rows) {
         for (const [k, v] of Object.entries(row)) {

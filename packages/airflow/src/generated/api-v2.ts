@@ -1983,7 +1983,7 @@ export interface components {
              * Allow Global
              * @default true
              */
-            allow_global: boolean;
+            allow_global?: boolean;
             /** Consumer Teams */
             consumer_teams?: string[] | null;
         };
@@ -2194,14 +2194,14 @@ export interface components {
              * Max Active Runs
              * @default 10
              */
-            max_active_runs: number;
+            max_active_runs?: number;
             /** @default none */
-            reprocess_behavior: components["schemas"]["ReprocessBehavior"];
+            reprocess_behavior?: components["schemas"]["ReprocessBehavior"];
             /**
              * Run Backwards
              * @default false
              */
-            run_backwards: boolean;
+            run_backwards?: boolean;
             /**
              * Run On Latest Version
              * @description Run on the latest bundle version of the Dag for each backfilled run. If not specified, falls back to the DAG-level ``rerun_with_latest_version`` parameter, then the ``[core] rerun_with_latest_version`` config option, and finally ``True`` (the historical default for backfills).
@@ -2290,7 +2290,7 @@ export interface components {
              * @description A list of errors encountered during the operation, each containing details about the issue.
              * @default []
              */
-            errors: {
+            errors?: {
                 [key: string]: unknown;
             }[];
             /**
@@ -2298,7 +2298,7 @@ export interface components {
              * @description A list of unique id/key representing successful operations.
              * @default []
              */
-            success: string[];
+            success?: string[];
         };
         /** BulkBody[BulkDAGRunBody] */
         BulkBody_BulkDAGRunBody_: {
@@ -2334,7 +2334,7 @@ export interface components {
              */
             action: "create";
             /** @default fail */
-            action_on_existence: components["schemas"]["BulkActionOnExistence"];
+            action_on_existence?: components["schemas"]["BulkActionOnExistence"];
             /**
              * Entities
              * @description A list of entities to be created.
@@ -2350,7 +2350,7 @@ export interface components {
              */
             action: "create";
             /** @default fail */
-            action_on_existence: components["schemas"]["BulkActionOnExistence"];
+            action_on_existence?: components["schemas"]["BulkActionOnExistence"];
             /**
              * Entities
              * @description A list of entities to be created.
@@ -2366,7 +2366,7 @@ export interface components {
              */
             action: "create";
             /** @default fail */
-            action_on_existence: components["schemas"]["BulkActionOnExistence"];
+            action_on_existence?: components["schemas"]["BulkActionOnExistence"];
             /**
              * Entities
              * @description A list of entities to be created.
@@ -2382,7 +2382,7 @@ export interface components {
              */
             action: "create";
             /** @default fail */
-            action_on_existence: components["schemas"]["BulkActionOnExistence"];
+            action_on_existence?: components["schemas"]["BulkActionOnExistence"];
             /**
              * Entities
              * @description A list of entities to be created.
@@ -2398,7 +2398,7 @@ export interface components {
              */
             action: "create";
             /** @default fail */
-            action_on_existence: components["schemas"]["BulkActionOnExistence"];
+            action_on_existence?: components["schemas"]["BulkActionOnExistence"];
             /**
              * Entities
              * @description A list of entities to be created.
@@ -2429,20 +2429,20 @@ export interface components {
              * Dry Run
              * @default true
              */
-            dry_run: boolean;
+            dry_run?: boolean;
             /** Note */
             note?: string | null;
             /**
              * Only Failed
              * @default false
              */
-            only_failed: boolean;
+            only_failed?: boolean;
             /**
              * Only New
              * @description Only queue newly added tasks in the latest Dag version without clearing existing tasks.
              * @default false
              */
-            only_new: boolean;
+            only_new?: boolean;
             /**
              * Partition Date End
              * @description Inclusive end of the partition date window. The value is interpreted in the Dag's timetable timezone. Mutually exclusive with the other partition selectors.
@@ -2473,7 +2473,7 @@ export interface components {
              */
             action: "delete";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entity id/key or entity objects to be deleted.
@@ -2489,7 +2489,7 @@ export interface components {
              */
             action: "delete";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entity id/key or entity objects to be deleted.
@@ -2505,7 +2505,7 @@ export interface components {
              */
             action: "delete";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entity id/key or entity objects to be deleted.
@@ -2521,7 +2521,7 @@ export interface components {
              */
             action: "delete";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entity id/key or entity objects to be deleted.
@@ -2537,7 +2537,7 @@ export interface components {
              */
             action: "delete";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entity id/key or entity objects to be deleted.
@@ -2573,22 +2573,22 @@ export interface components {
              * Include Downstream
              * @default false
              */
-            include_downstream: boolean;
+            include_downstream?: boolean;
             /**
              * Include Future
              * @default false
              */
-            include_future: boolean;
+            include_future?: boolean;
             /**
              * Include Past
              * @default false
              */
-            include_past: boolean;
+            include_past?: boolean;
             /**
              * Include Upstream
              * @default false
              */
-            include_upstream: boolean;
+            include_upstream?: boolean;
             /** Map Index */
             map_index?: number | null;
             new_state?: components["schemas"]["TaskInstanceState"] | null;
@@ -2606,7 +2606,7 @@ export interface components {
              */
             action: "update";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entities to be updated.
@@ -2627,7 +2627,7 @@ export interface components {
              */
             action: "update";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entities to be updated.
@@ -2648,7 +2648,7 @@ export interface components {
              */
             action: "update";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entities to be updated.
@@ -2669,7 +2669,7 @@ export interface components {
              */
             action: "update";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entities to be updated.
@@ -2690,7 +2690,7 @@ export interface components {
              */
             action: "update";
             /** @default fail */
-            action_on_non_existence: components["schemas"]["BulkActionNotOnExistence"];
+            action_on_non_existence?: components["schemas"]["BulkActionNotOnExistence"];
             /**
              * Entities
              * @description A list of entities to be updated.
@@ -2712,13 +2712,13 @@ export interface components {
              * @description Also clear task instances on the matched runs.
              * @default false
              */
-            clear_task_instances: boolean;
+            clear_task_instances?: boolean;
             /**
              * Dry Run
              * @description If True, compute counts without writing any changes.
              * @default true
              */
-            dry_run: boolean;
+            dry_run?: boolean;
             /**
              * Partition Date End
              * @description Inclusive end of the partition date window. The value is interpreted in the Dag's timetable timezone. Mutually exclusive with the other partition selectors.
@@ -2773,51 +2773,51 @@ export interface components {
              * Dry Run
              * @default true
              */
-            dry_run: boolean;
+            dry_run?: boolean;
             /** End Date */
             end_date?: string | null;
             /**
              * Include Downstream
              * @default false
              */
-            include_downstream: boolean;
+            include_downstream?: boolean;
             /**
              * Include Future
              * @default false
              */
-            include_future: boolean;
+            include_future?: boolean;
             /**
              * Include Past
              * @default false
              */
-            include_past: boolean;
+            include_past?: boolean;
             /**
              * Include Upstream
              * @default false
              */
-            include_upstream: boolean;
+            include_upstream?: boolean;
             /** Note */
             note?: string | null;
             /**
              * Only Failed
              * @default true
              */
-            only_failed: boolean;
+            only_failed?: boolean;
             /**
              * Only Running
              * @default false
              */
-            only_running: boolean;
+            only_running?: boolean;
             /**
              * Prevent Running Task
              * @default false
              */
-            prevent_running_task: boolean;
+            prevent_running_task?: boolean;
             /**
              * Reset Dag Runs
              * @default true
              */
-            reset_dag_runs: boolean;
+            reset_dag_runs?: boolean;
             /**
              * Run On Latest Version
              * @description (Experimental) Run on the latest bundle version of the dag after clearing the task instances. If not specified, falls back to the DAG-level ``rerun_with_latest_version`` parameter, then the ``[core] rerun_with_latest_version`` config option, and finally ``False`` (the historical default for clear/rerun).
@@ -2953,7 +2953,7 @@ export interface components {
              * @description If True, save or update the connection in the connection table when the test succeeds.
              * @default false
              */
-            commit_on_success: boolean;
+            commit_on_success?: boolean;
             /** Conn Type */
             conn_type: string;
             /** Connection Id */
@@ -3029,7 +3029,7 @@ export interface components {
              * Active Runs Count
              * @default 0
              */
-            active_runs_count: number;
+            active_runs_count?: number;
             /** Allowed Run Types */
             allowed_run_types: components["schemas"]["DagRunType"][] | null;
             /** Asset Expression */
@@ -3086,7 +3086,7 @@ export interface components {
              * Is Favorite
              * @default false
              */
-            is_favorite: boolean;
+            is_favorite?: boolean;
             /** Is Paused */
             is_paused: boolean;
             /** Is Paused Upon Creation */
@@ -3281,20 +3281,20 @@ export interface components {
              * Dry Run
              * @default true
              */
-            dry_run: boolean;
+            dry_run?: boolean;
             /** Note */
             note?: string | null;
             /**
              * Only Failed
              * @default false
              */
-            only_failed: boolean;
+            only_failed?: boolean;
             /**
              * Only New
              * @description Only queue newly added tasks in the latest Dag version without clearing existing tasks.
              * @default false
              */
-            only_new: boolean;
+            only_new?: boolean;
             /**
              * Run On Latest Version
              * @description (Experimental) Run on the latest bundle version of the Dag after clearing. If not specified, falls back to the DAG-level ``rerun_with_latest_version`` parameter, then the ``[core] rerun_with_latest_version`` config option, and finally ``False``.
@@ -3442,12 +3442,12 @@ export interface components {
              * Page Limit
              * @default 100
              */
-            page_limit: number;
+            page_limit?: number;
             /**
              * Page Offset
              * @default 0
              */
-            page_offset: number;
+            page_offset?: number;
             /** Run After Gt */
             run_after_gt?: string | null;
             /** Run After Gte */
@@ -3736,7 +3736,7 @@ export interface components {
              * @default nav
              * @enum {string}
              */
-            destination: "nav" | "dag" | "dag_run" | "task" | "task_instance" | "base";
+            destination?: "nav" | "dag" | "dag_run" | "task" | "task_instance" | "base";
             /** Href */
             href: string;
             /** Icon */
@@ -3749,7 +3749,7 @@ export interface components {
              * Nav Top Level
              * @default false
              */
-            nav_top_level: boolean | null;
+            nav_top_level?: boolean | null;
             /** Url Route */
             url_route?: string | null;
         } & {
@@ -3825,7 +3825,7 @@ export interface components {
              * Multiple
              * @default false
              */
-            multiple: boolean;
+            multiple?: boolean;
             /** Options */
             options: string[];
             /** Params */
@@ -3843,7 +3843,7 @@ export interface components {
              * Response Received
              * @default false
              */
-            response_received: boolean;
+            response_received?: boolean;
             /** Subject */
             subject: string;
             task_instance: components["schemas"]["TaskInstanceResponse"];
@@ -3880,7 +3880,7 @@ export interface components {
              * Multiple
              * @default false
              */
-            multiple: boolean;
+            multiple?: boolean;
             /** Options */
             options: string[];
             /** Params */
@@ -3898,7 +3898,7 @@ export interface components {
              * Response Received
              * @default false
              */
-            response_received: boolean;
+            response_received?: boolean;
             /** Subject */
             subject: string;
             task_instance: components["schemas"]["TaskInstanceHistoryResponse"];
@@ -4067,22 +4067,22 @@ export interface components {
              * Include Downstream
              * @default false
              */
-            include_downstream: boolean;
+            include_downstream?: boolean;
             /**
              * Include Future
              * @default false
              */
-            include_future: boolean;
+            include_future?: boolean;
             /**
              * Include Past
              * @default false
              */
-            include_past: boolean;
+            include_past?: boolean;
             /**
              * Include Upstream
              * @default false
              */
-            include_upstream: boolean;
+            include_upstream?: boolean;
             new_state?: components["schemas"]["TaskInstanceState"] | null;
             /** Note */
             note?: string | null;
@@ -4168,7 +4168,7 @@ export interface components {
              * Include Deferred
              * @default false
              */
-            include_deferred: boolean;
+            include_deferred?: boolean;
             /** Name */
             name: string;
             /**
@@ -4301,7 +4301,7 @@ export interface components {
              * @default nav
              * @enum {string}
              */
-            destination: "nav" | "dag" | "dag_run" | "task" | "task_instance" | "base" | "dashboard";
+            destination?: "nav" | "dag" | "dag_run" | "task" | "task_instance" | "base" | "dashboard";
             /** Icon */
             icon?: string | null;
             /** Icon Dark Mode */
@@ -4312,7 +4312,7 @@ export interface components {
              * Nav Top Level
              * @default false
              */
-            nav_top_level: boolean | null;
+            nav_top_level?: boolean | null;
             /** Url Route */
             url_route?: string | null;
         } & {
@@ -4619,12 +4619,12 @@ export interface components {
              * Page Limit
              * @default 100
              */
-            page_limit: number;
+            page_limit?: number;
             /**
              * Page Offset
              * @default 0
              */
-            page_offset: number;
+            page_offset?: number;
             /** Pool */
             pool?: string[] | null;
             /** Queue */
@@ -4768,7 +4768,7 @@ export interface components {
              * Expires At
              * @default default
              */
-            expires_at: string | "default" | null;
+            expires_at?: string | "default" | null;
             value: components["schemas"]["JsonValue"];
         };
         /**
@@ -4813,7 +4813,7 @@ export interface components {
              * Type
              * @default TimeDelta
              */
-            __type: string;
+            __type?: string;
             /** Days */
             days: number;
             /** Microseconds */
@@ -4974,7 +4974,7 @@ export interface components {
              * Map Index
              * @default -1
              */
-            map_index: number;
+            map_index?: number;
             /** Value */
             value: unknown;
         };
@@ -5087,7 +5087,7 @@ export interface components {
              * Map Index
              * @default -1
              */
-            map_index: number;
+            map_index?: number;
             /** Value */
             value: unknown;
         };

@@ -251,17 +251,17 @@ export interface components {
              * Event Timestamps
              * @default []
              */
-            event_timestamps: string[];
+            event_timestamps?: string[];
             /**
              * Statuses
              * @default []
              */
-            statuses: string[];
+            statuses?: string[];
             /**
              * Values
              * @default []
              */
-            values: unknown[];
+            values?: unknown[];
         };
         /** FeatureViewMetadataResponse */
         FeatureViewMetadataResponse: {
@@ -269,12 +269,12 @@ export interface components {
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Version
              * @default 0
              */
-            version: number;
+            version?: number;
         };
         /** GetOnlineDocumentsRequest */
         GetOnlineDocumentsRequest: {
@@ -282,7 +282,7 @@ export interface components {
              * Api Version
              * @default 1
              */
-            api_version: number | null;
+            api_version?: number | null;
             /** Distance Metric */
             distance_metric?: string | null;
             /** Feature Service */
@@ -291,19 +291,19 @@ export interface components {
              * Features
              * @default []
              */
-            features: string[];
+            features?: string[];
             /** Filters */
             filters?: components["schemas"]["ComparisonFilter"] | components["schemas"]["CompoundFilter"] | null;
             /**
              * Full Feature Names
              * @default false
              */
-            full_feature_names: boolean;
+            full_feature_names?: boolean;
             /**
              * Include Feature View Version Metadata
              * @default false
              */
-            include_feature_view_version_metadata: boolean;
+            include_feature_view_version_metadata?: boolean;
             /** Query */
             query?: number[] | null;
             /** Query String */
@@ -323,17 +323,17 @@ export interface components {
              * Features
              * @default []
              */
-            features: string[];
+            features?: string[];
             /**
              * Full Feature Names
              * @default false
              */
-            full_feature_names: boolean;
+            full_feature_names?: boolean;
             /**
              * Include Feature View Version Metadata
              * @default false
              */
-            include_feature_view_version_metadata: boolean;
+            include_feature_view_version_metadata?: boolean;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -350,7 +350,7 @@ export interface components {
              * Full Feature Names
              * @default false
              */
-            full_feature_names: boolean;
+            full_feature_names?: boolean;
             /**
              * Version
              * @description Optional version to materialize (e.g. 'v2'). Requires feature_views with exactly one entry and registry.enable_online_feature_view_versioning.
@@ -363,7 +363,7 @@ export interface components {
              * Disable Event Timestamp
              * @default false
              */
-            disable_event_timestamp: boolean;
+            disable_event_timestamp?: boolean;
             /** End Ts */
             end_ts?: string | null;
             /** Feature Views */
@@ -372,7 +372,7 @@ export interface components {
              * Full Feature Names
              * @default false
              */
-            full_feature_names: boolean;
+            full_feature_names?: boolean;
             /** Start Ts */
             start_ts?: string | null;
             /**
@@ -387,12 +387,12 @@ export interface components {
              * Feature Names
              * @default []
              */
-            feature_names: string[];
+            feature_names?: string[];
             /**
              * Feature View Metadata
              * @default []
              */
-            feature_view_metadata: components["schemas"]["FeatureViewMetadataResponse"][];
+            feature_view_metadata?: components["schemas"]["FeatureViewMetadataResponse"][];
         };
         /** OnlineFeaturesResponse */
         OnlineFeaturesResponse: {
@@ -401,7 +401,7 @@ export interface components {
              * Results
              * @default []
              */
-            results: components["schemas"]["FeatureVectorResponse"][];
+            results?: components["schemas"]["FeatureVectorResponse"][];
             /** Status */
             status?: boolean | null;
         };
@@ -427,7 +427,7 @@ export interface components {
              * Max Num Results
              * @default 10
              */
-            max_num_results: number | null;
+            max_num_results?: number | null;
             metadata?: components["schemas"]["OpenAISearchMetadata"] | null;
             /** Query */
             query: string | string[];
@@ -441,7 +441,7 @@ export interface components {
              * Allow Registry Cache
              * @default true
              */
-            allow_registry_cache: boolean;
+            allow_registry_cache?: boolean;
             /** Df */
             df: {
                 [key: string]: unknown;
@@ -452,12 +452,12 @@ export interface components {
              * To
              * @default online
              */
-            to: string;
+            to?: string;
             /**
              * Transform On Write
              * @default true
              */
-            transform_on_write: boolean;
+            transform_on_write?: boolean;
         };
         /** ValidationError */
         ValidationError: {
@@ -478,7 +478,7 @@ export interface components {
              * Allow Registry Cache
              * @default true
              */
-            allow_registry_cache: boolean;
+            allow_registry_cache?: boolean;
             /** Df */
             df: {
                 [key: string]: unknown;
@@ -489,7 +489,7 @@ export interface components {
              * Transform On Write
              * @default true
              */
-            transform_on_write: boolean;
+            transform_on_write?: boolean;
         };
     };
     responses: never;

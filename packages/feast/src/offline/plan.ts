@@ -1,8 +1,8 @@
 import { escapeIdentifier } from 'pg';
 import { InvalidFeatureRequestError } from '../errors';
-import { isEntityLess, selectFeatures } from '../online/request-plan';
 import type { DataSource, Feature, FeatureView } from '../registry/model';
 import type { RegistrySnapshot } from '../registry/registry';
+import { isEntityLess, selectFeatures } from '../selection/selection';
 import type { SettingsQuery } from './session';
 
 /** What getHistoricalFeatures asks for (the entity rows are described separately, see EntityDf). */

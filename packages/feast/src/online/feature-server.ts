@@ -1,14 +1,20 @@
 import { createHttpClient, DecodeError, type HttpClient, type Logger } from '@mlops/core';
-import { parseJsonLikePython } from '../codec/value';
+import { type FeastValue, type JsonValue, parseJsonLikePython } from '../codec/value';
 import { collectionElementType, ValueType } from '../codec/value-type';
-import type { paths } from '../generated/feature-server';
+import type { components, paths } from '../generated/feature-server';
 import { nodeHttpFetch } from '../http/node-http-fetch';
 import type { FeatureView } from '../registry/model';
 import type { RegistrySnapshot } from '../registry/registry';
+import {
+  type CheckedOnlineRequest,
+  checkOnlineRequest,
+  type EntityValue,
+  isOnDemand,
+  type OnlineFeaturesRequest,
+} from '../selection/selection';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import type { StatusMode } from './read';
-import type { EntityValue, OnlineFeaturesRequest } from './request-plan';
 import { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './result';
+import { fieldStatus, isOutsideMaxAge, type StatusMode, type ValueState } from './status';
 
 export interface FeatureServerOptions {
   /** e.g. http://127.0.0.1:6566 */
@@ -24,12 +30,35 @@ export interface FeatureServerOptions {
 /** A table as the feature server takes it: column name → values. */
 export type DataFrameColumns = Readonly<Record<string, ReadonlyArray<unknown>>>;
 
-interface ServerResponse {
-  metadata: { feature_names: string[] };
-  results: Array<{ values: unknown[]; statuses: string[]; event_timestamps: string[] }>;
+type Schemas = components['schemas'];
+/** POST /get-online-features: the body, as the captured spec types it. */
+export type GetOnlineFeaturesBody = Schemas['GetOnlineFeaturesRequest'];
+/** POST /get-online-features: the answer, as the captured spec types it. */
+export type OnlineFeaturesResponse = Schemas['OnlineFeaturesResponse'];
+
+/** The answer's shape, checked at run time (we parse it ourselves to keep int64 values whole). */
+function isOnlineFeaturesResponse(value: unknown): value is OnlineFeaturesResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'results' in value &&
+    Array.isArray(value.results) &&
+    'metadata' in value &&
+    typeof value.metadata === 'object' &&
+    value.metadata !== null
+  );
 }
 
-const EPOCH_ISO = '1970-01-01T00:00:00Z';
+const FIELD_STATUSES: ReadonlySet<string> = new Set<FieldStatus>([
+  'PRESENT',
+  'NULL_VALUE',
+  'NOT_FOUND',
+  'OUTSIDE_MAX_AGE',
+]);
+
+function isFieldStatus(value: string): value is FieldStatus {
+  return FIELD_STATUSES.has(value);
+}
 
 /** JSON with bigints written as plain integers (Python reads them whole), Dates as ISO-8601. */
 export function toJsonBody(value: unknown): string {
@@ -71,15 +100,22 @@ export class FeatureServerClient {
     return response.ok;
   }
 
+  /**
+   * POST /get-online-features. The request is checked against the registry first (the same checks, and
+   * errors, as the direct Redis path), so a request the registry cannot serve never reaches the server.
+   */
   async getOnlineFeatures(
     snapshot: RegistrySnapshot,
     request: OnlineFeaturesRequest,
-    options: { statuses?: StatusMode; now?: number } = {},
+    options: { statuses?: StatusMode; now?: number; entityKeySerializationVersion?: 1 | 2 | 3 } = {},
   ): Promise<OnlineFeaturesResult> {
-    const entities: Record<string, EntityValue[]> = request.entities
-      ? Object.fromEntries(Object.entries(request.entities).map(([k, v]) => [k, [...v]]))
-      : columnsOf(request.entityRows ?? []);
-    const body = {
+    const checked = checkOnlineRequest(snapshot, request, {
+      entityKeySerializationVersion: options.entityKeySerializationVersion ?? 3,
+    });
+    const entities: Record<string, EntityValue[]> = Object.fromEntries(
+      checked.entityColumns.map((c) => [c.name, c.values]),
+    );
+    const body: GetOnlineFeaturesBody = {
       entities,
       features: [...(request.features ?? [])],
       full_feature_names: request.fullFeatureNames ?? false,
@@ -87,26 +123,26 @@ export class FeatureServerClient {
       ...(request.featureService ? { feature_service: request.featureService } : {}),
     };
     // Read as text and parsed here: int64 values beyond 2^53 stay whole (bigint).
-    const text = (await this.http.post('/get-online-features', {
-      body: body as never,
+    const text = await this.http.post('/get-online-features', {
+      body,
       bodySerializer: toJsonBody,
       parseAs: 'text',
       idempotent: true,
-    })) as unknown as string;
-    const parsed = parseJsonLikePython(text) as unknown as ServerResponse;
-    if (typeof parsed !== 'object' || !parsed || !Array.isArray(parsed.results) || !parsed.metadata) {
+    });
+    const parsed: unknown = parseJsonLikePython(text);
+    if (!isOnlineFeaturesResponse(parsed)) {
       throw new DecodeError({
         what: 'feature server response',
         source: `${this.http.baseUrl}/get-online-features`,
       });
     }
     return toResult(
-      snapshot,
-      request,
+      checked,
       parsed,
       entities,
       options.statuses ?? 'computed',
       options.now ?? Date.now(),
+      `${this.http.baseUrl}/get-online-features`,
     );
   }
 
@@ -119,9 +155,9 @@ export class FeatureServerClient {
     await this.http.post('/push', {
       body: {
         push_source_name: pushSourceName,
-        df: df as Record<string, unknown>,
+        df,
         to: options.to ?? 'online',
-      } as never,
+      },
       bodySerializer: toJsonBody,
       parseAs: 'text',
     });
@@ -130,7 +166,7 @@ export class FeatureServerClient {
   /** POST /write-to-online-store. */
   async writeToOnlineStore(featureViewName: string, df: DataFrameColumns): Promise<void> {
     await this.http.post('/write-to-online-store', {
-      body: { feature_view_name: featureViewName, df: df as Record<string, unknown> } as never,
+      body: { feature_view_name: featureViewName, df },
       bodySerializer: toJsonBody,
       parseAs: 'text',
       idempotent: true,
@@ -144,7 +180,7 @@ export class FeatureServerClient {
         start_ts: options.start.toISOString(),
         end_ts: options.end.toISOString(),
         ...(options.featureViews ? { feature_views: [...options.featureViews] } : {}),
-      } as never,
+      },
       parseAs: 'text',
       attemptTimeoutMs: 600_000,
       timeoutMs: 600_000,
@@ -157,7 +193,7 @@ export class FeatureServerClient {
       body: {
         end_ts: options.end.toISOString(),
         ...(options.featureViews ? { feature_views: [...options.featureViews] } : {}),
-      } as never,
+      },
       parseAs: 'text',
       attemptTimeoutMs: 600_000,
       timeoutMs: 600_000,
@@ -165,111 +201,93 @@ export class FeatureServerClient {
   }
 }
 
-function columnsOf(
-  rows: ReadonlyArray<Readonly<Record<string, EntityValue>>>,
-): Record<string, EntityValue[]> {
-  const out: Record<string, EntityValue[]> = {};
-  for (const row of rows) {
-    for (const [k, v] of Object.entries(row)) {
-      const column = out[k] ?? [];
-      column.push(v);
-      out[k] = column;
-    }
-  }
-  return out;
-}
-
-/** The view and feature of each requested output name, from the registry. */
-function featureTypes(
-  snapshot: RegistrySnapshot,
-  request: OnlineFeaturesRequest,
-): Map<string, { type: number; view: FeatureView }> {
+/** The view and feature type of each requested output name. */
+function featureTypes(checked: CheckedOnlineRequest): Map<string, { type: number; view: FeatureView }> {
   const out = new Map<string, { type: number; view: FeatureView }>();
-  const add = (prefix: string, view: FeatureView, names: readonly string[]) => {
-    for (const feature of view.features) {
-      if (!names.includes(feature.name)) continue;
-      out.set(request.fullFeatureNames ? `${prefix}__${feature.name}` : feature.name, {
-        type: feature.valueType,
-        view,
-      });
-    }
-  };
-  if (request.featureService) {
-    for (const projection of snapshot.getFeatureService(request.featureService).projections) {
-      add(
-        projection.alias ?? projection.featureViewName,
-        snapshot.getFeatureView(projection.featureViewName),
-        projection.features.map((f) => f.name),
-      );
-    }
-  } else {
-    for (const ref of request.features ?? []) {
-      const [viewName, feature] = ref.split(':') as [string, string];
-      add(viewName, snapshot.getFeatureView(viewName), [feature]);
-    }
+  for (const { view, features, outputNames } of checked.views) {
+    for (const [i, feature] of features.entries())
+      out.set(outputNames[i]!, { type: feature.valueType, view });
   }
   return out;
 }
 
 /** The server's JSON value as the direct path returns it: int64 → bigint, bytes → Uint8Array, timestamps → Date. */
-function fromServerJson(value: unknown, type: number): unknown {
+function fromServerJson(value: unknown, type: number): FeastValue {
   if (value === null || value === undefined) return null;
+  // The answer was parsed by parseJsonLikePython, so each value is JSON; the spec types values unknown.
+  const json = value as JsonValue;
   const element = collectionElementType(type);
-  if (element !== undefined && Array.isArray(value)) return value.map((v) => fromServerJson(v, element));
+  if (element !== undefined && Array.isArray(json)) return json.map((v) => fromServerJson(v, element));
   switch (type) {
     case ValueType.INT64:
-      return typeof value === 'number' || typeof value === 'bigint' ? BigInt(value) : value;
+      return typeof json === 'number' || typeof json === 'bigint' ? BigInt(json) : json;
     case ValueType.BYTES:
     case ValueType.PDF_BYTES:
     case ValueType.IMAGE_BYTES:
-      return typeof value === 'string' ? Uint8Array.from(Buffer.from(value, 'base64')) : value;
+      return typeof json === 'string' ? Uint8Array.from(Buffer.from(json, 'base64')) : json;
     case ValueType.UNIX_TIMESTAMP:
-      return typeof value === 'number' || typeof value === 'bigint' ? new Date(Number(value) * 1000) : value;
+      return typeof json === 'number' || typeof json === 'bigint' ? new Date(Number(json) * 1000) : json;
     default:
-      return value;
+      return json;
   }
 }
 
 function toResult(
-  snapshot: RegistrySnapshot,
-  request: OnlineFeaturesRequest,
-  response: ServerResponse,
+  checked: CheckedOnlineRequest,
+  response: OnlineFeaturesResponse,
   entities: Record<string, EntityValue[]>,
   mode: StatusMode,
   now: number,
+  source: string,
 ): OnlineFeaturesResult {
-  const types = featureTypes(snapshot, request);
-  const names = response.metadata.feature_names;
+  const types = featureTypes(checked);
+  const names = response.metadata?.feature_names ?? [];
+  const results = response.results ?? [];
   const columns: Record<string, FeatureColumn> = {};
   const valueTypes: Record<string, number> = {};
-  const rowCount = response.results[0]?.values.length ?? 0;
+  const rowCount = results[0]?.values?.length ?? 0;
+  const statusOf = (status: string): FieldStatus => {
+    if (isFieldStatus(status)) return status;
+    throw new DecodeError(
+      { what: 'feature server response', source },
+      `The feature server answered status ${JSON.stringify(status)}, which is none of ${[...FIELD_STATUSES].join(', ')}.`,
+    );
+  };
   for (const [i, name] of names.entries()) {
-    const vector = response.results[i]!;
+    const vector = results[i] ?? {};
+    const stamps = vector.event_timestamps ?? [];
+    const reported = (vector.statuses ?? []).map(statusOf);
     if (name in entities) {
       columns[name] = {
-        values: [...entities[name]!] as FeatureColumn['values'],
-        statuses: vector.statuses as FieldStatus[],
-        eventTimestamps: vector.event_timestamps.map((t) => (mode === 'feast' ? new Date(t) : null)),
+        values: [...entities[name]!],
+        statuses: reported,
+        eventTimestamps: stamps.map((t) => (mode === 'feast' ? new Date(t) : null)),
       };
       continue;
     }
     const info = types.get(name);
     const type = info?.type ?? ValueType.UNKNOWN;
     valueTypes[name] = type;
-    const ttlMs = (info?.view.ttlSeconds ?? 0) * 1000;
-    const values = vector.values.map((v) => fromServerJson(v, type)) as FeatureColumn['values'];
-    const statuses = vector.statuses.map((status, row): FieldStatus => {
-      if (mode === 'feast') return status as FieldStatus;
-      const stamp = vector.event_timestamps[row];
+    const ttlSeconds = info?.view.ttlSeconds ?? 0;
+    const values = (vector.values ?? []).map((v) => fromServerJson(v, type));
+    // The server answers null with a 1970 timestamp for an entity it has no row of (on-demand views
+    // compute a value for every row, so a null of theirs is a null).
+    const statuses = reported.map((status, row): FieldStatus => {
+      const stamp = stamps[row];
+      const isNull = values[row] === null;
       const missing =
-        values[row] === null &&
-        (stamp === undefined || stamp === EPOCH_ISO || stamp.startsWith('1970-01-01T00:00:00'));
-      if (missing && info?.view.kind !== 'on_demand_feature_view') return 'NOT_FOUND';
-      if (values[row] === null) return 'NULL_VALUE';
-      if (ttlMs > 0 && stamp && now - Date.parse(stamp) > ttlMs) return 'OUTSIDE_MAX_AGE';
-      return status === 'PRESENT' ? 'PRESENT' : (status as FieldStatus);
+        isNull &&
+        (stamp === undefined || stamp.startsWith('1970-01-01T00:00:00')) &&
+        !(info && isOnDemand(info.view));
+      const state: ValueState = missing ? 'missing' : isNull ? 'null' : 'value';
+      return fieldStatus(
+        state,
+        isOutsideMaxAge(stamp ? Date.parse(stamp) : null, ttlSeconds, now),
+        mode,
+        status,
+      );
     });
-    const eventTimestamps = vector.event_timestamps.map((t, row) =>
+    const eventTimestamps = stamps.map((t, row) =>
       mode === 'feast' ? new Date(t) : statuses[row] === 'NOT_FOUND' ? null : new Date(t),
     );
     columns[name] = { values, statuses, eventTimestamps };

@@ -5,15 +5,9 @@ import type { FeastValue } from '../codec/value';
 import { type HmgetCommand, hex, type RedisOnlineStore } from './redis-online-store';
 import type { RequestPlan } from './request-plan';
 import { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './result';
+import { fieldStatus, isOutsideMaxAge, type StatusMode } from './status';
 
-/**
- * How statuses are reported.
- * - 'computed' (default): PRESENT; NULL_VALUE for a stored null; NOT_FOUND when the entity (or the feature)
- *   was never written; OUTSIDE_MAX_AGE when the value is older than the view's TTL (the value is still given).
- * - 'feast': exactly what Feast 0.67's Python SDK reports: PRESENT for everything read, with a 1970 timestamp
- *   for entities that are not there.
- */
-export type StatusMode = 'computed' | 'feast';
+export type { StatusMode } from './status';
 
 const EPOCH = new Date(0);
 
@@ -63,7 +57,7 @@ export async function readOnline(
 
   for (const [v, view] of plan.views.entries()) {
     const featureCount = view.features.length;
-    const ttlMs = view.view.ttlSeconds * 1000;
+    const ttlSeconds = view.view.ttlSeconds;
     // Decode each distinct entity once; rows that share an entity share its values.
     const decoded = view.keys.map((key, k) => {
       const reply = replies[groupOf[v]!.first + k]!;
@@ -85,15 +79,15 @@ export async function readOnline(
       const values: FeastValue[] = new Array(featureCount);
       const statuses: FieldStatus[] = new Array(featureCount);
       const found = tsBytes !== null && tsBytes !== undefined;
-      const stale = found && ttlMs > 0 && timestamp !== null && now - timestamp.getTime() > ttlMs;
+      const stale = found && isOutsideMaxAge(timestamp?.getTime(), ttlSeconds, now);
       for (let f = 0; f < featureCount; f++) {
         const bytes = reply[offset + f];
         if (bytes === null || bytes === undefined) {
           values[f] = null;
-          statuses[f] = mode === 'feast' ? 'PRESENT' : 'NOT_FOUND';
+          statuses[f] = fieldStatus('missing', false, mode);
         } else if (bytes.length === 0) {
           values[f] = null;
-          statuses[f] = mode === 'feast' ? 'PRESENT' : 'NULL_VALUE';
+          statuses[f] = fieldStatus('null', false, mode);
         } else {
           try {
             // A plain Uint8Array view of ioredis' Buffer: bytes values come out as Uint8Array, not Buffer.
@@ -105,7 +99,7 @@ export async function readOnline(
               `Could not decode the value of ${field} in Redis key 0x${hex(key)}: the bytes are not a feast.types.Value (${(cause as Error).message}). Rewrite it (materialize or writeToOnlineStore) or delete the key.`,
             );
           }
-          statuses[f] = mode === 'computed' && stale ? 'OUTSIDE_MAX_AGE' : 'PRESENT';
+          statuses[f] = fieldStatus('value', stale, mode);
         }
       }
       const eventTimestamp = mode === 'feast' ? (timestamp ?? EPOCH) : found ? timestamp : null;

@@ -9,7 +9,7 @@ import {
   timestampToEpochNanos,
 } from '../codec/timestamp';
 import { encodeValue, type FeastValueInput } from '../codec/value';
-import { valueTypeName } from '../codec/value-type';
+import { type ValueType, valueTypeName } from '../codec/value-type';
 import type { RedisOnlineStoreConfig } from '../config/repo-config';
 import { InvalidFeatureRequestError } from '../errors';
 import type { FeatureView } from '../registry/model';
@@ -104,9 +104,10 @@ export async function writeOnline(
         version: options.entityKeySerializationVersion,
       });
       for (const [i, feature] of view.features.entries()) {
+        // The registry keeps a feature's type as the proto's number; encodeValue refuses one it does not know.
         fields.push([
           fieldNames[i]!,
-          encodeValue(record[feature.name] as FeastValueInput, feature.valueType as never, {
+          encodeValue(record[feature.name] as FeastValueInput, feature.valueType as ValueType, {
             field: feature.name,
           }),
         ]);

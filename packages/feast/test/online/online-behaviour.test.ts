@@ -11,13 +11,18 @@ import { FeatureStore } from '../../src/feature-store';
 import { feastRepo, pins } from '../support/platform';
 
 const store = new FeatureStore({ repoPath: feastRepo });
+const httpStore = new FeatureStore({
+  repoPath: feastRepo,
+  online: 'http',
+  featureServerUrl: `http://127.0.0.1:${pins.FEAST_SERVER_PORT}`,
+});
 const clusterStore = new FeatureStore({
   repoPath: feastRepo,
   fsYamlFile: resolve(feastRepo, 'redis-cluster/feature_store.yaml'),
 });
 const redis = new Redis({ host: '127.0.0.1', port: Number(pins.REDIS_PORT) });
 afterAll(async () => {
-  await Promise.all([store.close(), clusterStore.close()]);
+  await Promise.all([store.close(), clusterStore.close(), httpStore.close()]);
   redis.disconnect();
 });
 
@@ -42,19 +47,32 @@ describe('getOnlineFeatures statuses (computed)', () => {
     expect(result.toObjects()[1]).toEqual({ driver_id: 424242, conv_rate: null });
   });
 
-  it('reports OUTSIDE_MAX_AGE for values older than the view TTL, and PRESENT within it', async () => {
+  it('reports OUTSIDE_MAX_AGE for values older than the view TTL, and PRESENT within it, on both backends', async () => {
     const view = await store.getFeatureView('driver_hourly_stats');
     const ttlMs = view.ttlSeconds * 1000;
-    const result = await store.getOnlineFeatures({
-      features: ['driver_hourly_stats:conv_rate'],
-      entityRows: [{ driver_id: 1001 }],
-    });
-    const written = result.columns.conv_rate!.eventTimestamps[0]!.getTime();
-    // The seed data is dated; what "now" is decides the status.
     expect(ttlMs).toBeGreaterThan(0);
-    expect(Date.now() - written > ttlMs ? 'OUTSIDE_MAX_AGE' : 'PRESENT').toBe(
-      result.columns.conv_rate!.statuses[0],
-    );
+    const request = { features: ['driver_hourly_stats:conv_rate'], entityRows: [{ driver_id: 1001 }] };
+    const written = (await store.getOnlineFeatures(request)).columns.conv_rate!.eventTimestamps[0]!.getTime();
+    // "now" is given, so both sides of the TTL are tested on every run, whatever the date of the seed data.
+    for (const backend of [store, httpStore]) {
+      const at = async (now: number) =>
+        (await backend.getOnlineFeatures({ ...request, now: new Date(now) })).columns.conv_rate!;
+      const within = await at(written + ttlMs - 1000);
+      expect(within.statuses).toEqual(['PRESENT']);
+      const outside = await at(written + ttlMs + 1000);
+      expect(outside.statuses).toEqual(['OUTSIDE_MAX_AGE']);
+      // The value and its timestamp are still given.
+      expect(outside.values).toEqual(within.values);
+      expect(outside.values[0]).not.toBeNull();
+      expect(outside.eventTimestamps[0]!.getTime()).toBe(written);
+      // The Feast mode reports what Feast reports, whatever the age.
+      const feast = await backend.getOnlineFeatures({
+        ...request,
+        now: new Date(written + ttlMs + 1000),
+        statuses: 'feast',
+      });
+      expect(feast.columns.conv_rate!.statuses).toEqual(['PRESENT']);
+    }
   });
 
   it('reports NULL_VALUE for a stored null', async () => {

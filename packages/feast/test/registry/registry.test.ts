@@ -101,17 +101,51 @@ describe('registry', { timeout: 60_000 }, () => {
       ['acc_rate', 'FLOAT'],
       ['avg_daily_trips', 'INT64'],
     ]);
-    expect(stats.ttlSeconds).toBeGreaterThan(0);
+    // platform/feast/features.py: ttl=timedelta(days=1).
+    expect(stats.ttlSeconds).toBe(86_400);
     expect(stats.online).toBe(true);
     expect(stats.batchSource).toMatchObject({
       timestampField: 'event_timestamp',
       createdTimestampColumn: 'created',
     });
-    expect(fileSnapshot.listFeatureViews().some((v) => v.ttlSeconds === 0)).toBe(true);
-    expect(fileSnapshot.listFeatureViews().some((v) => v.kind === 'on_demand_feature_view')).toBe(true);
-    const service = fileSnapshot.listFeatureServices()[0]!;
-    expect(service.projections.length).toBeGreaterThan(0);
-    expect(service.projections[0]!.features.length).toBeGreaterThan(0);
+    // Every view of the fixture, with its kind and TTL (timedelta(seconds=0) is no TTL; on-demand views have none).
+    expect(byName(fileSnapshot.listFeatureViews()).map((v) => [v.name, v.kind, v.ttlSeconds])).toEqual([
+      ['customer_profile', 'feature_view', 3650 * 86_400],
+      ['driver_all_types', 'feature_view', 0],
+      ['driver_customer_stats', 'feature_view', 0],
+      ['driver_extended_types', 'feature_view', 0],
+      ['driver_hourly_stats', 'feature_view', 86_400],
+      ['transformed_conv_rate', 'on_demand_feature_view', 0],
+    ]);
+    expect(fileSnapshot.getFeatureView('driver_customer_stats').entityColumns.map((c) => c.name)).toEqual([
+      'driver_id',
+      'customer_id',
+    ]);
+    // Feast applies its dummy entity (for entity-less views) next to the fixture's two.
+    expect(byName(fileSnapshot.listEntities()).map((e) => [e.name, e.joinKey])).toEqual([
+      ['__dummy', '__dummy_id'],
+      ['customer', 'customer_id'],
+      ['driver', 'driver_id'],
+    ]);
+    // Each service's projections: which view, which of its features.
+    const projections = (name: string) =>
+      fileSnapshot
+        .getFeatureService(name)
+        .projections.map((p) => [p.featureViewName, p.features.map((f) => f.name)]);
+    expect(byName(fileSnapshot.listFeatureServices()).map((s) => s.name)).toEqual([
+      'customer_overview',
+      'driver_activity',
+    ]);
+    expect(projections('driver_activity')).toEqual([
+      ['driver_hourly_stats', ['conv_rate', 'acc_rate']],
+      ['driver_all_types', fileSnapshot.getFeatureView('driver_all_types').features.map((f) => f.name)],
+      ['transformed_conv_rate', ['conv_rate_plus_val1', 'conv_rate_plus_val2']],
+    ]);
+    expect(fileSnapshot.getFeatureView('driver_all_types').features).toHaveLength(16);
+    expect(projections('customer_overview')).toEqual([
+      ['customer_profile', ['name', 'age', 'lifetime_value', 'segment', 'is_premium']],
+      ['driver_customer_stats', ['trips_together', 'avg_rating']],
+    ]);
   });
 
   it('names unknown objects, with the closest known names', () => {

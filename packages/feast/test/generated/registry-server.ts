@@ -1071,7 +1071,7 @@ export interface components {
              * Created Timestamp Column
              * @default
              */
-            created_timestamp_column: string | null;
+            created_timestamp_column?: string | null;
             custom_options?: components["schemas"]["CustomOptionsModel"] | null;
             /** Data Source Class Type */
             data_source_class_type?: string | null;
@@ -1079,12 +1079,12 @@ export interface components {
              * Date Partition Column
              * @default
              */
-            date_partition_column: string | null;
+            date_partition_column?: string | null;
             /**
              * Description
              * @default
              */
-            description: string | null;
+            description?: string | null;
             file_options?: components["schemas"]["FileOptionsModel"] | null;
             kafka_options?: components["schemas"]["KafkaOptionsModel"] | null;
             kinesis_options?: components["schemas"]["KinesisOptionsModel"] | null;
@@ -1094,7 +1094,7 @@ export interface components {
              * Owner
              * @default
              */
-            owner: string | null;
+            owner?: string | null;
             /** Project */
             project: string;
             redshift_options?: components["schemas"]["RedshiftOptionsModel"] | null;
@@ -1104,14 +1104,14 @@ export interface components {
              * Tags
              * @default {}
              */
-            tags: {
+            tags?: {
                 [key: string]: string;
             } | null;
             /**
              * Timestamp Field
              * @default
              */
-            timestamp_field: string | null;
+            timestamp_field?: string | null;
             trino_options?: components["schemas"]["TrinoOptionsModel"] | null;
             /** Type */
             type?: number | null;
@@ -1122,7 +1122,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string | null;
+            description?: string | null;
             /** Join Key */
             join_key?: string | null;
             /** Name */
@@ -1131,21 +1131,21 @@ export interface components {
              * Owner
              * @default
              */
-            owner: string | null;
+            owner?: string | null;
             /** Project */
             project: string;
             /**
              * Tags
              * @default {}
              */
-            tags: {
+            tags?: {
                 [key: string]: string;
             } | null;
             /**
              * Value Type
              * @default 2
              */
-            value_type: number | null;
+            value_type?: number | null;
         };
         /** ApplyFeatureServiceRequestBody */
         ApplyFeatureServiceRequestBody: {
@@ -1153,7 +1153,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string | null;
+            description?: string | null;
             /** Features */
             features: components["schemas"]["FeatureViewRefModel"][];
             /** Name */
@@ -1162,14 +1162,14 @@ export interface components {
              * Owner
              * @default
              */
-            owner: string | null;
+            owner?: string | null;
             /** Project */
             project: string;
             /**
              * Tags
              * @default {}
              */
-            tags: {
+            tags?: {
                 [key: string]: string;
             } | null;
         };
@@ -1179,41 +1179,41 @@ export interface components {
              * Batch Source
              * @default
              */
-            batch_source: string | null;
+            batch_source?: string | null;
             /**
              * Description
              * @default
              */
-            description: string | null;
+            description?: string | null;
             /**
              * Entities
              * @default []
              */
-            entities: string[] | null;
+            entities?: string[] | null;
             /**
              * Features
              * @default []
              */
-            features: components["schemas"]["FeatureModel"][] | null;
+            features?: components["schemas"]["FeatureModel"][] | null;
             /** Name */
             name: string;
             /**
              * Online
              * @default true
              */
-            online: boolean | null;
+            online?: boolean | null;
             /**
              * Owner
              * @default
              */
-            owner: string | null;
+            owner?: string | null;
             /** Project */
             project: string;
             /**
              * Tags
              * @default {}
              */
-            tags: {
+            tags?: {
                 [key: string]: string;
             } | null;
             /** Ttl Seconds */
@@ -1225,14 +1225,14 @@ export interface components {
              * Actions
              * @default []
              */
-            actions: string[];
+            actions?: string[];
             /** Name */
             name: string;
             /**
              * Name Patterns
              * @default []
              */
-            name_patterns: string[];
+            name_patterns?: string[];
             policy: components["schemas"]["PolicyModel"];
             /** Project */
             project: string;
@@ -1240,21 +1240,21 @@ export interface components {
              * Required Tags
              * @default {}
              */
-            required_tags: {
+            required_tags?: {
                 [key: string]: string;
             } | null;
             /**
              * Tags
              * @default {}
              */
-            tags: {
+            tags?: {
                 [key: string]: string;
             } | null;
             /**
              * Types
              * @default []
              */
-            types: string[];
+            types?: string[];
         };
         /** AthenaOptionsModel */
         AthenaOptionsModel: {
@@ -1262,22 +1262,22 @@ export interface components {
              * Data Source
              * @default
              */
-            data_source: string | null;
+            data_source?: string | null;
             /**
              * Database
              * @default
              */
-            database: string;
+            database?: string;
             /**
              * Query
              * @default
              */
-            query: string;
+            query?: string;
             /**
              * Table
              * @default
              */
-            table: string;
+            table?: string;
         };
         /** AutoComputeLogRequest */
         AutoComputeLogRequest: {
@@ -1299,12 +1299,12 @@ export interface components {
              * Query
              * @default
              */
-            query: string;
+            query?: string;
             /**
              * Table
              * @default
              */
-            table: string;
+            table?: string;
         };
         /** CombinedGroupNamespacePolicyModel */
         CombinedGroupNamespacePolicyModel: {
@@ -1323,14 +1323,14 @@ export interface components {
              * Granularity
              * @default daily
              */
-            granularity: string;
+            granularity?: string;
             /** Project */
             project: string;
             /**
              * Set Baseline
              * @default false
              */
-            set_baseline: boolean;
+            set_baseline?: boolean;
             /** Start Date */
             start_date?: string | null;
         };
@@ -1346,14 +1346,14 @@ export interface components {
              * Granularity
              * @default daily
              */
-            granularity: string;
+            granularity?: string;
             /** Project */
             project: string;
             /**
              * Set Baseline
              * @default false
              */
-            set_baseline: boolean;
+            set_baseline?: boolean;
             /** Start Date */
             start_date?: string | null;
         };
@@ -1376,7 +1376,7 @@ export interface components {
              * Allow Overwrite
              * @default false
              */
-            allow_overwrite: boolean;
+            allow_overwrite?: boolean;
             /** End Date */
             end_date?: string | null;
             /** Entity Keys */
@@ -1387,7 +1387,7 @@ export interface components {
              * Entity Source Type
              * @default inline
              */
-            entity_source_type: string;
+            entity_source_type?: string;
             /** Entity Values */
             entity_values?: string | null;
             /** Extra Columns */
@@ -1406,22 +1406,22 @@ export interface components {
              * Storage File Format
              * @default parquet
              */
-            storage_file_format: string | null;
+            storage_file_format?: string | null;
             /**
              * Storage Path
              * @default
              */
-            storage_path: string;
+            storage_path?: string;
             /**
              * Storage Type
              * @default file
              */
-            storage_type: string;
+            storage_type?: string;
             /**
              * Tags
              * @default {}
              */
-            tags: {
+            tags?: {
                 [key: string]: string;
             };
         };
@@ -1431,17 +1431,17 @@ export interface components {
              * Class Name
              * @default
              */
-            class_name: string | null;
+            class_name?: string | null;
             /**
              * Config
              * @default
              */
-            config: string | null;
+            config?: string | null;
             /**
              * Configuration
              * @default
              */
-            configuration: string | null;
+            configuration?: string | null;
         };
         /** FeatureModel */
         FeatureModel: {
@@ -1449,14 +1449,14 @@ export interface components {
              * Description
              * @default
              */
-            description: string | null;
+            description?: string | null;
             /** Name */
             name: string;
             /**
              * Value Type
              * @default 2
              */
-            value_type: number;
+            value_type?: number;
         };
         /**
          * FeatureViewInfo
@@ -1480,7 +1480,7 @@ export interface components {
              * Feature Names
              * @default []
              */
-            feature_names: string[] | null;
+            feature_names?: string[] | null;
             /** Feature View Name */
             feature_view_name: string;
         };
@@ -1490,17 +1490,17 @@ export interface components {
              * File Format
              * @default parquet
              */
-            file_format: string | null;
+            file_format?: string | null;
             /**
              * S3 Endpoint Override
              * @default
              */
-            s3_endpoint_override: string | null;
+            s3_endpoint_override?: string | null;
             /**
              * Uri
              * @default
              */
-            uri: string;
+            uri?: string;
         };
         /** GroupBasedPolicyModel */
         GroupBasedPolicyModel: {
@@ -1518,22 +1518,22 @@ export interface components {
              * Kafka Bootstrap Servers
              * @default
              */
-            kafka_bootstrap_servers: string;
+            kafka_bootstrap_servers?: string;
             /**
              * Message Format
              * @default json
              */
-            message_format: string | null;
+            message_format?: string | null;
             /**
              * Topic
              * @default
              */
-            topic: string;
+            topic?: string;
             /**
              * Watermark Delay Threshold
              * @default
              */
-            watermark_delay_threshold: string | null;
+            watermark_delay_threshold?: string | null;
         };
         /** KinesisOptionsModel */
         KinesisOptionsModel: {
@@ -1541,17 +1541,17 @@ export interface components {
              * Record Format
              * @default json
              */
-            record_format: string | null;
+            record_format?: string | null;
             /**
              * Region
              * @default
              */
-            region: string;
+            region?: string;
             /**
              * Stream Name
              * @default
              */
-            stream_name: string;
+            stream_name?: string;
         };
         /** NamespaceBasedPolicyModel */
         NamespaceBasedPolicyModel: {
@@ -1631,22 +1631,22 @@ export interface components {
              * Database
              * @default
              */
-            database: string;
+            database?: string;
             /**
              * Query
              * @default
              */
-            query: string | null;
+            query?: string | null;
             /**
              * Schema
              * @default
              */
-            schema_: string;
+            schema_?: string;
             /**
              * Table
              * @default
              */
-            table: string;
+            table?: string;
         };
         /** RegisterDatasetRequest */
         RegisterDatasetRequest: {
@@ -1654,60 +1654,60 @@ export interface components {
              * Allow Override
              * @default false
              */
-            allow_override: boolean;
+            allow_override?: boolean;
             /**
              * Collection
              * @default
              */
-            collection: string;
+            collection?: string;
             /**
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Feature Service Name */
             feature_service_name?: string | null;
             /**
              * Features
              * @default []
              */
-            features: string[];
+            features?: string[];
             /**
              * Full Feature Names
              * @default false
              */
-            full_feature_names: boolean;
+            full_feature_names?: boolean;
             /**
              * Join Keys
              * @default []
              */
-            join_keys: string[];
+            join_keys?: string[];
             /** Name */
             name: string;
             /**
              * Namespace
              * @default
              */
-            namespace: string;
+            namespace?: string;
             /** Project */
             project: string;
             /**
              * Storage File Format
              * @default parquet
              */
-            storage_file_format: string | null;
+            storage_file_format?: string | null;
             /** Storage Path */
             storage_path?: string | null;
             /**
              * Storage Type
              * @default file
              */
-            storage_type: string;
+            storage_type?: string;
             /**
              * Tags
              * @default {}
              */
-            tags: {
+            tags?: {
                 [key: string]: string;
             };
         };
@@ -1722,27 +1722,27 @@ export interface components {
              * Database
              * @default
              */
-            database: string;
+            database?: string;
             /**
              * Query
              * @default
              */
-            query: string | null;
+            query?: string | null;
             /**
              * Schema
              * @default
              */
-            schema_: string;
+            schema_?: string;
             /**
              * Table
              * @default
              */
-            table: string;
+            table?: string;
             /**
              * Warehouse
              * @default
              */
-            warehouse: string | null;
+            warehouse?: string | null;
         };
         /** SparkOptionsModel */
         SparkOptionsModel: {
@@ -1750,52 +1750,52 @@ export interface components {
              * Date Partition Column
              * @default
              */
-            date_partition_column: string | null;
+            date_partition_column?: string | null;
             /**
              * Date Partition Column Format
              * @default
              */
-            date_partition_column_format: string | null;
+            date_partition_column_format?: string | null;
             /**
              * File Format
              * @default
              */
-            file_format: string | null;
+            file_format?: string | null;
             /**
              * Path
              * @default
              */
-            path: string;
+            path?: string;
             /**
              * Query
              * @default
              */
-            query: string | null;
+            query?: string | null;
             /**
              * Table
              * @default
              */
-            table: string;
+            table?: string;
             /**
              * Table Format
              * @default
              */
-            table_format: string | null;
+            table_format?: string | null;
             /**
              * Table Format Catalog
              * @default
              */
-            table_format_catalog: string | null;
+            table_format_catalog?: string | null;
             /**
              * Table Format Namespace
              * @default
              */
-            table_format_namespace: string | null;
+            table_format_namespace?: string | null;
             /**
              * Table Format Properties
              * @default
              */
-            table_format_properties: string | null;
+            table_format_properties?: string | null;
         };
         /** TrinoOptionsModel */
         TrinoOptionsModel: {
@@ -1803,12 +1803,12 @@ export interface components {
              * Query
              * @default
              */
-            query: string;
+            query?: string;
             /**
              * Table
              * @default
              */
-            table: string;
+            table?: string;
         };
         /** ValidationError */
         ValidationError: {
