@@ -161,6 +161,7 @@ const REQUEST_ID_HEADERS = [
   'x-amz-request-id',
 ];
 const CALL_OPTION_KEYS = ['retry', 'idempotent', 'timeoutMs', 'attemptTimeoutMs', 'stream'] as const;
+const CALL_OPTION_KEY_SET: ReadonlySet<string> = new Set(CALL_OPTION_KEYS);
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
@@ -183,8 +184,8 @@ interface Outgoing {
   readonly method: string;
   /** Absolute URL, normalised as a Request holds it. */
   readonly url: string;
-  /** The client's default headers overlaid with the call's own. */
-  readonly headers: Headers;
+  /** The client's default headers overlaid with the call's own (the frozen defaults when it has none). */
+  readonly headers: Headers | Readonly<Record<string, string>>;
   readonly body: string | ArrayBuffer | undefined;
   readonly redirect?: RequestRedirect;
   readonly credentials?: RequestCredentials;
@@ -195,11 +196,11 @@ interface Outgoing {
 }
 
 /** Takes the body of a successful response, inside the attempt (so its deadline covers the read). */
-type ReadBody<T> = (response: Response) => Promise<T>;
+type ReadBody<T> = (response: Response) => T | Promise<T>;
 
 /** What one attempt came to, before the retry decision. */
 type AttemptOutcome<T> =
-  | { readonly kind: 'done'; readonly value: T }
+  | { readonly kind: 'done'; readonly value: T; readonly response: Response }
   /** A 401 the token provider may answer: replayed once with a fresh token, not counted as a retry. */
   | { readonly kind: 'refresh' }
   | { readonly kind: 'status'; readonly error: ApiError; readonly retryAfterMs: number | undefined }
@@ -227,11 +228,8 @@ interface CallState {
 
 type Described = { service: string; method: string; url: string };
 
-const readText: ReadBody<{ text: string; response: Response }> = async (response) => ({
-  text: await response.text(),
-  response,
-});
-const passThrough: ReadBody<Response> = async (response) => response;
+const readText: ReadBody<string> = (response) => response.text();
+const passThrough: ReadBody<Response> = (response) => response;
 
 class Pipeline {
   readonly #options: HttpClientOptions;
@@ -242,6 +240,8 @@ class Pipeline {
   readonly #baseUrl: string;
   /** Default headers, user agent and (when it never changes) the Authorization header: merged once. */
   readonly #defaults: Headers;
+  /** The same, frozen, for calls without headers of their own (no copy per call; nobody can change it). */
+  readonly #defaultRecord: Readonly<Record<string, string>>;
   /** The client's retry policy, for calls that bring none. */
   readonly #retry: ResolvedRetryOptions;
   readonly #timeoutMs: number;
@@ -270,6 +270,7 @@ class Pipeline {
     const staticAuth = this.#auth.staticHeader;
     if (staticAuth !== undefined && !this.#defaults.has('authorization'))
       this.#defaults.set('authorization', staticAuth);
+    this.#defaultRecord = Object.freeze(Object.fromEntries(this.#defaults));
   }
 
   client<Paths extends AnyPaths, Media extends MediaType>(): HttpClient<Paths, Media> {
@@ -316,7 +317,7 @@ class Pipeline {
     }
     if (out === undefined) return this.#typedCallViaOpenapiFetch(raw, method, path, call, rest);
     if (out.signal?.aborted) throw abortError(out.signal, this.#describe(out));
-    const { text, response } = await this.#run(out, call, readText);
+    const { value: text, response } = await this.#run(out, call, readText);
     return this.#decodeJson(method, path, text, response);
   }
 
@@ -425,9 +426,9 @@ class Pipeline {
   }
 
   /** The client's default headers under the call's own; credentials among the call's are remembered. */
-  #withDefaults(own: Headers | undefined): Headers {
+  #withDefaults(own: Headers | undefined): Headers | Readonly<Record<string, string>> {
+    if (own === undefined) return this.#defaultRecord;
     const headers = new Headers(this.#defaults);
-    if (own === undefined) return headers;
     for (const [name, value] of own) {
       headers.set(name, value);
       if (SENSITIVE_HEADERS.has(name)) this.#redactor.addCredentialHeader(value);
@@ -454,11 +455,15 @@ class Pipeline {
       idempotent:
         call.idempotent ?? (IDEMPOTENT_METHODS.has(method) || request.headers.has('idempotency-key')),
     };
-    return this.#run(out, call, call.stream ? passThrough : bufferResponse);
+    return (await this.#run(out, call, call.stream ? passThrough : bufferResponse)).value;
   }
 
   /** Attempts until one succeeds or the verdict on a failure is final; waits between them. */
-  async #run<T>(out: Outgoing, call: CallOptions, read: ReadBody<T>): Promise<T> {
+  async #run<T>(
+    out: Outgoing,
+    call: CallOptions,
+    read: ReadBody<T>,
+  ): Promise<{ value: T; response: Response }> {
     const retry = call.retry === undefined ? this.#retry : resolveRetry(this.#options.retry, call.retry);
     const totalMs = call.timeoutMs ?? this.#timeoutMs;
     const state: CallState = {
@@ -474,7 +479,7 @@ class Pipeline {
     for (;;) {
       state.attempts++;
       const outcome = await this.#attempt(out, state, read);
-      if (outcome.kind === 'done') return outcome.value;
+      if (outcome.kind === 'done') return outcome;
       if (outcome.kind === 'refresh') {
         state.refreshedAuth = true;
         continue;
@@ -501,12 +506,16 @@ class Pipeline {
         await this.#auth.apply(headers, { forceRefresh: state.refreshedAuth, signal: out.signal });
       }
       this.#log('debug', 'mlops.http.request', out, { attempt: state.attempts });
-      const fetchImpl = this.#options.fetch ?? globalThis.fetch;
       const init: RequestInit = { method: out.method, headers, body: out.body ?? null };
       if (signal.signal !== undefined) init.signal = signal.signal;
       if (out.redirect !== undefined) init.redirect = out.redirect;
       if (out.credentials !== undefined) init.credentials = out.credentials;
-      const response = await fetchImpl(out.url, init);
+      // An injected fetch gets one Request, as it always has; the platform's takes the URL and init,
+      // which spares building a Request it would build again.
+      const injected = this.#options.fetch;
+      const response = await (injected !== undefined
+        ? injected(new Request(out.url, init))
+        : globalThis.fetch(out.url, init));
       const durationMs = Date.now() - started;
 
       if (response.status === 401 && this.#auth.canRefresh && !state.refreshedAuth) {
@@ -520,7 +529,7 @@ class Pipeline {
         attempt: state.attempts,
         durationMs,
       });
-      if (response.ok) return { kind: 'done', value: await read(response) };
+      if (response.ok) return { kind: 'done', value: await read(response), response };
 
       const errorBody = await readErrorBody(response);
       const retryAfter = retryAfterMs(response.headers);
@@ -735,9 +744,9 @@ function splitCallOptions(init: Record<string, unknown>): {
 } {
   const call: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(init)) {
-    if ((CALL_OPTION_KEYS as readonly string[]).includes(key)) call[key] = value;
-    else rest[key] = value;
+  for (const key of Object.keys(init)) {
+    if (CALL_OPTION_KEY_SET.has(key)) call[key] = init[key];
+    else rest[key] = init[key];
   }
   if (init.signal) call.signal = init.signal;
   return { call: call as CallOptions, rest };
