@@ -246,6 +246,8 @@ class Pipeline {
   readonly #retry: ResolvedRetryOptions;
   readonly #timeoutMs: number;
   readonly #attemptTimeoutMs: number;
+  /** A base URL that does not parse leaves the error to openapi-fetch's Request, as before. */
+  readonly #baseParses: boolean;
   /** openapi-fetch's default query serializer, made once instead of once per call. */
   readonly #querySerializer = createQuerySerializer();
 
@@ -254,6 +256,7 @@ class Pipeline {
     this.#service = options.service;
     const { baseUrl, credentials } = splitUserinfo(options.baseUrl.replace(/\/+$/, ''));
     this.#baseUrl = baseUrl;
+    this.#baseParses = URL.canParse(baseUrl);
     // Userinfo in the base URL means basic auth, as curl takes it; fetch refuses such URLs.
     this.#auth = new Authenticator(options.auth ?? credentials, this.#redactor);
     this.#logger = options.logger ?? silentLogger;
@@ -333,6 +336,7 @@ class Pipeline {
     rest: Record<string, unknown>,
     call: CallOptions,
   ): Outgoing | undefined {
+    if (!this.#baseParses) return undefined;
     for (const key in rest) if (!TYPED_KEYS.has(key)) return undefined;
     if (call.stream) return undefined;
     const params = (rest.params ?? {}) as TypedParams;
@@ -356,16 +360,11 @@ class Pipeline {
       querySerializer: this.#querySerializer,
       pathSerializer: defaultPathSerializer,
     });
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return undefined;
-    }
-    if (parsed.username || parsed.password) return undefined;
     return {
       method,
-      url: parsed.href,
+      // Valid as it stands: a base URL that parses, without userinfo, and a path and query the
+      // serializers encoded. (fetch and Request normalise it; logs and errors show it redacted.)
+      url,
       headers: this.#withDefaults(headers),
       body,
       signal: call.signal ?? undefined,
