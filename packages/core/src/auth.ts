@@ -39,6 +39,17 @@ export class Authenticator {
     return this.#auth?.type === 'bearer' && typeof this.#auth.token === 'function';
   }
 
+  /**
+   * The Authorization value when it never changes (basic credentials, a static token), so a client can
+   * merge it into its default headers once; undefined for a token provider or no auth.
+   */
+  get staticHeader(): string | undefined {
+    const auth = this.#auth;
+    if (auth?.type === 'basic') return `Basic ${encodeBasic(auth.username, auth.password)}`;
+    if (auth?.type === 'bearer' && typeof auth.token === 'string') return `Bearer ${auth.token}`;
+    return undefined;
+  }
+
   /** Sets the Authorization header, unless the caller set one on this request. */
   async apply(headers: Headers, request: TokenRequest): Promise<void> {
     const auth = this.#auth;

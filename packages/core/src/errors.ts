@@ -24,7 +24,21 @@ function markerOf(name: string): symbol {
   return Symbol.for(`${markerPrefix}${name}`);
 }
 
-function hasMarker(value: unknown, marker: symbol): boolean {
+/**
+ * True when `value` carries `marker`, the `Symbol.for` key an error class declares as its static
+ * `marker`: what every `isInstance` of the SDKs is made of, so it holds across duplicate installs and
+ * between the ESM and CJS builds. A package defining its own error class writes:
+ *
+ * ```ts
+ * export class ModelNotFoundError extends MlopsError {
+ *   static override readonly marker: symbol = Symbol.for('@mlops/mlflow.ModelNotFoundError');
+ *   static override isInstance(value: unknown): value is ModelNotFoundError {
+ *     return hasErrorMarker(value, ModelNotFoundError.marker);
+ *   }
+ * }
+ * ```
+ */
+export function hasErrorMarker(value: unknown, marker: symbol): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
 }
 
@@ -56,7 +70,7 @@ export class MlopsError extends Error {
    * (Each class defines its own isInstance: bundlers may bind `this` in static methods to the class.)
    */
   static isInstance(value: unknown): value is MlopsError {
-    return hasMarker(value, MlopsError.marker);
+    return hasErrorMarker(value, MlopsError.marker);
   }
 
   /** A plain object for logs and JSON. Carries no credentials. */
@@ -89,7 +103,7 @@ export interface ApiErrorInit {
 export class ApiError extends MlopsError {
   static override readonly marker: symbol = markerOf('ApiError');
   static override isInstance(value: unknown): value is ApiError {
-    return hasMarker(value, ApiError.marker);
+    return hasErrorMarker(value, ApiError.marker);
   }
 
   readonly status: number;
@@ -148,56 +162,56 @@ export class ApiError extends MlopsError {
 export class BadRequestError extends ApiError {
   static override readonly marker: symbol = markerOf('BadRequestError');
   static override isInstance(value: unknown): value is BadRequestError {
-    return hasMarker(value, BadRequestError.marker);
+    return hasErrorMarker(value, BadRequestError.marker);
   }
 }
 /** 401: missing or rejected credentials. Check the token or username and password. */
 export class AuthenticationError extends ApiError {
   static override readonly marker: symbol = markerOf('AuthenticationError');
   static override isInstance(value: unknown): value is AuthenticationError {
-    return hasMarker(value, AuthenticationError.marker);
+    return hasErrorMarker(value, AuthenticationError.marker);
   }
 }
 /** 403: authenticated, but not allowed to do this. */
 export class PermissionDeniedError extends ApiError {
   static override readonly marker: symbol = markerOf('PermissionDeniedError');
   static override isInstance(value: unknown): value is PermissionDeniedError {
-    return hasMarker(value, PermissionDeniedError.marker);
+    return hasErrorMarker(value, PermissionDeniedError.marker);
   }
 }
 /** 404: the resource does not exist. */
 export class NotFoundError extends ApiError {
   static override readonly marker: symbol = markerOf('NotFoundError');
   static override isInstance(value: unknown): value is NotFoundError {
-    return hasMarker(value, NotFoundError.marker);
+    return hasErrorMarker(value, NotFoundError.marker);
   }
 }
 /** 409: the resource exists already or was changed concurrently. */
 export class ConflictError extends ApiError {
   static override readonly marker: symbol = markerOf('ConflictError');
   static override isInstance(value: unknown): value is ConflictError {
-    return hasMarker(value, ConflictError.marker);
+    return hasErrorMarker(value, ConflictError.marker);
   }
 }
 /** 422: the request is well-formed but its values are not valid. */
 export class UnprocessableEntityError extends ApiError {
   static override readonly marker: symbol = markerOf('UnprocessableEntityError');
   static override isInstance(value: unknown): value is UnprocessableEntityError {
-    return hasMarker(value, UnprocessableEntityError.marker);
+    return hasErrorMarker(value, UnprocessableEntityError.marker);
   }
 }
 /** 429: too many requests; `retryAfterMs` says how long the server asked us to wait. */
 export class RateLimitError extends ApiError {
   static override readonly marker: symbol = markerOf('RateLimitError');
   static override isInstance(value: unknown): value is RateLimitError {
-    return hasMarker(value, RateLimitError.marker);
+    return hasErrorMarker(value, RateLimitError.marker);
   }
 }
 /** 5xx: the server failed. Idempotent calls were retried before this was raised. */
 export class InternalServerError extends ApiError {
   static override readonly marker: symbol = markerOf('InternalServerError');
   static override isInstance(value: unknown): value is InternalServerError {
-    return hasMarker(value, InternalServerError.marker);
+    return hasErrorMarker(value, InternalServerError.marker);
   }
 }
 
@@ -235,7 +249,7 @@ export interface RequestErrorInit {
 export class ConnectionError extends MlopsError {
   static override readonly marker: symbol = markerOf('ConnectionError');
   static override isInstance(value: unknown): value is ConnectionError {
-    return hasMarker(value, ConnectionError.marker);
+    return hasErrorMarker(value, ConnectionError.marker);
   }
 
   readonly service: string;
@@ -280,7 +294,7 @@ export interface TimeoutErrorInit extends RequestErrorInit {
 export class TimeoutError extends MlopsError {
   static override readonly marker: symbol = markerOf('TimeoutError');
   static override isInstance(value: unknown): value is TimeoutError {
-    return hasMarker(value, TimeoutError.marker);
+    return hasErrorMarker(value, TimeoutError.marker);
   }
 
   readonly service: string;
@@ -322,7 +336,7 @@ export class TimeoutError extends MlopsError {
 export class AbortError extends MlopsError {
   static override readonly marker: symbol = markerOf('AbortError');
   static override isInstance(value: unknown): value is AbortError {
-    return hasMarker(value, AbortError.marker);
+    return hasErrorMarker(value, AbortError.marker);
   }
 
   readonly reason: unknown;
@@ -350,7 +364,7 @@ export interface DecodeErrorInit {
 export class DecodeError extends MlopsError {
   static override readonly marker: symbol = markerOf('DecodeError');
   static override isInstance(value: unknown): value is DecodeError {
-    return hasMarker(value, DecodeError.marker);
+    return hasErrorMarker(value, DecodeError.marker);
   }
 
   readonly what: string;
@@ -389,7 +403,7 @@ export interface ConfigErrorInit {
 export class ConfigError extends MlopsError {
   static override readonly marker: symbol = markerOf('ConfigError');
   static override isInstance(value: unknown): value is ConfigError {
-    return hasMarker(value, ConfigError.marker);
+    return hasErrorMarker(value, ConfigError.marker);
   }
 
   readonly option: string;

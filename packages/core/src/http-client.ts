@@ -1,4 +1,13 @@
-import createClient, { type Client, type FetchResponse, type MaybeOptionalInit } from 'openapi-fetch';
+import createClient, {
+  type Client,
+  createFinalURL,
+  createQuerySerializer,
+  defaultBodySerializer,
+  defaultPathSerializer,
+  type FetchResponse,
+  type MaybeOptionalInit,
+  mergeHeaders,
+} from 'openapi-fetch';
 import type {
   FilterKeys,
   HttpMethod,
@@ -18,8 +27,15 @@ import {
 } from './errors';
 import { type Logger, silentLogger } from './logger';
 import { Redactor, redactUrl, SENSITIVE_HEADERS } from './redact';
-import { backoffDelay, IDEMPOTENT_METHODS, type RetryOptions, resolveRetry, retryAfterMs } from './retry';
-import { anySignal, Deadline, DeadlineReason, sleep } from './signals';
+import {
+  backoffDelay,
+  IDEMPOTENT_METHODS,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  resolveRetry,
+  retryAfterMs,
+} from './retry';
+import { AttemptSignal, DeadlineReason, sleep } from './signals';
 import { userAgent } from './user-agent';
 
 /** Options of one call, on top of the client's. */
@@ -146,6 +162,7 @@ const REQUEST_ID_HEADERS = [
   'x-amz-request-id',
 ];
 const CALL_OPTION_KEYS = ['retry', 'idempotent', 'timeoutMs', 'attemptTimeoutMs', 'stream'] as const;
+const CALL_OPTION_KEY_SET: ReadonlySet<string> = new Set(CALL_OPTION_KEYS);
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
@@ -163,27 +180,101 @@ export function createHttpClient<Paths extends AnyPaths, Media extends MediaType
   return new Pipeline(options).client<Paths, Media>();
 }
 
+/** What one call sends, prepared once and replayed on every attempt. */
+interface Outgoing {
+  readonly method: string;
+  /** Absolute URL, normalised as a Request holds it. */
+  readonly url: string;
+  /** The client's default headers overlaid with the call's own (the frozen defaults when it has none). */
+  readonly headers: Headers | Readonly<Record<string, string>>;
+  readonly body: string | ArrayBuffer | undefined;
+  readonly redirect?: RequestRedirect;
+  readonly credentials?: RequestCredentials;
+  /** The caller's signal, if any. */
+  readonly signal: AbortSignal | undefined;
+  /** Safe to repeat: by method, by declaration, or by an Idempotency-Key header. */
+  readonly idempotent: boolean;
+}
+
+/** Takes the body of a successful response, inside the attempt (so its deadline covers the read). */
+type ReadBody<T> = (response: Response) => T | Promise<T>;
+
+/** What one attempt came to, before the retry decision. */
+type AttemptOutcome<T> =
+  | { readonly kind: 'done'; readonly value: T; readonly response: Response }
+  /** A 401 the token provider may answer: replayed once with a fresh token, not counted as a retry. */
+  | { readonly kind: 'refresh' }
+  | { readonly kind: 'status'; readonly error: ApiError; readonly retryAfterMs: number | undefined }
+  | { readonly kind: 'thrown'; readonly error: unknown; readonly signal: AttemptSignal };
+
+/** The retry decision on a failed attempt. */
+interface Verdict {
+  readonly error: MlopsError;
+  readonly retryable: boolean;
+  /** The wait the server asked for (Retry-After), when it did. */
+  readonly waitMs?: number | undefined;
+}
+
+/** The state of one call across its attempts. */
+interface CallState {
+  readonly retry: ResolvedRetryOptions;
+  readonly maxAttempts: number;
+  readonly totalMs: number;
+  readonly attemptMs: number;
+  readonly deadline: number;
+  attempts: number;
+  retries: number;
+  refreshedAuth: boolean;
+}
+
+type Described = { service: string; method: string; url: string };
+
+const readText: ReadBody<string> = (response) => response.text();
+const passThrough: ReadBody<Response> = (response) => response;
+
 class Pipeline {
   readonly #options: HttpClientOptions;
+  readonly #service: string;
   readonly #redactor = new Redactor();
   readonly #auth: Authenticator;
   readonly #logger: Logger;
   readonly #baseUrl: string;
-  readonly #headers: Headers;
+  /** Default headers, user agent and (when it never changes) the Authorization header: merged once. */
+  readonly #defaults: Headers;
+  /** The same, frozen, for calls without headers of their own (no copy per call; nobody can change it). */
+  readonly #defaultRecord: Readonly<Record<string, string>>;
+  /** The client's retry policy, for calls that bring none. */
+  readonly #retry: ResolvedRetryOptions;
+  readonly #timeoutMs: number;
+  readonly #attemptTimeoutMs: number;
+  /** A base URL that does not parse leaves the error to openapi-fetch's Request, as before. */
+  readonly #baseParses: boolean;
+  /** openapi-fetch's default query serializer, made once instead of once per call. */
+  readonly #querySerializer = createQuerySerializer();
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
+    this.#service = options.service;
     const { baseUrl, credentials } = splitUserinfo(options.baseUrl.replace(/\/+$/, ''));
     this.#baseUrl = baseUrl;
+    this.#baseParses = URL.canParse(baseUrl);
     // Userinfo in the base URL means basic auth, as curl takes it; fetch refuses such URLs.
     this.#auth = new Authenticator(options.auth ?? credentials, this.#redactor);
     this.#logger = options.logger ?? silentLogger;
-    this.#headers = new Headers(options.headers);
-    for (const [name, value] of this.#headers) {
+    this.#retry = resolveRetry(options.retry);
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+    this.#defaults = new Headers(options.headers);
+    for (const [name, value] of this.#defaults) {
       if (SENSITIVE_HEADERS.has(name)) this.#redactor.addCredentialHeader(value);
     }
-    if (!this.#headers.has('user-agent'))
-      this.#headers.set('user-agent', userAgent(options.sdk, options.userAgent));
+    if (!this.#defaults.has('user-agent'))
+      this.#defaults.set('user-agent', userAgent(options.sdk, options.userAgent));
+    // A call's own Authorization header still wins: it is overlaid on these defaults.
+    const staticAuth = this.#auth.staticHeader;
+    if (staticAuth !== undefined && !this.#defaults.has('authorization'))
+      this.#defaults.set('authorization', staticAuth);
+    this.#defaultRecord = Object.freeze(Object.fromEntries(this.#defaults));
   }
 
   client<Paths extends AnyPaths, Media extends MediaType>(): HttpClient<Paths, Media> {
@@ -192,9 +283,10 @@ class Pipeline {
       fetch: (request: Request) => this.send(request, callOptionsOf(request)),
     });
     const typed = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
+      // The typed signatures are checked at HttpClient's declaration; the implementation is untyped.
       ((url: string, init: Record<string, unknown> = {}) => this.#typedCall(raw, method, url, init)) as never;
     return {
-      service: this.#options.service,
+      service: this.#service,
       baseUrl: this.#baseUrl,
       get: typed('GET'),
       post: typed('POST'),
@@ -213,15 +305,85 @@ class Pipeline {
     };
   }
 
+  /** A typed call: the request built from the spec's params and body, the JSON body decoded. */
   async #typedCall(
     raw: Client<AnyPaths, MediaType>,
     method: string,
-    url: string,
+    path: string,
     init: Record<string, unknown>,
   ): Promise<unknown> {
     const { call, rest } = splitCallOptions(init);
+    let out: Outgoing | undefined;
+    try {
+      out = this.#prepareTyped(method, path, rest, call);
+    } catch (error) {
+      throw this.#buildError(method, path, error);
+    }
+    if (out === undefined) return this.#typedCallViaOpenapiFetch(raw, method, path, call, rest);
+    if (out.signal?.aborted) throw abortError(out.signal, this.#describe(out));
+    const { value: text, response } = await this.#run(out, call, readText);
+    return this.#decodeJson(method, path, text, response);
+  }
+
+  /**
+   * The request of a typed call, built with openapi-fetch's own serializers but without its Request
+   * object. Undefined when the call uses what only openapi-fetch handles (parseAs, custom serializers,
+   * middleware, FormData, ...) or that it rejects (a body on GET, a URL that does not parse): such
+   * calls go through openapi-fetch, exactly as before.
+   */
+  #prepareTyped(
+    method: string,
+    path: string,
+    rest: Record<string, unknown>,
+    call: CallOptions,
+  ): Outgoing | undefined {
+    if (!this.#baseParses) return undefined;
+    for (const key in rest) if (!TYPED_KEYS.has(key)) return undefined;
+    if (call.stream) return undefined;
+    const params = (rest.params ?? {}) as TypedParams;
+    const own = rest.headers as HeadersOptions | undefined;
+    let headers: Headers | undefined;
+    let body: string | undefined;
+    if (rest.body !== undefined) {
+      if (method === 'GET') return undefined;
+      const serialized = serializeBody(rest.body, mergeHeaders(own, params.header));
+      if (typeof serialized !== 'string') return undefined;
+      body = serialized;
+      headers = mergeHeaders({ 'Content-Type': 'application/json' }, own, params.header);
+      // What a Request adds to a string body that lost its Content-Type.
+      if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+    } else if (own !== undefined || params.header !== undefined) {
+      headers = mergeHeaders(own, params.header);
+    }
+    const url = createFinalURL(path, {
+      baseUrl: this.#baseUrl,
+      params,
+      querySerializer: this.#querySerializer,
+      pathSerializer: defaultPathSerializer,
+    });
+    return {
+      method,
+      // Valid as it stands: a base URL that parses, without userinfo, and a path and query the
+      // serializers encoded. (fetch and Request normalise it; logs and errors show it redacted.)
+      url,
+      headers: this.#withDefaults(headers),
+      body,
+      signal: call.signal ?? undefined,
+      idempotent:
+        call.idempotent ?? (IDEMPOTENT_METHODS.has(method) || headers?.has('idempotency-key') === true),
+    };
+  }
+
+  async #typedCallViaOpenapiFetch(
+    raw: Client<AnyPaths, MediaType>,
+    method: string,
+    path: string,
+    call: CallOptions,
+    rest: Record<string, unknown>,
+  ): Promise<unknown> {
     const parseAs = rest.parseAs;
     const request = { ...rest, parseAs: parseAs ?? 'text', fetch: (r: Request) => this.send(r, call) };
+    // openapi-fetch's methods are typed per path; here the path is a runtime string.
     const caller = (
       raw as unknown as Record<
         string,
@@ -230,26 +392,26 @@ class Pipeline {
     )[method]!;
     let result: { data?: unknown; response: Response };
     try {
-      result = await caller(url, request);
+      result = await caller(path, request);
     } catch (error) {
-      throw MlopsError.isInstance(error) ? error : this.#buildError(method, url, error);
+      throw MlopsError.isInstance(error) ? error : this.#buildError(method, path, error);
     }
     const { data, response } = result;
     if (parseAs !== undefined) return data;
-    // We parse JSON ourselves so a body that is not JSON becomes a DecodeError that shows it.
-    const text = data as string | undefined;
+    return this.#decodeJson(method, path, data as string | undefined, response);
+  }
+
+  /** We parse JSON ourselves so a body that is not JSON becomes a DecodeError that shows it. */
+  #decodeJson(method: string, path: string, text: string | undefined, response: Response): unknown {
     if (text === undefined || text === '') return undefined;
     try {
       return JSON.parse(text);
     } catch (cause) {
       const snippet = this.#redactor.text(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+      const url = this.#redactor.url(response.url || path);
       throw new DecodeError(
-        {
-          what: 'JSON response body',
-          source: `${this.#options.service} ${method} ${this.#redactor.url(response.url || url)}`,
-          cause,
-        },
-        `${this.#options.service} answered ${response.status} to ${method} ${this.#redactor.url(response.url || url)} with a body that is not JSON: ${JSON.stringify(snippet)}`,
+        { what: 'JSON response body', source: `${this.#service} ${method} ${url}`, cause },
+        `${this.#service} answered ${response.status} to ${method} ${url} with a body that is not JSON: ${JSON.stringify(snippet)}`,
       );
     }
   }
@@ -259,167 +421,238 @@ class Pipeline {
     const reason = error instanceof Error ? error.message : String(error);
     // No `cause`: the original error's message may hold the very secrets scrubbed here.
     return new MlopsError(
-      `Could not build the request ${method} ${this.#redactor.url(url)} for ${this.#options.service}: ${this.#redactor.text(redactUrlsIn(reason))}`,
+      `Could not build the request ${method} ${this.#redactor.url(url)} for ${this.#service}: ${this.#redactor.text(redactUrlsIn(reason))}`,
     );
   }
 
-  /** One call: attempts, retries, waits, deadlines, auth refresh, error mapping. */
+  /** The client's default headers under the call's own; credentials among the call's are remembered. */
+  #withDefaults(own: Headers | undefined): Headers | Readonly<Record<string, string>> {
+    if (own === undefined) return this.#defaultRecord;
+    const headers = new Headers(this.#defaults);
+    for (const [name, value] of own) {
+      headers.set(name, value);
+      if (SENSITIVE_HEADERS.has(name)) this.#redactor.addCredentialHeader(value);
+    }
+    return headers;
+  }
+
+  /** One call from a Request (the raw client, `fetch`): its body is read once and replayed. */
   async send(request: Request, call: CallOptions = {}): Promise<Response> {
-    const service = this.#options.service;
     const method = request.method.toUpperCase();
-    const url = this.#redactor.url(request.url);
-    const retry = resolveRetry(this.#options.retry, call.retry);
-    const idempotent =
-      call.idempotent ?? (IDEMPOTENT_METHODS.has(method) || request.headers.has('idempotency-key'));
-    const maxAttempts = idempotent ? retry.maxRetries + 1 : 1;
-    const totalMs = call.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const attemptMs = call.attemptTimeoutMs ?? this.#options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-    const callerSignal = call.signal ?? request.signal;
-    const caller = { service, method, url };
-
-    if (callerSignal.aborted) throw abortError(callerSignal, caller);
-
-    // The body is read once and replayed on every attempt.
+    const signal = call.signal ?? request.signal;
+    if (signal.aborted)
+      throw abortError(signal, { service: this.#service, method, url: this.#redactor.url(request.url) });
+    const headers = this.#withDefaults(request.headers);
     const body = request.body === null ? undefined : await request.arrayBuffer();
-    const total = new Deadline(totalMs);
-    let refreshedAuth = false;
-    let attempts = 0;
-    let retries = 0;
-    try {
-      for (;;) {
-        attempts++;
-        const attempt = new Deadline(Math.min(attemptMs, totalMs));
-        const signal = anySignal([callerSignal, total.signal, attempt.signal]);
-        const started = Date.now();
-        let failure: MlopsError;
-        let wait: number | undefined;
-        try {
-          const headers = new Headers(this.#headers);
-          for (const [name, value] of request.headers) {
-            headers.set(name, value);
-            if (SENSITIVE_HEADERS.has(name)) this.#redactor.addCredentialHeader(value);
-          }
-          await this.#auth.apply(headers, { forceRefresh: refreshedAuth, signal: callerSignal });
-          const outgoing = new Request(request.url, {
-            method,
-            headers,
-            body: body ?? null,
-            signal,
-            redirect: request.redirect,
-            credentials: request.credentials,
-          });
-          this.#log('debug', 'mlops.http.request', { service, method, url, attempt: attempts });
-          const fetchImpl = this.#options.fetch ?? globalThis.fetch;
-          const response = await fetchImpl(outgoing);
-          const durationMs = Date.now() - started;
+    const out: Outgoing = {
+      method,
+      url: request.url,
+      headers,
+      body,
+      redirect: request.redirect,
+      credentials: request.credentials,
+      signal,
+      idempotent:
+        call.idempotent ?? (IDEMPOTENT_METHODS.has(method) || request.headers.has('idempotency-key')),
+    };
+    return (await this.#run(out, call, call.stream ? passThrough : bufferResponse)).value;
+  }
 
-          if (response.ok) {
-            this.#log('debug', 'mlops.http.response', {
-              service,
-              method,
-              url,
-              status: response.status,
-              attempt: attempts,
-              durationMs,
-            });
-            if (call.stream) return response;
-            return await bufferResponse(response);
-          }
-
-          if (response.status === 401 && this.#auth.canRefresh && !refreshedAuth) {
-            // One refresh of the token, then the same request again. Not counted as a retry.
-            refreshedAuth = true;
-            // Not awaited: some fetch implementations never settle a cancel.
-            response.body?.cancel().catch(() => {});
-            this.#log('info', 'mlops.http.auth-refresh', { service, method, url, attempt: attempts });
-            continue;
-          }
-
-          const errorBody = await readErrorBody(response);
-          const retryAfter = retryAfterMs(response.headers);
-          failure = ApiError.from({
-            status: response.status,
-            service,
-            method,
-            url,
-            body: this.#redactor.value(errorBody),
-            requestId: requestIdOf(response.headers),
-            retryAfterMs: retryAfter,
-            attempts,
-          });
-          this.#log('debug', 'mlops.http.response', {
-            service,
-            method,
-            url,
-            status: response.status,
-            attempt: attempts,
-            durationMs,
-          });
-          if (!retry.statuses.includes(response.status)) throw failure;
-          if (retryAfter !== undefined) {
-            // A server asking for more than we are willing to wait gets its answer: the error, at once.
-            if (retryAfter > retry.maxRetryAfterMs) throw failure;
-            wait = retryAfter;
-          }
-        } catch (error) {
-          if (MlopsError.isInstance(error)) throw error;
-          if (callerSignal.aborted) throw abortError(callerSignal, caller, error);
-          if (total.expired)
-            throw new TimeoutError({ ...caller, scope: 'total', timeoutMs: totalMs, attempts, cause: error });
-          if (attempt.expired) {
-            failure = new TimeoutError({
-              ...caller,
-              scope: 'attempt',
-              timeoutMs: Math.min(attemptMs, totalMs),
-              attempts,
-              cause: error,
-            });
-          } else if (isAbortLike(error)) {
-            // Aborted by a signal that is none of ours and not the caller's: treat as the caller's.
-            throw abortError(callerSignal, caller, error);
-          } else {
-            failure = new ConnectionError({ ...caller, attempts, cause: error });
-            // A port fetch refuses stays refused: no point in retrying.
-            if (isBadPort(error)) throw failure;
-          }
-        } finally {
-          attempt.clear();
-        }
-
-        if (attempts >= maxAttempts + (refreshedAuth ? 1 : 0)) throw failure;
-        const delay = wait ?? backoffDelay(retries, retry);
-        if (delay >= total.remainingMs()) throw failure;
-        retries++;
-        this.#log('warn', 'mlops.http.retry', {
-          service,
-          method,
-          url,
-          attempt: attempts,
-          delayMs: delay,
-          reason: ApiError.isInstance(failure) ? failure.status : failure.name,
-        });
-        try {
-          await sleep(delay, anySignal([callerSignal, total.signal]));
-        } catch (error) {
-          if (callerSignal.aborted) throw abortError(callerSignal, caller, error);
-          throw failure;
-        }
+  /** Attempts until one succeeds or the verdict on a failure is final; waits between them. */
+  async #run<T>(
+    out: Outgoing,
+    call: CallOptions,
+    read: ReadBody<T>,
+  ): Promise<{ value: T; response: Response }> {
+    const retry = call.retry === undefined ? this.#retry : resolveRetry(this.#options.retry, call.retry);
+    const totalMs = call.timeoutMs ?? this.#timeoutMs;
+    const state: CallState = {
+      retry,
+      maxAttempts: out.idempotent ? retry.maxRetries + 1 : 1,
+      totalMs,
+      attemptMs: call.attemptTimeoutMs ?? this.#attemptTimeoutMs,
+      deadline: Date.now() + totalMs,
+      attempts: 0,
+      retries: 0,
+      refreshedAuth: false,
+    };
+    for (;;) {
+      state.attempts++;
+      const outcome = await this.#attempt(out, state, read);
+      if (outcome.kind === 'done') return outcome;
+      if (outcome.kind === 'refresh') {
+        state.refreshedAuth = true;
+        continue;
       }
-    } finally {
-      total.clear();
+      const verdict = this.#classify(out, state, outcome);
+      if (!verdict.retryable) throw verdict.error;
+      await this.#waitBeforeRetry(out, state, verdict);
     }
   }
 
-  #log(level: keyof Logger, message: string, fields: Record<string, unknown>): void {
+  /** One attempt: headers, auth, fetch, and the body read, under the attempt's deadline. */
+  async #attempt<T>(out: Outgoing, state: CallState, read: ReadBody<T>): Promise<AttemptOutcome<T>> {
+    const remainingMs = state.deadline - Date.now();
+    const attemptMs = Math.min(state.attemptMs, state.totalMs);
+    const signal =
+      remainingMs <= attemptMs
+        ? new AttemptSignal(remainingMs, 'total', out.signal)
+        : new AttemptSignal(attemptMs, 'attempt', out.signal);
+    const started = Date.now();
+    try {
+      let headers = out.headers;
+      if (this.#auth.canRefresh) {
+        headers = new Headers(out.headers);
+        await this.#auth.apply(headers, { forceRefresh: state.refreshedAuth, signal: out.signal });
+      }
+      this.#log('debug', 'mlops.http.request', out, { attempt: state.attempts });
+      const init: RequestInit = { method: out.method, headers, body: out.body ?? null };
+      if (signal.signal !== undefined) init.signal = signal.signal;
+      if (out.redirect !== undefined) init.redirect = out.redirect;
+      if (out.credentials !== undefined) init.credentials = out.credentials;
+      // An injected fetch gets one Request, as it always has; the platform's takes the URL and init,
+      // which spares building a Request it would build again.
+      const injected = this.#options.fetch;
+      const response = await (injected !== undefined
+        ? injected(new Request(out.url, init))
+        : globalThis.fetch(out.url, init));
+      const durationMs = Date.now() - started;
+
+      if (response.status === 401 && this.#auth.canRefresh && !state.refreshedAuth) {
+        // Not awaited: some fetch implementations never settle a cancel.
+        response.body?.cancel().catch(() => {});
+        this.#log('info', 'mlops.http.auth-refresh', out, { attempt: state.attempts });
+        return { kind: 'refresh' };
+      }
+      this.#log('debug', 'mlops.http.response', out, {
+        status: response.status,
+        attempt: state.attempts,
+        durationMs,
+      });
+      if (response.ok) return { kind: 'done', value: await read(response), response };
+
+      const errorBody = await readErrorBody(response);
+      const retryAfter = retryAfterMs(response.headers);
+      const error = ApiError.from({
+        ...this.#describe(out),
+        status: response.status,
+        body: this.#redactor.value(errorBody),
+        requestId: requestIdOf(response.headers),
+        retryAfterMs: retryAfter,
+        attempts: state.attempts,
+      });
+      return { kind: 'status', error, retryAfterMs: retryAfter };
+    } catch (error) {
+      return { kind: 'thrown', error, signal };
+    } finally {
+      signal.clear();
+    }
+  }
+
+  /** Whether a failed attempt may be tried again, and the error that ends the call if not. */
+  #classify(out: Outgoing, state: CallState, outcome: AttemptOutcome<unknown>): Verdict {
+    if (outcome.kind === 'status') {
+      const { error, retryAfterMs: waitMs } = outcome;
+      if (!state.retry.statuses.includes(error.status)) return { error, retryable: false };
+      // A server asking for more than we are willing to wait gets its answer: the error, at once.
+      if (waitMs !== undefined && waitMs > state.retry.maxRetryAfterMs) return { error, retryable: false };
+      return this.#canRetry(state, error, waitMs);
+    }
+    if (outcome.kind !== 'thrown') throw new Error(`unexpected attempt outcome ${outcome.kind}`);
+    const { error, signal } = outcome;
+    if (MlopsError.isInstance(error)) return { error, retryable: false };
+    const described = this.#describe(out);
+    const attempts = state.attempts;
+    if (out.signal?.aborted) return { error: abortError(out.signal, described, error), retryable: false };
+    if (signal.expired && signal.scope === 'total') {
+      const timeout = new TimeoutError({
+        ...described,
+        scope: 'total',
+        timeoutMs: state.totalMs,
+        attempts,
+        cause: error,
+      });
+      return { error: timeout, retryable: false };
+    }
+    if (signal.expired) {
+      const timeout = new TimeoutError({
+        ...described,
+        scope: 'attempt',
+        timeoutMs: Math.min(state.attemptMs, state.totalMs),
+        attempts,
+        cause: error,
+      });
+      return this.#canRetry(state, timeout, undefined);
+    }
+    // Aborted by a signal that is none of ours and not the caller's: treat as the caller's.
+    if (isAbortLike(error)) return { error: abortError(out.signal, described, error), retryable: false };
+    const failure = new ConnectionError({ ...described, attempts, cause: error });
+    // A port fetch refuses stays refused: no point in retrying.
+    if (isBadPort(error)) return { error: failure, retryable: false };
+    return this.#canRetry(state, failure, undefined);
+  }
+
+  #canRetry(state: CallState, error: MlopsError, waitMs: number | undefined): Verdict {
+    const retryable = state.attempts < state.maxAttempts + (state.refreshedAuth ? 1 : 0);
+    return { error, retryable, waitMs };
+  }
+
+  /** The wait before the next attempt: the server's Retry-After or backoff, within the call's deadline. */
+  async #waitBeforeRetry(out: Outgoing, state: CallState, verdict: Verdict): Promise<void> {
+    const failure = verdict.error;
+    const delay = verdict.waitMs ?? backoffDelay(state.retries, state.retry);
+    if (delay >= state.deadline - Date.now()) throw failure;
+    state.retries++;
+    this.#log('warn', 'mlops.http.retry', out, {
+      attempt: state.attempts,
+      delayMs: delay,
+      reason: ApiError.isInstance(failure) ? failure.status : failure.name,
+    });
+    try {
+      await sleep(delay, out.signal);
+    } catch (error) {
+      if (out.signal?.aborted) throw abortError(out.signal, this.#describe(out), error);
+      throw failure;
+    }
+    // The call's deadline passed during the wait: the last failure is the answer.
+    if (state.deadline - Date.now() <= 0) throw failure;
+  }
+
+  /** Service, method and redacted URL of a call, for errors and logs; computed only when needed. */
+  #describe(out: Outgoing): Described {
+    const cached = describedCache.get(out);
+    if (cached !== undefined) return cached;
+    const described = { service: this.#service, method: out.method, url: this.#redactor.url(out.url) };
+    describedCache.set(out, described);
+    return described;
+  }
+
+  #log(level: keyof Logger, message: string, out: Outgoing, fields: Record<string, unknown>): void {
     // No logger, no work: the redaction below is a deep copy.
     if (this.#logger === silentLogger) return;
     try {
-      this.#logger[level](message, this.#redactor.value(fields));
+      this.#logger[level](message, this.#redactor.value({ ...this.#describe(out), ...fields }));
     } catch {
       // A broken logger must not break the call.
     }
   }
 }
+
+const describedCache = new WeakMap<Outgoing, Described>();
+
+/** Init keys a typed call can carry and still skip openapi-fetch's Request. */
+const TYPED_KEYS: ReadonlySet<string> = new Set(['params', 'body', 'headers', 'signal']);
+
+interface TypedParams {
+  path?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  header?: HeadersOptions;
+}
+
+type HeadersOptions = Parameters<typeof mergeHeaders>[0];
+
+/** openapi-fetch's body serializer; it also reads the headers (form bodies), which its types omit. */
+const serializeBody = defaultBodySerializer as (body: unknown, headers?: Headers) => unknown;
 
 /** Splits `http://user:pass@host` into the URL without userinfo and basic-auth credentials. */
 function splitUserinfo(baseUrl: string): { baseUrl: string; credentials?: AuthOption } {
@@ -445,11 +678,11 @@ function redactUrlsIn(text: string): string {
 }
 
 function abortError(
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   caller: { service: string; method: string; url: string },
   cause?: unknown,
 ): AbortError {
-  const reason = signal.reason;
+  const reason = signal?.reason;
   return new AbortError(`${caller.method} ${caller.url} to ${caller.service} was aborted by the caller.`, {
     reason,
     cause: cause ?? reason,
@@ -511,9 +744,9 @@ function splitCallOptions(init: Record<string, unknown>): {
 } {
   const call: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(init)) {
-    if ((CALL_OPTION_KEYS as readonly string[]).includes(key)) call[key] = value;
-    else rest[key] = value;
+  for (const key of Object.keys(init)) {
+    if (CALL_OPTION_KEY_SET.has(key)) call[key] = init[key];
+    else rest[key] = init[key];
   }
   if (init.signal) call.signal = init.signal;
   return { call: call as CallOptions, rest };

@@ -19,6 +19,7 @@ export {
   ConnectionError,
   DecodeError,
   type DecodeErrorInit,
+  hasErrorMarker,
   InternalServerError,
   MlopsError,
   NotFoundError,

@@ -1,37 +1,55 @@
-/** Deadlines as AbortSignals, combined with the caller's, and always cleared. */
+/** The signal of one attempt: its deadline and the caller's abort in one AbortSignal, always cleared. */
 
-/** A deadline that aborts its signal when it passes. `clear()` stops the timer; Infinity never fires. */
-export class Deadline {
-  readonly #controller = new AbortController();
+/** Which deadline ended an attempt: its own, or the whole call's. */
+export type DeadlineScope = 'attempt' | 'total';
+
+/**
+ * One timer and one controller per attempt. The timer fires at whichever deadline comes first (the
+ * attempt's or what is left of the call's), so a call needs no second timer: waits between attempts
+ * never outlast the call's deadline (the retry decision checks that before waiting). The caller's
+ * signal is followed with one listener, removed by `clear()`; no AbortSignal.any.
+ */
+export class AttemptSignal {
+  readonly #controller: AbortController | undefined;
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly expiresAt: number;
+  readonly #caller: AbortSignal | undefined;
+  readonly #onCallerAbort: (() => void) | undefined;
+  /** The deadline this attempt ends at, and its length in ms (Infinity: none). */
+  readonly scope: DeadlineScope;
+  readonly timeoutMs: number;
 
-  constructor(readonly timeoutMs: number) {
-    this.expiresAt = Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
-    if (Number.isFinite(timeoutMs)) {
-      this.#timer = setTimeout(
-        () => this.#controller.abort(new DeadlineReason(timeoutMs)),
-        Math.max(0, timeoutMs),
-      );
+  constructor(timeoutMs: number, scope: DeadlineScope, caller: AbortSignal | undefined) {
+    this.scope = scope;
+    this.timeoutMs = timeoutMs;
+    const timed = Number.isFinite(timeoutMs);
+    // Nothing can abort the attempt: fetch gets no signal at all.
+    if (!timed && caller === undefined) return;
+    const controller = new AbortController();
+    this.#controller = controller;
+    if (timed) {
+      this.#timer = setTimeout(() => controller.abort(new DeadlineReason(timeoutMs)), Math.max(0, timeoutMs));
       // Never keep a process alive just to fire a timeout.
       (this.#timer as { unref?: () => void }).unref?.();
     }
+    if (caller !== undefined) {
+      this.#caller = caller;
+      this.#onCallerAbort = () => controller.abort(caller.reason);
+      caller.addEventListener('abort', this.#onCallerAbort, { once: true });
+    }
   }
 
-  get signal(): AbortSignal {
-    return this.#controller.signal;
+  get signal(): AbortSignal | undefined {
+    return this.#controller?.signal;
   }
 
+  /** True when the deadline passed (not when the caller aborted). */
   get expired(): boolean {
-    return this.#controller.signal.aborted;
-  }
-
-  remainingMs(now: number = Date.now()): number {
-    return this.expiresAt - now;
+    return this.#controller?.signal.reason instanceof DeadlineReason;
   }
 
   clear(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#onCallerAbort !== undefined) this.#caller?.removeEventListener('abort', this.#onCallerAbort);
   }
 }
 
@@ -40,32 +58,15 @@ export class DeadlineReason {
   constructor(readonly timeoutMs: number) {}
 }
 
-/** One signal that aborts when any of the given ones does. */
-export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): AbortSignal {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length === 1) return present[0]!;
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any(present);
-  const controller = new AbortController();
-  const onAbort = (event: Event): void => {
-    const source = event.target as AbortSignal;
-    controller.abort(source.reason);
-    for (const s of present) s.removeEventListener('abort', onAbort);
-  };
-  for (const s of present) {
-    if (s.aborted) {
-      controller.abort(s.reason);
-      break;
-    }
-    s.addEventListener('abort', onAbort, { once: true });
-  }
-  return controller.signal;
-}
-
 /**
  * Waits `ms`, or rejects with the signal's reason as soon as it aborts. The timer is cleared either way.
  */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal === undefined) {
+      setTimeout(resolve, ms);
+      return;
+    }
     if (signal.aborted) {
       reject(signal.reason);
       return;

@@ -8,6 +8,7 @@ import {
   ConflictError,
   ConnectionError,
   DecodeError,
+  hasErrorMarker,
   InternalServerError,
   MlopsError,
   NotFoundError,
@@ -86,6 +87,30 @@ describe('error hierarchy', () => {
     expect(MlopsError.isInstance(foreign)).toBe(true);
     expect(RateLimitError.isInstance(foreign)).toBe(false);
     expect(copy.MlopsError.isInstance(ApiError.from({ ...init, status: 500 }))).toBe(true);
+  });
+
+  it("gives packages the marker check for their own classes' isInstance", async () => {
+    const define = () => {
+      class PackageError extends MlopsError {
+        static override readonly marker: symbol = Symbol.for('@mlops/test.PackageError');
+        static override isInstance(value: unknown): value is PackageError {
+          return hasErrorMarker(value, PackageError.marker);
+        }
+      }
+      return PackageError;
+    };
+    // Two copies of the class, as two installs of a package would make.
+    const [First, Second] = [define(), define()];
+    const error = new Second('boom');
+    expect(error instanceof First).toBe(false);
+    expect(First.isInstance(error)).toBe(true);
+    expect(MlopsError.isInstance(error)).toBe(true);
+    expect(First.isInstance(new MlopsError('other'))).toBe(false);
+    expect(NotFoundError.isInstance(error)).toBe(false);
+    expect(hasErrorMarker(error, NotFoundError.marker)).toBe(false);
+    expect(hasErrorMarker(ApiError.from({ ...init, status: 404 }), NotFoundError.marker)).toBe(true);
+    for (const value of [null, undefined, 'x', 42, { [First.marker]: 'yes' }])
+      expect(hasErrorMarker(value, First.marker)).toBe(false);
   });
 
   it('describes itself: service, status, method, url, request id and the body message', () => {

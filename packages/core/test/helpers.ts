@@ -5,7 +5,7 @@ import type { Logger } from '../src/logger';
 /** An msw server for one test file; any request without a handler is an error. */
 export function useMswServer() {
   const server = setupServer();
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
   afterEach(() => server.resetHandlers());
   afterAll(() => server.close());
   return server;
