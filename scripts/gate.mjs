@@ -24,6 +24,7 @@ const steps = [
     'node',
     ['node_modules/typescript-7/bin/tsc', '-p', 'tsconfig.json', '--noEmit'],
   ],
+  ['architecture rules (dependency-cruiser)', 'depcruise', ['packages', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']],
   ['build (tsup: ESM + CJS + d.ts)', 'pnpm', ['run', 'build']],
 ];
 const staticSteps = new Set([
@@ -31,6 +32,7 @@ const staticSteps = new Set([
   'generated code is up to date',
   'protobuf code is up to date',
   'one version of each dependency',
+  'architecture rules (dependency-cruiser)',
   'typecheck (strict, whole workspace)',
 ]);
 
