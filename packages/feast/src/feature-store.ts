@@ -8,7 +8,6 @@ import {
   type RedisOnlineStoreConfig,
   type RepoConfig,
 } from './config/repo-config';
-import { InvalidFeatureRequestError, MaterializeError } from './errors';
 import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
 import {
   checkFrame,
@@ -18,13 +17,12 @@ import {
 } from './offline/historical';
 import { type OfflineIndex, offlineIndexes } from './offline/indexes';
 import {
-  type MaterializeCheckpoint,
   type MaterializeRunOptions,
   type MaterializeViewResult,
-  materializeView,
   pullLatestPlan,
   viewsToMaterialize,
 } from './offline/materialize';
+import { type MaterializeRange, runMaterialization } from './offline/materialize-run';
 import { type HistoricalFeaturesSelection, planHistoricalRequest } from './offline/plan';
 import { createOfflinePool, type OfflineConnectionOptions, offlineError } from './offline/postgres';
 import { collectTable, openSession, type StreamOptions, streamQuery } from './offline/session';
@@ -211,7 +209,7 @@ export class FeatureStore {
   }
 
   async #materialize(
-    ranges: Array<{ view: FeatureView; start: Date; end: Date }>,
+    ranges: MaterializeRange[],
     options: MaterializeRunOptions & { recordInRegistry?: boolean },
   ): Promise<MaterializeViewResult[]> {
     const { config, online } = await this.#init();
@@ -231,73 +229,15 @@ export class FeatureStore {
       entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
       config: online.config,
     };
-    const results: MaterializeViewResult[] = [];
-    const resume = options.resume;
-    const first = ranges[0];
-    if (
-      resume &&
-      first &&
-      (resume.start !== first.start.toISOString() || resume.end !== first.end.toISOString())
-    ) {
-      throw new InvalidFeatureRequestError(
-        `The checkpoint is of a run over [${resume.start}, ${resume.end}], not [${first.start.toISOString()}, ${first.end.toISOString()}]; resume with the same start and end.`,
-      );
-    }
-    // Bad ranges are refused before anything is written.
-    for (const { view, start, end } of ranges) pullLatestPlan(view, start, end);
-    const done = [...(resume?.done ?? [])];
-    const checkpointOf =
-      (view: FeatureView, start: Date, end: Date) =>
-      (after: string[] | undefined): MaterializeCheckpoint => ({
-        start: start.toISOString(),
-        end: end.toISOString(),
-        done: [...done],
-        featureView: view.name,
-        after,
-      });
-    let current: MaterializeCheckpoint | undefined;
-    for (const [viewIndex, { view, start, end }] of ranges.entries()) {
-      if (done.includes(view.name)) continue;
-      const after = resume?.featureView === view.name ? resume.after : undefined;
-      const checkpoint = checkpointOf(view, start, end);
-      current = checkpoint(after);
-      try {
-        const result = await materializeView(
-          view,
-          { start, end },
-          {
-            open: (settings) => openSession(offline.pool, offline.config, options, settings),
-            write: (v, rows) => writeOnline(online, v, rows, writeOptions),
-          },
-          {
-            ...options,
-            viewIndex,
-            viewCount: ranges.length,
-            after,
-            checkpoint,
-            onCheckpoint: (c) => {
-              current = c;
-            },
-          },
-        );
-        await recorder?.record(config.project, view.name, { start, end });
-        done.push(view.name);
-        current = { ...checkpoint(undefined), featureView: undefined };
-        options.onProgress?.({
-          featureView: view.name,
-          viewIndex,
-          viewCount: ranges.length,
-          rows: result.rows,
-          written: result.written,
-          skipped: result.skipped,
-          done: true,
-          checkpoint: current,
-        });
-        results.push(result);
-      } catch (error) {
-        throw new MaterializeError(current, error);
-      }
-    }
+    const results = await runMaterialization(
+      ranges,
+      {
+        open: (settings) => openSession(offline.pool, offline.config, options, settings),
+        write: (view, rows) => writeOnline(online, view, rows, writeOptions),
+        ...(recorder ? { record: (view, range) => recorder.record(config.project, view.name, range) } : {}),
+      },
+      options,
+    );
     if (recorder) await this.refreshRegistry();
     return results;
   }

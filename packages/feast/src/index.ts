@@ -17,6 +17,7 @@ export {
   type FeastObjectKind,
   FeastObjectNotFoundError,
   InvalidFeatureRequestError,
+  type MaterializeCheckpoint,
   MaterializeError,
   OfflineStoreError,
 } from './errors';
@@ -38,7 +39,6 @@ export type {
 } from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
 export type {
-  MaterializeCheckpoint,
   MaterializeProgress,
   MaterializeViewResult,
 } from './offline/materialize';
