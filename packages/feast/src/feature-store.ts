@@ -1,7 +1,7 @@
 import { ConfigError } from '@mlops/core';
 import type { Table } from 'apache-arrow';
 import type pg from 'pg';
-import { resolveFeastConfig } from './config';
+import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
 import {
   loadRepoConfig,
   type PostgresOfflineStoreConfig,
@@ -37,9 +37,12 @@ import type { Entity, FeatureService, FeatureView } from './registry/model';
 import { Registry, type RegistrySnapshot } from './registry/registry';
 import { type RegistrySource, registrySourceFor } from './registry/sources';
 
-export interface FeatureStoreOptions {
-  /** A Feast repo folder: its feature_store.yaml is read as `feast -c <repoPath>` reads it. */
-  repoPath?: string;
+/**
+ * The options of a FeatureStore. Those of feastConfigSpec (featureServerUrl, repoPath, maxRetries,
+ * attemptTimeoutMs) fall back to their environment variables (FEAST_FEATURE_SERVER_URL, FEAST_REPO_PATH,
+ * FEAST_HTTP_MAX_RETRIES, FEAST_HTTP_TIMEOUT_MS), then to their defaults.
+ */
+export interface FeatureStoreOptions extends FeastConfigOptions {
   /** Another YAML file than <repoPath>/feature_store.yaml (as `feast -f`). */
   fsYamlFile?: string;
   /** The configuration itself, instead of a repo (programmatic use). */
@@ -53,13 +56,17 @@ export interface FeatureStoreOptions {
    * Redis, or 'http' through the feature server. Results look the same either way.
    */
   online?: 'redis' | 'http';
-  /** The feature server, for online: 'http' and for push/materialize. Default FEAST_FEATURE_SERVER_URL or http://127.0.0.1:6566. */
-  featureServerUrl?: string;
   /** A fetch for the feature server; by default node:http with keep-alive (fetch refuses port 6566). */
   fetch?: typeof fetch;
   /** Connections to the PostgreSQL offline store (historical retrieval, materialization). */
   offline?: OfflineConnectionOptions;
 }
+
+/**
+ * @deprecated The same type as FeatureStoreOptions: use that. Kept only while @mlops/platform still imports
+ * this name.
+ */
+export type FeastOptions = FeatureStoreOptions;
 
 /** What to materialize, and how to report progress. */
 export interface MaterializeOptions extends MaterializeRunOptions {
@@ -96,26 +103,31 @@ export interface HistoricalFeaturesRequest extends HistoricalFeaturesSelection {
  */
 export class FeatureStore {
   readonly #options: FeatureStoreOptions;
+  /** The options of feastConfigSpec, resolved once. */
+  readonly #settings: FeastConfig;
   #ready:
     | Promise<{ config: RepoConfig; registry: Registry; online: RedisOnlineStore | undefined }>
     | undefined;
   #featureServer: FeatureServerClient | undefined;
   #offlinePool: { config: PostgresOfflineStoreConfig; pool: pg.Pool } | undefined;
 
-  constructor(options: FeatureStoreOptions) {
-    if (!options.repoPath && !options.config) {
-      throw new ConfigError('FeatureStore needs repoPath (a folder with feature_store.yaml) or config.', {
-        option: 'repoPath',
-      });
+  constructor(options: FeatureStoreOptions = {}) {
+    const settings = resolveFeastConfig(options);
+    if (!settings.repoPath && !options.config) {
+      throw new ConfigError(
+        'FeatureStore needs repoPath (a folder with feature_store.yaml; or set FEAST_REPO_PATH) or config.',
+        { option: 'repoPath', envVars: ['FEAST_REPO_PATH'] },
+      );
     }
     this.#options = options;
+    this.#settings = settings;
   }
 
   #init() {
     this.#ready ??= (async () => {
       const config =
         this.#options.config ??
-        (await loadRepoConfig(this.#options.repoPath!, { fsYamlFile: this.#options.fsYamlFile }));
+        (await loadRepoConfig(this.#settings.repoPath!, { fsYamlFile: this.#options.fsYamlFile }));
       const source =
         this.#options.registrySource ??
         (await registrySourceFor(config.registry, config.project, config.repoPath));
@@ -137,7 +149,9 @@ export class FeatureStore {
   /** The feature server client (created on first use). */
   get featureServer(): FeatureServerClient {
     this.#featureServer ??= new FeatureServerClient({
-      url: this.#options.featureServerUrl ?? resolveFeastConfig().featureServerUrl,
+      url: this.#settings.featureServerUrl,
+      maxRetries: this.#settings.maxRetries,
+      attemptTimeoutMs: this.#settings.attemptTimeoutMs,
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
     return this.#featureServer;

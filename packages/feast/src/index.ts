@@ -1,5 +1,5 @@
 export * from './codec/index';
-export { type FeastConfig, type FeastOptions, feastConfigSpec, resolveFeastConfig } from './config';
+export { type FeastConfig, feastConfigSpec, resolveFeastConfig } from './config/options';
 export {
   expandVars,
   loadRepoConfig,
@@ -22,6 +22,7 @@ export {
   OfflineStoreError,
 } from './errors';
 export {
+  type FeastOptions,
   FeatureStore,
   type FeatureStoreOptions,
   type HistoricalFeaturesRequest,
