@@ -1,8 +1,8 @@
 import { type DataType, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
+import { describeValue } from '../codec/rules';
 import { ValueType, valueTypeName } from '../codec/value-type';
 import { InvalidFeatureRequestError } from '../errors';
 import { PG_OID, pgTypeName } from './pg-copy';
-import { show } from './pg-copy-encode';
 
 /**
  * The entity rows of a historical retrieval: each row names entities (by their join keys) and a point in
@@ -193,7 +193,7 @@ function inferOid(name: string, values: ArrayLike<unknown>, keyType: number | un
       continue;
     }
     throw invalid(
-      `Entity column ${name}, row ${i}: ${show(v)} is not a value an entity row can hold (numbers, bigints, strings, booleans, Dates, Uint8Arrays or null).`,
+      `Entity column ${name}, row ${i}: ${describeValue(v)} is not a value an entity row can hold (numbers, bigints, strings, booleans, Dates, Uint8Arrays or null).`,
     );
   }
   if (sawNumber) return allIntegers ? PG_OID.INT8 : PG_OID.FLOAT8;
