@@ -1,4 +1,5 @@
 import { type DataType, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
+import { rowsToColumns } from '../codec/columns';
 import { describeValue } from '../codec/rules';
 import { ValueType, valueTypeName } from '../codec/value-type';
 import { InvalidFeatureRequestError } from '../errors';
@@ -204,26 +205,16 @@ function inferOid(name: string, values: ArrayLike<unknown>, keyType: number | un
 function columnsOf(df: Exclude<EntityDf, string | Table>): { names: string[]; columns: unknown[][] } {
   if (Array.isArray(df)) {
     const rows = df as ReadonlyArray<Readonly<Record<string, unknown>>>;
-    const names: string[] = [];
     for (const row of rows) {
       if (typeof row !== 'object' || row === null || Array.isArray(row)) {
         throw invalid(
           'Entity rows must be objects such as { driver_id: 1001, event_timestamp: new Date() }.',
         );
       }
-      for (const name of Object.keys(row)) if (!names.includes(name)) names.push(name);
     }
-    const columns = names.map((name) =>
-      rows.map((row, i) => {
-        if (!(name in row)) {
-          throw invalid(
-            `Entity row ${i} has no ${name}, which other rows have: every row needs the same columns.`,
-          );
-        }
-        return row[name];
-      }),
+    return rowsToColumns(rows, (i, name) =>
+      invalid(`Entity row ${i} has no ${name}, which other rows have: every row needs the same columns.`),
     );
-    return { names, columns };
   }
   const entries = Object.entries(df as Readonly<Record<string, ArrayLike<unknown>>>);
   for (const [name, values] of entries) {

@@ -1,4 +1,5 @@
 import { ConnectionError, DecodeError, MlopsError } from '@mlops/core';
+import clusterKeySlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
 import type { RedisOnlineStoreConfig } from '../config/repo-config';
 
@@ -204,31 +205,7 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-/** The Redis Cluster slot of a binary key: CRC16-XMODEM of the key (or its {hash tag}) mod 16384. */
+/** The Redis Cluster slot of a binary key: CRC16-XMODEM of the key (or its {hash tag}) mod 16384, as ioredis computes it. */
 export function keySlot(key: Uint8Array): number {
-  let start = 0;
-  let end = key.length;
-  const open = key.indexOf(0x7b);
-  if (open >= 0) {
-    const close = key.indexOf(0x7d, open + 1);
-    if (close > open + 1) {
-      start = open + 1;
-      end = close;
-    }
-  }
-  let crc = 0;
-  for (let i = start; i < end; i++) {
-    crc = ((crc << 8) ^ CRC16_TABLE[((crc >> 8) ^ key[i]!) & 0xff]!) & 0xffff;
-  }
-  return crc & 0x3fff;
+  return clusterKeySlot(key);
 }
-
-const CRC16_TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i << 8;
-    for (let j = 0; j < 8; j++) c = c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1;
-    table[i] = c & 0xffff;
-  }
-  return table;
-})();
