@@ -1,9 +1,5 @@
 import { MlopsError } from '@mlops/core';
-
-/** True when `value` carries `marker`: how each class's isInstance works across copies of the package. */
-export function isMarked(value: unknown, marker: symbol): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
-}
+import { isMarked } from './codec/errors';
 
 const NOT_FOUND_MARKER: symbol = Symbol.for('@mlops/feast.FeastObjectNotFoundError');
 const INVALID_REQUEST_MARKER: symbol = Symbol.for('@mlops/feast.InvalidFeatureRequestError');

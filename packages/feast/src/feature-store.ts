@@ -32,7 +32,11 @@ import { RedisOnlineStore } from './online/redis-online-store';
 import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
 import type { OnlineFeaturesResult } from './online/result';
 import { type OnlineWriteResult, type OnlineWriteRow, writeOnline } from './online/write';
-import { incrementalStart, materializationRecorderFor, recordedIntervals } from './registry/materialization';
+import {
+  incrementalStart,
+  materializationRecorderFor,
+  recordedIntervals,
+} from './registry/materialization-intervals';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import { Registry, type RegistrySnapshot } from './registry/registry';
 import { type RegistrySource, registrySourceFor } from './registry/sources';

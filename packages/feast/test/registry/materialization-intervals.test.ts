@@ -38,7 +38,7 @@ import {
   RemoteMaterializationRecorder,
   recordedIntervals,
   SqlMaterializationRecorder,
-} from '../../src/registry/materialization';
+} from '../../src/registry/materialization-intervals';
 import { type FeatureView, featureViewFromProto } from '../../src/registry/model';
 import { RegistrySnapshot } from '../../src/registry/registry';
 import { feastCli, feastPythonJson, feastRepo, feastSqlYaml, root } from '../support/platform';
