@@ -607,7 +607,7 @@ describe('SQL registry (PostgreSQL)', { timeout: 180_000 }, () => {
       now: () => recordedAt,
     });
     expect(recorder).toBeInstanceOf(SqlMaterializationRecorder);
-    expect(recorder.description).toBe(`SQL registry postgresql://postgres@127.0.0.1:5432/${database}`);
+    expect(recorder.description).toBe(`SQL registry postgresql://REDACTED@127.0.0.1:5432/${database}`);
     for (const name of views) await recorder.record(project, name, interval);
 
     const ours: Record<string, ReturnType<typeof decode>> = {};
