@@ -48,7 +48,8 @@ module.exports = {
     },
     {
       name: 'no-cycles',
-      comment: 'No import cycles, type-only ones included: a cycle makes load order and the public surface fragile.',
+      comment:
+        'No import cycles, type-only ones included: a cycle makes load order and the public surface fragile.',
       severity: 'error',
       from: { path: '^packages/[^/]+/src/' },
       to: { circular: true },

@@ -24,7 +24,11 @@ const steps = [
     'node',
     ['node_modules/typescript-7/bin/tsc', '-p', 'tsconfig.json', '--noEmit'],
   ],
-  ['architecture rules (dependency-cruiser)', 'depcruise', ['packages', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']],
+  [
+    'architecture rules (dependency-cruiser)',
+    'depcruise',
+    ['packages', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+  ],
   ['build (tsup: ESM + CJS + d.ts)', 'pnpm', ['run', 'build']],
 ];
 const staticSteps = new Set([

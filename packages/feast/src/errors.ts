@@ -1,9 +1,5 @@
 import { MlopsError } from '@mlops/core';
-
-/** True when `value` carries `marker`: how each class's isInstance works across copies of the package. */
-export function isMarked(value: unknown, marker: symbol): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
-}
+import { isMarked } from './codec/errors';
 
 const NOT_FOUND_MARKER: symbol = Symbol.for('@mlops/feast.FeastObjectNotFoundError');
 const INVALID_REQUEST_MARKER: symbol = Symbol.for('@mlops/feast.InvalidFeatureRequestError');
@@ -128,6 +124,18 @@ export class OfflineStoreError extends MlopsError {
   }
 }
 
+/** A place in a materialization run, to resume from: JSON, so it can be stored anywhere. */
+export interface MaterializeCheckpoint {
+  /** The run's range, ISO 8601 (a checkpoint only resumes the same range). */
+  start: string;
+  end: string;
+  /** Views finished (and recorded) before this point. */
+  done: string[];
+  /** The view in progress, and the join key values (as text) of the last entity written to Redis. */
+  featureView: string | undefined;
+  after: string[] | undefined;
+}
+
 const MATERIALIZE_MARKER: symbol = Symbol.for('@mlops/feast.MaterializeError');
 
 /**
@@ -142,9 +150,9 @@ export class MaterializeError extends MlopsError {
   }
 
   /** Plain JSON: store it, and pass it back as `resume`. */
-  readonly checkpoint: import('./offline/materialize').MaterializeCheckpoint;
+  readonly checkpoint: MaterializeCheckpoint;
 
-  constructor(checkpoint: import('./offline/materialize').MaterializeCheckpoint, cause: unknown) {
+  constructor(checkpoint: MaterializeCheckpoint, cause: unknown) {
     const where = checkpoint.featureView
       ? `in ${checkpoint.featureView}${checkpoint.after ? ` after the entity (${checkpoint.after.join(', ')})` : ' before its first batch'}`
       : 'before the first view';

@@ -1,14 +1,13 @@
 import { ConfigError } from '@mlops/core';
 import type { Table } from 'apache-arrow';
 import type pg from 'pg';
-import { resolveFeastConfig } from './config';
+import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
 import {
   loadRepoConfig,
   type PostgresOfflineStoreConfig,
   type RedisOnlineStoreConfig,
   type RepoConfig,
 } from './config/repo-config';
-import { InvalidFeatureRequestError, MaterializeError } from './errors';
 import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
 import {
   checkFrame,
@@ -18,13 +17,12 @@ import {
 } from './offline/historical';
 import { type OfflineIndex, offlineIndexes } from './offline/indexes';
 import {
-  type MaterializeCheckpoint,
   type MaterializeRunOptions,
   type MaterializeViewResult,
-  materializeView,
   pullLatestPlan,
   viewsToMaterialize,
 } from './offline/materialize';
+import { type MaterializeRange, runMaterialization } from './offline/materialize-run';
 import { type HistoricalFeaturesSelection, planHistoricalRequest } from './offline/plan';
 import { createOfflinePool, type OfflineConnectionOptions, offlineError } from './offline/postgres';
 import { collectTable, openSession, type StreamOptions, streamQuery } from './offline/session';
@@ -34,14 +32,21 @@ import { RedisOnlineStore } from './online/redis-online-store';
 import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
 import type { OnlineFeaturesResult } from './online/result';
 import { type OnlineWriteResult, type OnlineWriteRow, writeOnline } from './online/write';
-import { incrementalStart, materializationRecorderFor, recordedIntervals } from './registry/materialization';
+import {
+  incrementalStart,
+  materializationRecorderFor,
+  recordedIntervals,
+} from './registry/materialization-intervals';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import { Registry, type RegistrySnapshot } from './registry/registry';
 import { type RegistrySource, registrySourceFor } from './registry/sources';
 
-export interface FeatureStoreOptions {
-  /** A Feast repo folder: its feature_store.yaml is read as `feast -c <repoPath>` reads it. */
-  repoPath?: string;
+/**
+ * The options of a FeatureStore. Those of feastConfigSpec (featureServerUrl, repoPath, maxRetries,
+ * attemptTimeoutMs) fall back to their environment variables (FEAST_FEATURE_SERVER_URL, FEAST_REPO_PATH,
+ * FEAST_HTTP_MAX_RETRIES, FEAST_HTTP_TIMEOUT_MS), then to their defaults.
+ */
+export interface FeatureStoreOptions extends FeastConfigOptions {
   /** Another YAML file than <repoPath>/feature_store.yaml (as `feast -f`). */
   fsYamlFile?: string;
   /** The configuration itself, instead of a repo (programmatic use). */
@@ -55,13 +60,17 @@ export interface FeatureStoreOptions {
    * Redis, or 'http' through the feature server. Results look the same either way.
    */
   online?: 'redis' | 'http';
-  /** The feature server, for online: 'http' and for push/materialize. Default FEAST_FEATURE_SERVER_URL or http://127.0.0.1:6566. */
-  featureServerUrl?: string;
   /** A fetch for the feature server; by default node:http with keep-alive (fetch refuses port 6566). */
   fetch?: typeof fetch;
   /** Connections to the PostgreSQL offline store (historical retrieval, materialization). */
   offline?: OfflineConnectionOptions;
 }
+
+/**
+ * @deprecated The same type as FeatureStoreOptions: use that. Kept only while @mlops/platform still imports
+ * this name.
+ */
+export type FeastOptions = FeatureStoreOptions;
 
 /** What to materialize, and how to report progress. */
 export interface MaterializeOptions extends MaterializeRunOptions {
@@ -98,26 +107,31 @@ export interface HistoricalFeaturesRequest extends HistoricalFeaturesSelection {
  */
 export class FeatureStore {
   readonly #options: FeatureStoreOptions;
+  /** The options of feastConfigSpec, resolved once. */
+  readonly #settings: FeastConfig;
   #ready:
     | Promise<{ config: RepoConfig; registry: Registry; online: RedisOnlineStore | undefined }>
     | undefined;
   #featureServer: FeatureServerClient | undefined;
   #offlinePool: { config: PostgresOfflineStoreConfig; pool: pg.Pool } | undefined;
 
-  constructor(options: FeatureStoreOptions) {
-    if (!options.repoPath && !options.config) {
-      throw new ConfigError('FeatureStore needs repoPath (a folder with feature_store.yaml) or config.', {
-        option: 'repoPath',
-      });
+  constructor(options: FeatureStoreOptions = {}) {
+    const settings = resolveFeastConfig(options);
+    if (!settings.repoPath && !options.config) {
+      throw new ConfigError(
+        'FeatureStore needs repoPath (a folder with feature_store.yaml; or set FEAST_REPO_PATH) or config.',
+        { option: 'repoPath', envVars: ['FEAST_REPO_PATH'] },
+      );
     }
     this.#options = options;
+    this.#settings = settings;
   }
 
   #init() {
     this.#ready ??= (async () => {
       const config =
         this.#options.config ??
-        (await loadRepoConfig(this.#options.repoPath!, { fsYamlFile: this.#options.fsYamlFile }));
+        (await loadRepoConfig(this.#settings.repoPath!, { fsYamlFile: this.#options.fsYamlFile }));
       const source =
         this.#options.registrySource ??
         (await registrySourceFor(config.registry, config.project, config.repoPath));
@@ -139,7 +153,9 @@ export class FeatureStore {
   /** The feature server client (created on first use). */
   get featureServer(): FeatureServerClient {
     this.#featureServer ??= new FeatureServerClient({
-      url: this.#options.featureServerUrl ?? resolveFeastConfig().featureServerUrl,
+      url: this.#settings.featureServerUrl,
+      maxRetries: this.#settings.maxRetries,
+      attemptTimeoutMs: this.#settings.attemptTimeoutMs,
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
     return this.#featureServer;
@@ -211,7 +227,7 @@ export class FeatureStore {
   }
 
   async #materialize(
-    ranges: Array<{ view: FeatureView; start: Date; end: Date }>,
+    ranges: MaterializeRange[],
     options: MaterializeRunOptions & { recordInRegistry?: boolean },
   ): Promise<MaterializeViewResult[]> {
     const { config, online } = await this.#init();
@@ -231,73 +247,15 @@ export class FeatureStore {
       entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
       config: online.config,
     };
-    const results: MaterializeViewResult[] = [];
-    const resume = options.resume;
-    const first = ranges[0];
-    if (
-      resume &&
-      first &&
-      (resume.start !== first.start.toISOString() || resume.end !== first.end.toISOString())
-    ) {
-      throw new InvalidFeatureRequestError(
-        `The checkpoint is of a run over [${resume.start}, ${resume.end}], not [${first.start.toISOString()}, ${first.end.toISOString()}]; resume with the same start and end.`,
-      );
-    }
-    // Bad ranges are refused before anything is written.
-    for (const { view, start, end } of ranges) pullLatestPlan(view, start, end);
-    const done = [...(resume?.done ?? [])];
-    const checkpointOf =
-      (view: FeatureView, start: Date, end: Date) =>
-      (after: string[] | undefined): MaterializeCheckpoint => ({
-        start: start.toISOString(),
-        end: end.toISOString(),
-        done: [...done],
-        featureView: view.name,
-        after,
-      });
-    let current: MaterializeCheckpoint | undefined;
-    for (const [viewIndex, { view, start, end }] of ranges.entries()) {
-      if (done.includes(view.name)) continue;
-      const after = resume?.featureView === view.name ? resume.after : undefined;
-      const checkpoint = checkpointOf(view, start, end);
-      current = checkpoint(after);
-      try {
-        const result = await materializeView(
-          view,
-          { start, end },
-          {
-            open: (settings) => openSession(offline.pool, offline.config, options, settings),
-            write: (v, rows) => writeOnline(online, v, rows, writeOptions),
-          },
-          {
-            ...options,
-            viewIndex,
-            viewCount: ranges.length,
-            after,
-            checkpoint,
-            onCheckpoint: (c) => {
-              current = c;
-            },
-          },
-        );
-        await recorder?.record(config.project, view.name, { start, end });
-        done.push(view.name);
-        current = { ...checkpoint(undefined), featureView: undefined };
-        options.onProgress?.({
-          featureView: view.name,
-          viewIndex,
-          viewCount: ranges.length,
-          rows: result.rows,
-          written: result.written,
-          skipped: result.skipped,
-          done: true,
-          checkpoint: current,
-        });
-        results.push(result);
-      } catch (error) {
-        throw new MaterializeError(current, error);
-      }
-    }
+    const results = await runMaterialization(
+      ranges,
+      {
+        open: (settings) => openSession(offline.pool, offline.config, options, settings),
+        write: (view, rows) => writeOnline(online, view, rows, writeOptions),
+        ...(recorder ? { record: (view, range) => recorder.record(config.project, view.name, range) } : {}),
+      },
+      options,
+    );
     if (recorder) await this.refreshRegistry();
     return results;
   }

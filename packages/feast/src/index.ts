@@ -1,5 +1,5 @@
 export * from './codec/index';
-export { type FeastConfig, type FeastOptions, feastConfigSpec, resolveFeastConfig } from './config';
+export { type FeastConfig, feastConfigSpec, resolveFeastConfig } from './config/options';
 export {
   expandVars,
   loadRepoConfig,
@@ -17,10 +17,12 @@ export {
   type FeastObjectKind,
   FeastObjectNotFoundError,
   InvalidFeatureRequestError,
+  type MaterializeCheckpoint,
   MaterializeError,
   OfflineStoreError,
 } from './errors';
 export {
+  type FeastOptions,
   FeatureStore,
   type FeatureStoreOptions,
   type HistoricalFeaturesRequest,
@@ -38,7 +40,6 @@ export type {
 } from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
 export type {
-  MaterializeCheckpoint,
   MaterializeProgress,
   MaterializeViewResult,
 } from './offline/materialize';

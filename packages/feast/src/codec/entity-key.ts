@@ -8,6 +8,7 @@
  * All integers little-endian; join keys sorted by Unicode code point (Python's `sorted`), values in that order.
  */
 import { type DecodeContext, decodeError, EncodeError, isWellFormed } from './errors';
+import { describeValue, int64Of, MAX_DATE_SECONDS } from './rules';
 import { ValueType, valueTypeName } from './value-type';
 
 /** The value types a join key may have: the only ones serialize_entity_key accepts. */
@@ -57,9 +58,6 @@ export const DUMMY_ENTITY_KEY: readonly EntityKeyPart[] = Object.freeze([
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const WHAT = 'entity key';
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const MAX_DATE_SECONDS = 8_640_000_000_000n;
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -78,32 +76,9 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 function toInt64(value: unknown, field: string, type: string): bigint {
-  if (typeof value === 'bigint') {
-    if (value < INT64_MIN || value > INT64_MAX) {
-      throw new EncodeError({ what: WHAT, field }, `${type} value ${value} is outside the int64 range`);
-    }
-    return value;
-  }
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) {
-      throw new EncodeError(
-        { what: WHAT, field },
-        `${type} value ${value} is not a safe integer; pass a bigint for integers beyond 2^53`,
-      );
-    }
-    return BigInt(value);
-  }
-  throw new EncodeError(
-    { what: WHAT, field },
-    `${type} value must be a bigint or an integer number, got ${describe(value)}`,
-  );
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value instanceof Uint8Array) return 'Uint8Array';
-  if (value instanceof Date) return 'Date';
-  return typeof value;
+  return int64Of(value, type, (message) => {
+    throw new EncodeError({ what: WHAT, field }, message);
+  });
 }
 
 /** Seconds since the epoch of a UNIX_TIMESTAMP value: a Date is truncated toward zero, as Python's int(). */
@@ -114,18 +89,13 @@ export function unixSecondsOf(value: unknown, what: string, field: string | unde
     return BigInt(Math.trunc(ms / 1000));
   }
   if (typeof value === 'bigint' || typeof value === 'number') {
-    if (typeof value === 'number' && !Number.isSafeInteger(value)) {
-      throw new EncodeError({ what, field }, `UNIX_TIMESTAMP seconds ${value} is not a safe integer`);
-    }
-    const seconds = BigInt(value);
-    if (seconds < INT64_MIN || seconds > INT64_MAX) {
-      throw new EncodeError({ what, field }, `UNIX_TIMESTAMP seconds ${seconds} is outside the int64 range`);
-    }
-    return seconds;
+    return int64Of(value, 'UNIX_TIMESTAMP seconds', (message) => {
+      throw new EncodeError({ what, field }, message);
+    });
   }
   throw new EncodeError(
     { what, field },
-    `UNIX_TIMESTAMP value must be a Date or epoch seconds, got ${describe(value)}`,
+    `UNIX_TIMESTAMP value must be a Date or epoch seconds, got ${describeValue(value)}`,
   );
 }
 
@@ -134,7 +104,10 @@ function encodeKeyValue(part: EntityKeyPart, version: EntityKeySerializationVers
   switch (valueType) {
     case ValueType.STRING:
       if (typeof value !== 'string') {
-        throw new EncodeError({ what: WHAT, field }, `STRING value must be a string, got ${describe(value)}`);
+        throw new EncodeError(
+          { what: WHAT, field },
+          `STRING value must be a string, got ${describeValue(value)}`,
+        );
       }
       if (!isWellFormed(value)) {
         throw new EncodeError(
@@ -147,7 +120,7 @@ function encodeKeyValue(part: EntityKeyPart, version: EntityKeySerializationVers
       if (!(value instanceof Uint8Array)) {
         throw new EncodeError(
           { what: WHAT, field },
-          `BYTES value must be a Uint8Array, got ${describe(value)}`,
+          `BYTES value must be a Uint8Array, got ${describeValue(value)}`,
         );
       }
       return value;
@@ -155,7 +128,7 @@ function encodeKeyValue(part: EntityKeyPart, version: EntityKeySerializationVers
       if (!(typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value)))) {
         throw new EncodeError(
           { what: WHAT, field },
-          `INT32 value must be an integer, got ${describe(value)} ${String(value)}`,
+          `INT32 value must be an integer, got ${describeValue(value)}`,
         );
       }
       const big = BigInt(value);

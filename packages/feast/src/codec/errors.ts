@@ -1,5 +1,9 @@
 import { DecodeError, MlopsError } from '@mlops/core';
-import { isMarked } from '../errors';
+
+/** True when `value` carries `marker`: how each class's isInstance works across copies of the package. */
+export function isMarked(value: unknown, marker: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+}
 
 const ENCODE_ERROR_MARKER: symbol = Symbol.for('@mlops/feast.EncodeError');
 

@@ -6,6 +6,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { type DecodeContext, decodeError, EncodeError } from './errors';
+import { describeValue, INT64_MAX, INT64_MIN, MAX_DATE_MS } from './rules';
 
 export interface FeastTimestamp {
   /** Seconds since 1970-01-01T00:00:00Z (int64). */
@@ -16,7 +17,6 @@ export interface FeastTimestamp {
 
 const WHAT = 'google.protobuf.Timestamp';
 const NANOS_PER_SECOND = 1_000_000_000n;
-const MAX_DATE_MS = 8.64e15;
 
 /** Decodes Timestamp bytes; empty bytes are the epoch. Corrupt bytes throw a DecodeError. */
 export function decodeTimestamp(bytes: Uint8Array, ctx?: DecodeContext): FeastTimestamp {
@@ -36,8 +36,11 @@ export function decodeTimestamp(bytes: Uint8Array, ctx?: DecodeContext): FeastTi
 /** Encodes a Timestamp as Feast writes it (zero fields omitted, so the epoch is 0 bytes). */
 export function encodeTimestamp(timestamp: FeastTimestamp): Uint8Array {
   const { seconds, nanos } = timestamp;
-  if (typeof seconds !== 'bigint' || seconds < -(2n ** 63n) || seconds >= 2n ** 63n) {
-    throw new EncodeError({ what: WHAT }, `seconds must be an int64 bigint, got ${String(seconds)}`);
+  if (typeof seconds !== 'bigint' || seconds < INT64_MIN || seconds > INT64_MAX) {
+    throw new EncodeError(
+      { what: WHAT },
+      `seconds must be a bigint in the int64 range, got ${describeValue(seconds)}`,
+    );
   }
   if (!Number.isInteger(nanos) || nanos < 0 || nanos >= 1e9) {
     throw new EncodeError({ what: WHAT }, `nanos must be an integer in [0, 999999999], got ${nanos}`);

@@ -20,6 +20,7 @@ import {
 } from '../generated/proto/feast/types/Value_pb';
 import { unixSecondsOf } from './entity-key';
 import { type DecodeContext, decodeError, EncodeError, isWellFormed } from './errors';
+import { int64Of as checkedInt64, describeValue, INT64_MIN, MAX_DATE_SECONDS } from './rules';
 import { ValueType, valueTypeName } from './value-type';
 
 /** A JSON document as read from a JSON feature: integers beyond 2^53 come back as bigint, never rounded. */
@@ -84,11 +85,8 @@ export interface EncodeValueOptions {
 }
 
 const WHAT = 'feast.types.Value';
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 /** Feast's null timestamp: NaT as int64 (`type_map.NULL_TIMESTAMP_INT_VALUE`). */
 export const NULL_TIMESTAMP_INT_VALUE: bigint = INT64_MIN;
-const MAX_DATE_SECONDS = 8_640_000_000_000n;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DECIMAL_PATTERN = /^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|s?nan\d*)$/i;
 
@@ -345,22 +343,6 @@ function fail(field: string, message: string): never {
   throw new EncodeError({ what: WHAT, field: field || undefined }, message);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (value instanceof Uint8Array) return 'a Uint8Array';
-  if (value instanceof Date) return 'a Date';
-  if (value instanceof Map) return 'a Map';
-  if (value instanceof Set) return 'a Set';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string')
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
-    return `the ${typeof value} ${String(value)}`;
-  }
-  return typeof value;
-}
-
 function isPlainObject(value: unknown): value is { readonly [key: string]: FeastValueInput } {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -371,21 +353,16 @@ function int32Of(value: unknown, field: string, type: string): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31)
     return value;
   if (typeof value === 'bigint' && value >= -(2n ** 31n) && value < 2n ** 31n) return Number(value);
-  return fail(field, `${type} needs an integer in the int32 range, got ${describe(value)}`);
+  return fail(field, `${type} needs an integer in the int32 range, got ${describeValue(value)}`);
 }
 
 function int64Of(value: unknown, field: string, type: string): bigint {
-  if (typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX) return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (typeof value === 'number' && Number.isInteger(value)) {
-    return fail(field, `${type} got ${value}, beyond 2^53 where numbers are rounded; pass a bigint`);
-  }
-  return fail(field, `${type} needs a bigint or a safe integer in the int64 range, got ${describe(value)}`);
+  return checkedInt64(value, type, (message) => fail(field, message));
 }
 
 function numberOf(value: unknown, field: string, type: string): number {
   if (typeof value === 'number') return value;
-  return fail(field, `${type} needs a number, got ${describe(value)}`);
+  return fail(field, `${type} needs a number, got ${describeValue(value)}`);
 }
 
 function stringOf(value: unknown, field: string, type: string): string {
@@ -394,23 +371,26 @@ function stringOf(value: unknown, field: string, type: string): string {
       fail(field, `${type} got a string with a lone UTF-16 surrogate, which has no UTF-8 form`);
     return value;
   }
-  return fail(field, `${type} needs a string, got ${describe(value)}`);
+  return fail(field, `${type} needs a string, got ${describeValue(value)}`);
 }
 
 function bytesOf(value: unknown, field: string, type: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
-  return fail(field, `${type} needs a Uint8Array, got ${describe(value)}`);
+  return fail(field, `${type} needs a Uint8Array, got ${describeValue(value)}`);
 }
 
 function boolOf(value: unknown, field: string, type: string): boolean {
   if (typeof value === 'boolean') return value;
-  return fail(field, `${type} needs a boolean, got ${describe(value)}`);
+  return fail(field, `${type} needs a boolean, got ${describeValue(value)}`);
 }
 
 function uuidOf(value: unknown, field: string, type: string): string {
   const text = stringOf(value, field, type);
   if (!UUID_PATTERN.test(text))
-    fail(field, `${type} needs a UUID like 123e4567-e89b-12d3-a456-426614174000, got ${describe(value)}`);
+    fail(
+      field,
+      `${type} needs a UUID like 123e4567-e89b-12d3-a456-426614174000, got ${describeValue(value)}`,
+    );
   return text.toLowerCase();
 }
 
@@ -422,7 +402,7 @@ function decimalOf(value: unknown, field: string, type: string): string {
   }
   const text = stringOf(value, field, type);
   if (!DECIMAL_PATTERN.test(text))
-    fail(field, `${type} needs a decimal number as a string, got ${describe(value)}`);
+    fail(field, `${type} needs a decimal number as a string, got ${describeValue(value)}`);
   return text;
 }
 
@@ -436,7 +416,7 @@ function elementsOf(value: unknown, field: string, type: ValueType): unknown[] {
   if (value instanceof Set) return [...value];
   return fail(
     field,
-    `${valueTypeName(type)} needs an array${isSetType(type) ? ' or a Set' : ''}, got ${describe(value)}`,
+    `${valueTypeName(type)} needs an array${isSetType(type) ? ' or a Set' : ''}, got ${describeValue(value)}`,
   );
 }
 
@@ -477,7 +457,7 @@ function collection<T>(
   return elements.map((element, i) => {
     if (element === null || element === undefined) {
       if (set || listDefault === undefined)
-        fail(field, `${valueTypeName(type)} element ${i} is ${describe(element)}`);
+        fail(field, `${valueTypeName(type)} element ${i} is ${describeValue(element)}`);
       return listDefault as T;
     }
     return convert(element, field, `${valueTypeName(type)} element ${i}`);
@@ -633,11 +613,11 @@ function toVal(value: FeastValueInput, type: ValueType, field: string): ValInit 
       }
       return fail(
         field,
-        `ZONED_TIMESTAMP needs a Date or { date: Date, zone: string }, got ${describe(value)}`,
+        `ZONED_TIMESTAMP needs a Date or { date: Date, zone: string }, got ${describeValue(value)}`,
       );
     }
     case ValueType.NULL:
-      return fail(field, `a NULL feature holds only null, got ${describe(value)}`);
+      return fail(field, `a NULL feature holds only null, got ${describeValue(value)}`);
     case ValueType.UNKNOWN:
       return toVal(value, inferValueType(value, field), field);
     default:
@@ -666,7 +646,7 @@ export function inferValueType(value: FeastValueInput, field = ''): ValueType {
     for (const element of elements) {
       const type = scalarTypeOf(element);
       if (type === undefined)
-        fail(field, `cannot infer a list type from an element that is ${describe(element)}`);
+        fail(field, `cannot infer a list type from an element that is ${describeValue(element)}`);
       if (common !== undefined && common !== type) {
         fail(field, `a list mixes ${valueTypeName(common)} and ${valueTypeName(type)} elements`);
       }
@@ -680,7 +660,7 @@ export function inferValueType(value: FeastValueInput, field = ''): ValueType {
     return first.done || typeof first.value === 'string' ? ValueType.MAP : ValueType.SCALAR_MAP;
   }
   if (isPlainObject(value)) return ValueType.MAP;
-  return fail(field, `cannot infer a Feast type for ${describe(value)}`);
+  return fail(field, `cannot infer a Feast type for ${describeValue(value)}`);
 }
 
 function scalarTypeOf(value: unknown): ValueType | undefined {
@@ -707,12 +687,12 @@ function entriesOf(value: FeastValueInput, field: string, type: string): [string
   if (value instanceof Map) {
     return [...value.entries()].map(([key, v]) => {
       if (typeof key !== 'string')
-        fail(field, `${type} keys are strings, got ${describe(key)} (use SCALAR_MAP)`);
+        fail(field, `${type} keys are strings, got ${describeValue(key)} (use SCALAR_MAP)`);
       return [key, v];
     });
   }
   if (isPlainObject(value)) return Object.entries(value);
-  return fail(field, `${type} needs an object or a Map with string keys, got ${describe(value)}`);
+  return fail(field, `${type} needs an object or a Map with string keys, got ${describeValue(value)}`);
 }
 
 function mapToProto(value: FeastValueInput, field: string, type: string): MessageInitShape<typeof MapSchema> {
@@ -738,7 +718,8 @@ function mapListOf(
   field: string,
   type: string,
 ): MessageInitShape<typeof MapSchema>[] {
-  if (!Array.isArray(value)) return fail(field, `${type} needs an array of objects, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    return fail(field, `${type} needs an array of objects, got ${describeValue(value)}`);
   return value.map((item, i) => mapToProto(item as FeastValueInput, `${field}[${i}]`, `${type} element`));
 }
 
@@ -788,7 +769,7 @@ function scalarMapToProto(value: FeastValueInput, field: string): MessageInitSha
         fail(field, `SCALAR_MAP pair ${i} is not a [key, value] array`);
       return pair as unknown as [unknown, FeastValueInput];
     });
-  } else return fail(field, `SCALAR_MAP needs a Map (or [key, value] pairs), got ${describe(value)}`);
+  } else return fail(field, `SCALAR_MAP needs a Map (or [key, value] pairs), got ${describeValue(value)}`);
   return {
     val: entries.map(([key, inner]) => ({
       key: { key: mapKeyOf(key, field) },
@@ -808,7 +789,7 @@ function mapKeyOf(key: unknown, field: string): NonNullable<MessageInitShape<typ
   if (key instanceof Uint8Array) return { case: 'bytesKey', value: key };
   return fail(
     field,
-    `SCALAR_MAP keys are booleans, bigints, numbers, Dates or Uint8Arrays, got ${describe(key)} (string keys belong in a MAP)`,
+    `SCALAR_MAP keys are booleans, bigints, numbers, Dates or Uint8Arrays, got ${describeValue(key)} (string keys belong in a MAP)`,
   );
 }
 
@@ -848,7 +829,7 @@ export function pythonJsonDumps(value: unknown, field = '', type = 'JSON'): stri
     }
     return `{${parts.join(', ')}}`;
   }
-  return fail(field, `${type} cannot hold ${describe(value)} (not JSON-serializable)`);
+  return fail(field, `${type} cannot hold ${describeValue(value)} (not JSON-serializable)`);
 }
 
 function pythonNumber(value: number): string {

@@ -1,8 +1,9 @@
 import { type DataType, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
+import { rowsToColumns } from '../codec/columns';
+import { describeValue } from '../codec/rules';
 import { ValueType, valueTypeName } from '../codec/value-type';
 import { InvalidFeatureRequestError } from '../errors';
 import { PG_OID, pgTypeName } from './pg-copy';
-import { show } from './pg-copy-encode';
 
 /**
  * The entity rows of a historical retrieval: each row names entities (by their join keys) and a point in
@@ -113,7 +114,7 @@ function arrowTimestamps(vector: Vector): ArrayLike<bigint | null> {
 /** The values of a fixed-width column without nulls in one chunk, as its typed array (no copy). */
 function plainValues(vector: Vector): ArrayLike<unknown> | undefined {
   const only = vector.data.length === 1 ? vector.data[0]! : undefined;
-  if (!only || only.nullCount !== 0) return undefined;
+  if (only?.nullCount !== 0) return undefined;
   const values = only.values as unknown as { subarray(a: number, b: number): ArrayLike<unknown> };
   return values.subarray(0, only.length);
 }
@@ -193,7 +194,7 @@ function inferOid(name: string, values: ArrayLike<unknown>, keyType: number | un
       continue;
     }
     throw invalid(
-      `Entity column ${name}, row ${i}: ${show(v)} is not a value an entity row can hold (numbers, bigints, strings, booleans, Dates, Uint8Arrays or null).`,
+      `Entity column ${name}, row ${i}: ${describeValue(v)} is not a value an entity row can hold (numbers, bigints, strings, booleans, Dates, Uint8Arrays or null).`,
     );
   }
   if (sawNumber) return allIntegers ? PG_OID.INT8 : PG_OID.FLOAT8;
@@ -204,26 +205,16 @@ function inferOid(name: string, values: ArrayLike<unknown>, keyType: number | un
 function columnsOf(df: Exclude<EntityDf, string | Table>): { names: string[]; columns: unknown[][] } {
   if (Array.isArray(df)) {
     const rows = df as ReadonlyArray<Readonly<Record<string, unknown>>>;
-    const names: string[] = [];
     for (const row of rows) {
       if (typeof row !== 'object' || row === null || Array.isArray(row)) {
         throw invalid(
           'Entity rows must be objects such as { driver_id: 1001, event_timestamp: new Date() }.',
         );
       }
-      for (const name of Object.keys(row)) if (!names.includes(name)) names.push(name);
     }
-    const columns = names.map((name) =>
-      rows.map((row, i) => {
-        if (!(name in row)) {
-          throw invalid(
-            `Entity row ${i} has no ${name}, which other rows have: every row needs the same columns.`,
-          );
-        }
-        return row[name];
-      }),
+    return rowsToColumns(rows, (i, name) =>
+      invalid(`Entity row ${i} has no ${name}, which other rows have: every row needs the same columns.`),
     );
-    return { names, columns };
   }
   const entries = Object.entries(df as Readonly<Record<string, ArrayLike<unknown>>>);
   for (const [name, values] of entries) {

@@ -1,7 +1,7 @@
 import { type RecordBatch, type Table, type TimeUnit, Type, type Vector } from 'apache-arrow';
 import { escapeIdentifier } from 'pg';
 import type { FeastTimestamp } from '../codec/timestamp';
-import { InvalidFeatureRequestError } from '../errors';
+import { InvalidFeatureRequestError, type MaterializeCheckpoint } from '../errors';
 import { isEntityLess } from '../online/request-plan';
 import type { OnlineWriteRow } from '../online/write';
 import type { FeatureView } from '../registry/model';
@@ -197,18 +197,6 @@ export interface MaterializeProgress {
   done: boolean;
   /** Where to pick up if the run stops after this event: pass it as `resume` (it is plain JSON). */
   checkpoint: MaterializeCheckpoint;
-}
-
-/** A place in a materialization run, to resume from: JSON, so it can be stored anywhere. */
-export interface MaterializeCheckpoint {
-  /** The run's range, ISO 8601 (a checkpoint only resumes the same range). */
-  start: string;
-  end: string;
-  /** Views finished (and recorded) before this point. */
-  done: string[];
-  /** The view in progress, and the join key values (as text) of the last entity written to Redis. */
-  featureView: string | undefined;
-  after: string[] | undefined;
 }
 
 /** A join key value as the text PostgreSQL casts back to its type. */

@@ -5,6 +5,7 @@
  * stream may hold on to it.
  */
 import { EncodeError } from '../codec/errors';
+import { describeValue, notInt64 } from '../codec/rules';
 import { arrayElementOid, Kind, PG_OID, pgTypeName, scalarKind } from './pg-copy-types';
 
 /** A column to write: its name (for messages), its PostgreSQL type oid, and one value per row. */
@@ -32,8 +33,6 @@ const MIN_TIMESTAMP_US = -211813488000000000n;
 const END_TIMESTAMP_US = 9223371331200000000n;
 const MIN_DATE_DAYS = -2451545;
 const TWO_32 = 4294967296;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 const UUID_TEXT = /^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$/;
@@ -206,17 +205,18 @@ function writeField(w: Writer, p: Plan, value: unknown): void {
       return;
     case Kind.INT8:
       w.ensure(12);
+      {
+        const problem = notInt64(value);
+        if (problem !== undefined) throw badValue(w, p, `INT64 ${problem}`);
+      }
       if (typeof value === 'bigint') {
-        if (value < INT64_MIN || value > INT64_MAX) throw bad(w, p, 'a bigint in the int64 range', value);
         w.view.setInt32(w.pos, 8);
         w.view.setBigInt64(w.pos + 4, value);
         w.pos += 12;
-      } else if (typeof value === 'number' && Number.isSafeInteger(value)) {
+      } else {
         w.view.setInt32(w.pos, 8);
         w.pos += 4;
-        w.int64(value);
-      } else {
-        throw bad(w, p, 'a bigint, or a number that is a safe integer', value);
+        w.int64(value as number);
       }
       return;
     case Kind.FLOAT4:
@@ -460,21 +460,13 @@ function writeArray(w: Writer, p: Plan, value: unknown): void {
 }
 
 function bad(w: Writer, p: Plan, expected: string, value: unknown): EncodeError {
+  return badValue(w, p, `expected ${expected}, got ${describeValue(value)}`);
+}
+
+function badValue(w: Writer, p: Plan, problem: string): EncodeError {
   const where = w.element >= 0 ? `row ${w.row}, element ${w.element}` : `row ${w.row}`;
   return new EncodeError(
     { what: `a ${pgTypeName(p.oid)} value for COPY`, field: p.name },
-    `${where}: expected ${expected}, got ${show(value)}`,
+    `${where}: ${problem}`,
   );
-}
-
-/** A value in a few words, for error messages. */
-export function show(value: unknown): string {
-  if (typeof value === 'string')
-    return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value instanceof Date)
-    return Number.isNaN(value.getTime()) ? 'an invalid Date' : `Date ${value.toISOString()}`;
-  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'object'}`;
-  return typeof value;
 }

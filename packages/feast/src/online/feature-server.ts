@@ -24,6 +24,9 @@ export interface FeatureServerOptions {
   /** Bearer token, when the server runs with auth. */
   token?: string;
   logger?: Logger;
+  /** Retries of an idempotent call after its first attempt (core's default: 2). */
+  maxRetries?: number;
+  /** Deadline of one attempt, in milliseconds (core's default: 60 000). */
   attemptTimeoutMs?: number;
 }
 
@@ -90,6 +93,7 @@ export class FeatureServerClient {
       fetch: options.fetch ?? nodeHttpFetch(),
       ...(options.token ? { auth: { type: 'bearer' as const, token: options.token } } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.maxRetries !== undefined ? { retry: { maxRetries: options.maxRetries } } : {}),
       ...(options.attemptTimeoutMs ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
     });
   }

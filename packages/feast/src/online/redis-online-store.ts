@@ -204,7 +204,13 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-/** The Redis Cluster slot of a binary key: CRC16-XMODEM of the key (or its {hash tag}) mod 16384. */
+/**
+ * The Redis Cluster slot of a binary key: CRC16-XMODEM of the key (or its {hash tag}) mod 16384, exactly as
+ * Redis's keyHashSlot: the tag is what stands between the first `{` and the first `}` after it, and an empty
+ * tag (`{}`) means the whole key. Not the `cluster-key-slot` package: it is archived, and its 1.1.x hashes
+ * what follows an empty tag (ioredis 6 vendors a patched copy instead of depending on it). Feast's keys are
+ * binary, so any pair of bytes 0x7b 0x7d can occur; the test compares with the cluster's CLUSTER KEYSLOT.
+ */
 export function keySlot(key: Uint8Array): number {
   let start = 0;
   let end = key.length;

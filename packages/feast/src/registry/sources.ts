@@ -1,5 +1,5 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
-import { ConfigError, ConnectionError, DecodeError } from '@mlops/core';
+import { ConfigError, ConnectionError, DecodeError, redactUrl } from '@mlops/core';
 import type { RegistryConfig } from '../config/repo-config';
 import { DataSourceSchema } from '../generated/proto/feast/core/DataSource_pb';
 import { EntitySchema } from '../generated/proto/feast/core/Entity_pb';
@@ -83,18 +83,6 @@ export function pgConnectionString(url: string): string {
     .replace(/^postgres\+[a-z0-9]+:/i, 'postgres:');
 }
 
-/** A URL fit for messages: its password, if any, replaced. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = parsed.password ? 'REDACTED' : '';
-    return parsed.toString();
-  } catch {
-    // Leave as is; pg reports a bad URL on connect.
-    return url;
-  }
-}
-
 /**
  * Feast's SQL registry in PostgreSQL: one row per object, its protobuf in a `*_proto` column. Read in one
  * transaction-free round of queries, one per table, for one project.
@@ -108,7 +96,7 @@ export class SqlRegistrySource implements RegistrySource {
   constructor(url: string, project: string) {
     this.#url = pgConnectionString(url);
     this.#project = project;
-    this.description = `SQL registry ${redactedUrl(this.#url)}`;
+    this.description = `SQL registry ${redactUrl(this.#url)}`;
   }
 
   async load(): Promise<RegistryProto> {

@@ -23,6 +23,16 @@ import {
 } from '../../src/codec';
 import { arbString, describe as show, valueArbitraries } from './helpers';
 
+/** The error `run` throws (a test failure when it throws none). */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
+
 const SEED = 424242;
 const JSON_TYPES = new Set(['JSON', 'JSON_LIST']);
 const BYTES_ALIASES = new Set(['PDF_BYTES', 'IMAGE_BYTES']);
@@ -73,12 +83,22 @@ describe('Value round trips, for every type Feast 0.67 stores', () => {
   });
 
   it('refuses what does not fit, naming the field: unsafe numbers for INT64, out-of-range INT32, lone surrogates', () => {
-    expect(() => encodeValue(2 ** 53 + 2, ValueType.INT64, { field: 'trips' })).toThrowError(/trips.*bigint/);
-    expect(() => encodeValue(2 ** 31, ValueType.INT32, { field: 'age' })).toThrowError(/age.*int32/);
-    expect(() => encodeValue('\ud800', ValueType.STRING, { field: 'name' })).toThrow(EncodeError);
-    expect(() => encodeValue(['x'], ValueType.INT64_LIST, { field: 'ids' })).toThrowError(
-      /ids.*INT64_LIST element/,
-    );
+    const cases: Array<[() => unknown, string, RegExp]> = [
+      [
+        () => encodeValue(2 ** 53 + 2, ValueType.INT64, { field: 'trips' }),
+        'trips',
+        /beyond 2\^53.*pass a bigint/,
+      ],
+      [() => encodeValue(2 ** 31, ValueType.INT32, { field: 'age' }), 'age', /int32 range/],
+      [() => encodeValue('\ud800', ValueType.STRING, { field: 'name' }), 'name', /surrogate/],
+      [() => encodeValue(['x'], ValueType.INT64_LIST, { field: 'ids' }), 'ids', /INT64_LIST element/],
+    ];
+    for (const [run, field, message] of cases) {
+      const error = thrownBy(run);
+      expect(error).toBeInstanceOf(EncodeError);
+      expect(error).toMatchObject({ what: 'feast.types.Value', field });
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });
 
@@ -215,16 +235,22 @@ describe('decoders on arbitrary bytes', () => {
         bytes.length === 0 ? new Uint8Array(0) : Uint8Array.from([0x0a, ...varint(bytes.length), ...bytes]);
       bytes = Uint8Array.from([0xd2, 0x02, ...varint(inner.length), ...inner]);
     }
-    expect(() => decodeValue(bytes, ctx)).toThrow(DecodeError);
+    const error = thrownBy(() => decodeValue(bytes, ctx));
+    expect(error).toBeInstanceOf(DecodeError);
+    expect(error).toMatchObject({ what: 'feast.types.Value', ...ctx });
   });
 
   it('a huge declared length is refused at once', () => {
-    expect(() => decodeValue(Uint8Array.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x61]), ctx)).toThrow(
-      DecodeError,
+    const value = thrownBy(() =>
+      decodeValue(Uint8Array.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x61]), ctx),
     );
+    expect(value).toBeInstanceOf(DecodeError);
+    expect(value).toMatchObject({ what: 'feast.types.Value', ...ctx });
     const key = new Uint8Array(12);
     new DataView(key.buffer).setUint32(0, 0xffffffff, true);
-    expect(() => deserializeEntityKey(key, ctx)).toThrow(DecodeError);
+    const entityKey = thrownBy(() => deserializeEntityKey(key, ctx));
+    expect(entityKey).toBeInstanceOf(DecodeError);
+    expect(entityKey).toMatchObject({ what: 'entity key', ...ctx });
   });
 });
 

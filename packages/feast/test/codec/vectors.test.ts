@@ -85,12 +85,15 @@ describe('entity keys and Redis keys (feast.md §1.4)', () => {
   });
 
   it('refuses join key types Feast refuses, naming the join key and the type', () => {
-    expect(() =>
-      serializeEntityKey([{ joinKey: 'score', valueType: ValueType.FLOAT as never, value: 1 }]),
-    ).toThrowError(/score.*FLOAT/);
-    expect(() =>
-      serializeEntityKey([{ joinKey: 'score', valueType: ValueType.FLOAT as never, value: 1 }]),
-    ).toThrow(EncodeError);
+    let error: unknown;
+    try {
+      serializeEntityKey([{ joinKey: 'score', valueType: ValueType.FLOAT as never, value: 1 }]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EncodeError);
+    expect(error).toMatchObject({ what: 'entity key', field: 'score' });
+    expect(String(error)).toMatch(/score.*FLOAT/);
   });
 
   it('never rounds an INT64: unsafe numbers are refused, bigints are exact', () => {

@@ -7,6 +7,15 @@ import { expandVars, loadRepoConfig, parseRedisConnectionString } from '../../sr
 
 const platformRepo = resolve(import.meta.dirname, '../../../../platform/feast');
 
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
+
 function repoWith(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'feast-repo-'));
   writeFileSync(join(dir, 'feature_store.yaml'), yaml);
@@ -92,20 +101,32 @@ describe('feature_store.yaml', () => {
       ],
       params: { skip_full_coverage_check: true, password: 's3cr=t' },
     });
-    expect(() => parseRedisConnectionString('db=0')).toThrow(ConfigError);
-    expect(() => parseRedisConnectionString('host:port')).toThrow('bad node "host:port"');
+    for (const [text, message] of [
+      ['db=0', 'names no host:port node'],
+      ['host:port', 'bad node "host:port"'],
+    ] as const) {
+      const error = thrown(() => parseRedisConnectionString(text));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ option: 'online_store.connection_string' });
+      expect((error as Error).message).toContain(message);
+    }
   });
 
   it('names the key and the file when a value is wrong', async () => {
     const dir = repoWith('project: p\nonline_store:\n  type: redis\n  redis_type: redis_clusterr\n');
-    await expect(loadRepoConfig(dir)).rejects.toThrow(
-      /feature_store.yaml: "online_store.redis_type" is not valid/,
-    );
-    await expect(loadRepoConfig(repoWith('project: "my-project"\n'))).rejects.toThrow(
-      /"project" is not valid: a project name is letters, digits and underscores/,
-    );
-    await expect(loadRepoConfig(join(tmpdir(), 'no-such-repo'))).rejects.toThrow(
-      /Pass repoPath: the folder that holds feature_store.yaml/,
-    );
+    for (const [repo, option, message] of [
+      [dir, 'online_store.redis_type', /feature_store.yaml: "online_store.redis_type" is not valid/],
+      [
+        repoWith('project: "my-project"\n'),
+        'project',
+        /"project" is not valid: a project name is letters, digits and underscores/,
+      ],
+      [join(tmpdir(), 'no-such-repo'), 'repoPath', /Pass repoPath: the folder that holds feature_store.yaml/],
+    ] as const) {
+      const error = await loadRepoConfig(repo).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ option });
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });

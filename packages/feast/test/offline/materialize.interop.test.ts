@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DUMMY_ENTITY_KEY, redisKey } from '../../src/codec/entity-key';
 import { featureFieldName } from '../../src/codec/murmur3';
 import { decodeValue } from '../../src/codec/value';
-import { MaterializeError } from '../../src/errors';
+import { FeastObjectNotFoundError, InvalidFeatureRequestError, MaterializeError } from '../../src/errors';
 import { FeatureStore } from '../../src/feature-store';
 import type { MaterializeProgress } from '../../src/offline/materialize';
 import {
@@ -101,9 +101,9 @@ describe('materialize from TypeScript', { timeout: 300_000 }, () => {
           return undefined; // the _ts field is a Timestamp, not a Value
         }
       });
+    expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
     for (const [key, fields] of theirs) {
       const mine = ours.get(key);
-      expect(mine, `key ${key}`).toBeDefined();
       expect([...mine!.keys()].sort()).toEqual([...fields.keys()].sort());
       // Driver 8 has two rows with the same event and created timestamps: nothing orders them, so Feast and we
       // may each pick either twin. Ours must be one whole twin.
@@ -231,14 +231,16 @@ describe('materialize from TypeScript', { timeout: 300_000 }, () => {
     expect(resumed[0]!.skipped).toBe(0);
     expect(await dump()).toEqual(uninterrupted);
 
-    await expect(
-      store.materialize({
+    const mismatch = await store
+      .materialize({
         start,
         end: new Date(end.getTime() + 1),
         featureViews: ['driver_stats'],
         resume: stored,
-      }),
-    ).rejects.toThrow(/resume with the same start and end/);
+      })
+      .catch((e: unknown) => e);
+    expect(mismatch).toBeInstanceOf(InvalidFeatureRequestError);
+    expect(String(mismatch)).toMatch(/resume with the same start and end/);
   });
 
   it('pullLatest returns the rows materialize writes: the latest per entity, created breaking ties', async () => {
@@ -288,11 +290,16 @@ describe('materialize from TypeScript', { timeout: 300_000 }, () => {
   });
 
   it('bad input: unknown or on-demand views, an empty range', async () => {
-    await expect(store.materialize({ start, end, featureViews: ['driver_stat'] })).rejects.toThrow(
-      /driver_stats/,
-    );
-    await expect(
-      store.materialize({ start: end, end: start, featureViews: ['driver_stats'] }),
-    ).rejects.toThrow(/is after end/);
+    const unknown = await store
+      .materialize({ start, end, featureViews: ['driver_stat'] })
+      .catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(FeastObjectNotFoundError);
+    expect(unknown).toMatchObject({ kind: 'feature view', objectName: 'driver_stat', project: PROJECT });
+    expect((unknown as FeastObjectNotFoundError).suggestions).toContain('driver_stats');
+    const backwards = await store
+      .materialize({ start: end, end: start, featureViews: ['driver_stats'] })
+      .catch((e: unknown) => e);
+    expect(backwards).toBeInstanceOf(InvalidFeatureRequestError);
+    expect(String(backwards)).toMatch(/is after end/);
   });
 });

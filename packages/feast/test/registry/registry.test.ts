@@ -76,7 +76,7 @@ describe('registry', { timeout: 60_000 }, () => {
   it('reads the SQL registry in PostgreSQL exactly as feast registry-dump shows it', async () => {
     const config = await loadRepoConfig(feastRepo, { fsYamlFile: feastSqlYaml });
     const source = await registrySourceFor(config.registry, config.project, config.repoPath);
-    expect(source.description).toContain('SQL registry postgresql://postgres@127.0.0.1:5432/feast_registry');
+    expect(source.description).toContain('SQL registry postgresql://REDACTED@127.0.0.1:5432/feast_registry');
     const snapshot = await new Registry(source, project).snapshot();
     expect(ours(snapshot)).toEqual(dumped(['-f', feastSqlYaml]));
   });

@@ -38,10 +38,27 @@ import {
   RemoteMaterializationRecorder,
   recordedIntervals,
   SqlMaterializationRecorder,
-} from '../../src/registry/materialization';
+} from '../../src/registry/materialization-intervals';
 import { type FeatureView, featureViewFromProto } from '../../src/registry/model';
 import { RegistrySnapshot } from '../../src/registry/registry';
 import { feastCli, feastPythonJson, feastRepo, feastSqlYaml, root } from '../support/platform';
+
+/** Checks that `promise` rejects with a FeastObjectNotFoundError for a feature view with these fields. */
+async function expectNotFound(
+  promise: Promise<unknown>,
+  fields: { objectName: string; project: string },
+): Promise<void> {
+  const error = await promise.then(
+    () => new Error('expected a rejection, but it resolved'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FeastObjectNotFoundError);
+  expect(error).toMatchObject({ kind: 'feature view', ...fields });
+}
+
+/** A ConfigError naming `option`. */
+const configErrorOn = (option: string) => (error: unknown) =>
+  ConfigError.isInstance(error) && error.option === option;
 
 const project = 'mlops_demo';
 const platformRegistry = join(root, 'platform/.state/data/feast/registry.db');
@@ -457,12 +474,14 @@ describe('file registry', { timeout: 120_000 }, () => {
     await expect(recorder.record(project, 'driver_hourly_stat', interval)).rejects.toThrow(
       /"driver_hourly_stat" does not exist in project mlops_demo\. Did you mean "driver_hourly_stats"\?/,
     );
-    await expect(recorder.record(project, 'transformed_conv_rate', interval)).rejects.toBeInstanceOf(
-      FeastObjectNotFoundError,
-    );
-    await expect(recorder.record('other_project', 'driver_hourly_stats', interval)).rejects.toBeInstanceOf(
-      FeastObjectNotFoundError,
-    );
+    await expectNotFound(recorder.record(project, 'transformed_conv_rate', interval), {
+      objectName: 'transformed_conv_rate',
+      project,
+    });
+    await expectNotFound(recorder.record('other_project', 'driver_hourly_stats', interval), {
+      objectName: 'driver_hourly_stats',
+      project: 'other_project',
+    });
     await expect(
       recorder.record(project, 'driver_hourly_stats', { start: new Date(Number.NaN), end: laterEnd }),
     ).rejects.toThrow(RangeError);
@@ -477,21 +496,21 @@ describe('file registry', { timeout: 120_000 }, () => {
         project,
         undefined,
       ),
-    ).rejects.toBeInstanceOf(ConfigError);
+    ).rejects.toSatisfy(configErrorOn('registry.path'));
     await expect(
       materializationRecorderFor(
         { ...base, registryType: 'sql', path: 'sqlite:///registry.db' },
         project,
         undefined,
       ),
-    ).rejects.toBeInstanceOf(ConfigError);
+    ).rejects.toSatisfy(configErrorOn('registry.path'));
     await expect(
       materializationRecorderFor(
         { ...base, registryType: 'snowflake.registry', path: 'x' },
         project,
         undefined,
       ),
-    ).rejects.toBeInstanceOf(ConfigError);
+    ).rejects.toSatisfy(configErrorOn('registry.registry_type'));
   });
 });
 
@@ -588,7 +607,7 @@ describe('SQL registry (PostgreSQL)', { timeout: 180_000 }, () => {
       now: () => recordedAt,
     });
     expect(recorder).toBeInstanceOf(SqlMaterializationRecorder);
-    expect(recorder.description).toBe(`SQL registry postgresql://postgres@127.0.0.1:5432/${database}`);
+    expect(recorder.description).toBe(`SQL registry postgresql://REDACTED@127.0.0.1:5432/${database}`);
     for (const name of views) await recorder.record(project, name, interval);
 
     const ours: Record<string, ReturnType<typeof decode>> = {};
@@ -654,9 +673,10 @@ describe('SQL registry (PostgreSQL)', { timeout: 180_000 }, () => {
     await expect(recorder.record(project, 'driver_hourly_stat', interval)).rejects.toThrow(
       /Did you mean "driver_hourly_stats"\?/,
     );
-    await expect(recorder.record(project, 'transformed_conv_rate', interval)).rejects.toBeInstanceOf(
-      FeastObjectNotFoundError,
-    );
+    await expectNotFound(recorder.record(project, 'transformed_conv_rate', interval), {
+      objectName: 'transformed_conv_rate',
+      project,
+    });
     expect(await lastUpdatedMetadata()).toEqual(before);
   });
 });

@@ -7,7 +7,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import type { Transport } from '@connectrpc/connect';
-import { ConfigError, ConnectionError, DecodeError } from '@mlops/core';
+import { ConfigError, ConnectionError, DecodeError, redactUrl } from '@mlops/core';
 import { type FeastTimestamp, timestampFromDate, timestampToDate } from '../codec/timestamp';
 import type { RegistryConfig } from '../config/repo-config';
 import { FeastObjectNotFoundError } from '../errors';
@@ -29,7 +29,6 @@ import {
   connectSqlRegistry,
   FileRegistrySource,
   pgConnectionString,
-  redactedUrl,
   registryServerBaseUrl,
   registrySourceFor,
 } from './sources';
@@ -316,12 +315,12 @@ export class SqlMaterializationRecorder implements MaterializationRecorder {
   constructor(url: string, options: Pick<MaterializationRecorderOptions, 'now' | 'purgeFeastMetadata'> = {}) {
     if (!/^postgres(ql)?(\+[a-z0-9]+)?:\/\//i.test(url)) {
       throw new ConfigError(
-        `The SQL registry ${redactedUrl(url)} is not PostgreSQL: @mlops/feast records materializations only in a PostgreSQL SQL registry (or a file registry, or through the registry server).`,
+        `The SQL registry ${redactUrl(url)} is not PostgreSQL: @mlops/feast records materializations only in a PostgreSQL SQL registry (or a file registry, or through the registry server).`,
         { option: 'registry.path' },
       );
     }
     this.#url = pgConnectionString(url);
-    this.description = `SQL registry ${redactedUrl(this.#url)}`;
+    this.description = `SQL registry ${redactUrl(this.#url)}`;
     this.#now = options.now ?? (() => new Date());
     this.#purgeFeastMetadata = options.purgeFeastMetadata ?? false;
   }
