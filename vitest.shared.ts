@@ -37,13 +37,14 @@ export function packageVersions(): { name: string; transform(code: string, id: s
  * The vitest project of one package: its unit, behaviour and interop tests (`test/**\/*.test.ts`) and its
  * type tests (`test/**\/*.test-d.ts`), which TypeScript 7's tsc checks against the workspace tsconfig.
  */
-export function packageProject(name: string) {
+export function packageProject(name: string, options: { globalSetup?: string[] } = {}) {
   return defineProject({
     plugins: [packageVersions()],
     resolve: { alias: workspaceAliases },
     test: {
       name,
       include: ['test/**/*.test.ts'],
+      ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
       typecheck: {
         enabled: true,
         include: ['test/**/*.test-d.ts'],

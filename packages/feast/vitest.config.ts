@@ -1,3 +1,4 @@
 import { packageProject } from '../../vitest.shared';
 
-export default packageProject('feast');
+// One Feast fork server for the run: each Feast Python run of the tests skips the 5 s import of feast.
+export default packageProject('feast', { globalSetup: ['test/support/feast-fork-server.global.ts'] });

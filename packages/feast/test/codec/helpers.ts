@@ -1,12 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { FeastValue, FeastValueInput } from '../../src/codec';
 import { pythonJsonDumps, ValueType } from '../../src/codec';
+import { runFeast } from '../support/feast-python';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-export const feastPython = `${repoRoot}platform/.state/venvs/feast/bin/python`;
+export { feastPython } from '../support/feast-python';
 
 /** The registry file of the running platform; fails (never skips) when the platform's Feast is not up. */
 export function readRegistryFile(): Uint8Array {
@@ -24,19 +24,11 @@ export const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(te
 
 /** Runs a Python script of the feast venv with a JSON request on stdin; fails (never skips) without the venv. */
 export function runFeastPython<T>(args: string[], input?: unknown, timeoutMs = 180_000): T {
-  if (!existsSync(feastPython)) {
-    throw new Error(
-      `The feast venv is missing (${feastPython}): this test checks our codecs against Feast's own Python code. Install it with \`pnpm platform up feast\`.`,
-    );
-  }
-  const result = spawnSync(feastPython, args, {
+  const result = runFeast('python', args, {
     cwd: repoRoot,
-    input: input === undefined ? undefined : JSON.stringify(input),
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    maxBuffer: 256 * 1024 * 1024,
+    ...(input === undefined ? {} : { input: JSON.stringify(input) }),
+    timeoutMs,
   });
-  if (result.error) throw result.error;
   if (result.status !== 0) {
     throw new Error(`${args.join(' ')} failed (exit ${result.status}):\n${result.stderr}`);
   }

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Table, tableFromIPC } from 'apache-arrow';
 import pg from 'pg';
+import { runFeast } from '../support/feast-python';
 import { feastCli, feastPython, pins } from '../support/platform';
 
 // ---------------------------------------------------------------- time, in microseconds
@@ -657,39 +658,6 @@ function featureStoreYaml(dir: string, project: string): string {
   ].join('\n');
 }
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { ...process.env, FEAST_USAGE: 'False', PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({
-        code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
-}
-
 const TEMP_PREFIX = 'mlops-offline-';
 
 /** Temporary directories go when the process exits normally. */
@@ -753,10 +721,13 @@ async function createRepo(project: string): Promise<OfflineRepo> {
   removeOnExit(repoPath);
   writeFileSync(join(repoPath, 'feature_store.yaml'), featureStoreYaml(repoPath, project));
   copyFileSync(featuresPy, join(repoPath, 'features.py'));
-  const applied = await run(feastCli, ['-c', repoPath, 'apply'], repoPath);
-  if (applied.code !== 0) {
+  const applied = runFeast('cli', ['-c', repoPath, 'apply'], {
+    cwd: repoPath,
+    env: { FEAST_USAGE: 'False' },
+  });
+  if (applied.status !== 0) {
     throw new Error(
-      `feast apply in ${repoPath} failed (${applied.code}):\n${applied.stderr}\n${applied.stdout}`,
+      `feast apply in ${repoPath} failed (${applied.status}):\n${applied.stderr}\n${applied.stdout}`,
     );
   }
   return { repoPath, project, pgConfig: offlinePgConfig };

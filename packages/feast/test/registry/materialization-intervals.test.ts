@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ import {
 } from '../../src/registry/materialization-intervals';
 import { type FeatureView, featureViewFromProto } from '../../src/registry/model';
 import { RegistrySnapshot } from '../../src/registry/registry';
-import { feastCli, feastPythonJson, feastRepo, feastSqlYaml, root } from '../support/platform';
+import { feast, feastCli, feastPythonJson, feastRepo, feastSqlYaml, root } from '../support/platform';
 
 /** Checks that `promise` rejects with a FeastObjectNotFoundError for a feature view with these fields. */
 async function expectNotFound(
@@ -240,14 +240,6 @@ function expectOnlyBookkeeping(name: string, before: ViewProto, after: ViewProto
   expect(viewJson(name, after)).toEqual(viewJson(name, expected));
 }
 
-/** Runs the pinned feast CLI on a temp repo; fails loudly with its stderr. */
-function feastIn(repo: string, args: string[]): string {
-  const result = spawnSync(feastCli, ['-c', repo, ...args], { encoding: 'utf8', timeout: 180_000 });
-  if (result.status !== 0)
-    throw new Error(`feast ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
-  return result.stdout;
-}
-
 /** A temp Feast repo: the platform's definitions plus the stream view, and `yaml` as its feature_store.yaml. */
 function tempRepo(prefix: string, yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -345,7 +337,7 @@ beforeAll(async () => {
   baseRepo = tempRepo('feast-mat-base-', fileRegistryYaml('registry.db'));
   cleanup.push(baseRepo);
   await copyPlatformRegistry(join(baseRepo, 'registry.db'));
-  feastIn(baseRepo, ['apply']);
+  feast(['apply'], baseRepo);
 }, 180_000);
 
 afterAll(() => {
@@ -550,7 +542,7 @@ describe('SQL registry (PostgreSQL)', { timeout: 180_000 }, () => {
     if (changed === yaml) throw new Error('sql-registry/feature_store.yaml: registry path not found');
     repo = tempRepo('feast-mat-sql-', changed);
     cleanup.push(repo);
-    feastIn(repo, ['apply']);
+    feast(['apply'], repo);
   }, 180_000);
 
   afterAll(async () => {
