@@ -1,18 +1,26 @@
-export * from './codec/index';
-export { type FeastConfig, feastConfigSpec, resolveFeastConfig } from './config/options';
+// What a user of Feast from TypeScript needs: FeatureStore, the requests and options they write, the
+// results, jobs and registry objects they read, and the errors they catch (core's included, so catching
+// them needs no second package). Byte codecs are in `@mlops/feast/codec`; the registry, repo config and
+// feature-server building blocks in `@mlops/feast/registry`.
 export {
-  expandVars,
-  loadRepoConfig,
-  type OfflineStoreConfig,
-  type OnlineStoreConfig,
-  type PostgresOfflineStoreConfig,
-  parseRedisConnectionString,
-  parseRepoConfig,
-  type RedisOnlineStoreConfig,
-  type RedisType,
-  type RegistryConfig,
-  type RepoConfig,
-} from './config/repo-config';
+  AbortError,
+  ApiError,
+  AuthenticationError,
+  BadRequestError,
+  ConfigError,
+  ConflictError,
+  ConnectionError,
+  DecodeError,
+  InternalServerError,
+  MlopsError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  TimeoutError,
+  UnprocessableEntityError,
+} from '@mlops/core';
+export { type FeastConfig, feastConfigSpec, resolveFeastConfig } from './config/options';
+export type { RepoConfig } from './config/repo-config';
 export {
   type FeastObjectKind,
   FeastObjectNotFoundError,
@@ -22,13 +30,11 @@ export {
   OfflineStoreError,
 } from './errors';
 export {
-  type FeastOptions,
   FeatureStore,
   type FeatureStoreOptions,
   type HistoricalFeaturesRequest,
   type MaterializeOptions,
 } from './feature-store';
-export { nodeHttpFetch } from './http/node-http-fetch';
 export type { EntityDf } from './offline/entity-df';
 export type {
   HistoricalRetrievalJob,
@@ -39,17 +45,8 @@ export type {
   StreamOptions,
 } from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
-export type {
-  MaterializeProgress,
-  MaterializeViewResult,
-} from './offline/materialize';
-export type { HistoricalFeaturesSelection } from './offline/plan';
+export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
 export type { OfflineConnectionOptions } from './offline/postgres';
-export {
-  type DataFrameColumns,
-  FeatureServerClient,
-  type FeatureServerOptions,
-} from './online/feature-server';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';
@@ -63,12 +60,4 @@ export type {
   FeatureViewKind,
   FeatureViewProjection,
 } from './registry/model';
-export { Registry, type RegistryOptions, RegistrySnapshot } from './registry/registry';
-export {
-  FileRegistrySource,
-  type RegistrySource,
-  RemoteRegistrySource,
-  registrySourceFor,
-  SqlRegistrySource,
-} from './registry/sources';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
