@@ -1,7 +1,7 @@
 // What a user of Feast from TypeScript needs: FeatureStore, the requests and options they write, the
 // results, jobs and registry objects they read, and the errors they catch (core's included, so catching
 // them needs no second package). Byte codecs are in `@mlops/feast/codec`; the registry, repo config and
-// feature-server building blocks in `@mlops/feast/registry`.
+// feature-server building blocks, with the config spec the umbrella resolves, in `@mlops/feast/registry`.
 export {
   AbortError,
   ApiError,
@@ -19,10 +19,9 @@ export {
   TimeoutError,
   UnprocessableEntityError,
 } from '@mlops/core';
-export { type FeastConfig, feastConfigSpec, resolveFeastConfig } from './config/options';
+export { EncodeError } from './codec/errors';
 export type { RepoConfig } from './config/repo-config';
 export {
-  type FeastObjectKind,
   FeastObjectNotFoundError,
   InvalidFeatureRequestError,
   type MaterializeCheckpoint,
@@ -38,7 +37,6 @@ export {
 export type { EntityDf } from './offline/entity-df';
 export type {
   HistoricalRetrievalJob,
-  LookupOrder,
   RetrievalOptions,
   RetrievalProgress,
   RunOptions,
@@ -46,18 +44,9 @@ export type {
 } from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
 export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
-export type { OfflineConnectionOptions } from './offline/postgres';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';
 export type { OnlineWriteResult, OnlineWriteRow } from './online/write';
-export type {
-  DataSource,
-  Entity,
-  Feature,
-  FeatureService,
-  FeatureView,
-  FeatureViewKind,
-  FeatureViewProjection,
-} from './registry/model';
+export type { Entity, Feature, FeatureService, FeatureView } from './registry/model';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

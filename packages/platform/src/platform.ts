@@ -1,5 +1,6 @@
 import { type AirflowConfig, type AirflowOptions, resolveAirflowConfig } from '@mlops/airflow';
-import { type FeastConfig, type FeatureStoreOptions, resolveFeastConfig } from '@mlops/feast';
+import type { FeatureStoreOptions } from '@mlops/feast';
+import { type FeastConfig, resolveFeastConfig } from '@mlops/feast/registry';
 import { type MetricsConfig, type MetricsOptions, resolveMetricsConfig } from '@mlops/metrics';
 import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from '@mlops/mlflow';
 
