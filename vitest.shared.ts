@@ -5,12 +5,21 @@ import { defineProject } from 'vitest/config';
 const root = fileURLToPath(new URL('.', import.meta.url));
 /** TypeScript 7's tsc (the `typescript-7` alias; `typescript` itself stays 5.9 for the tools that need its JS API). */
 export const typescript7 = `${root}node_modules/typescript-7/bin/tsc`;
-const packages = ['core', 'feast', 'mlflow', 'airflow', 'metrics', 'platform'];
+const tsconfig = JSON.parse(readFileSync(`${root}tsconfig.json`, 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
 
-/** The workspace packages, resolved to their sources so tests never need a build first. */
-export const workspaceAliases: Record<string, string> = Object.fromEntries(
-  packages.map((name) => [`@mlops/${name}`, `${root}packages/${name}/src/index.ts`]),
-);
+/**
+ * The workspace packages' entry points (`@mlops/feast`, `@mlops/feast/codec`, ...), resolved to their sources
+ * so tests never need a build first: the same map as tsconfig.json's paths. Each specifier matches exactly,
+ * so `@mlops/core/sdk` never falls into `@mlops/core`'s alias (vite matches a plain key as a prefix too).
+ */
+export const workspaceAliases: Array<{ find: RegExp; replacement: string }> = Object.entries(
+  tsconfig.compilerOptions.paths,
+).map(([specifier, [target]]) => ({
+  find: new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+  replacement: `${root}${(target ?? '').replace(/^\.\//, '')}`,
+}));
 
 /**
  * Gives each package's src/version.ts the constants tsup injects at build time, from that package's own

@@ -21,12 +21,14 @@ import { createServer } from 'node:net';
 import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { featureFieldName, redisKey, timestampFieldName, ValueType } from '@mlops/feast/codec';
 import { Redis } from 'ioredis';
 import { mulberry32, percentile, writeResults } from './lib.mjs';
 
 // FEAST_MODULE=<path> measures another build of @mlops/feast (e.g. an experimental bundle) instead of the package.
+// The codecs (to write the fixture rows) always come from the package's @mlops/feast/codec: they are pure.
 const feastModule = process.env.FEAST_MODULE ?? '@mlops/feast';
-const { FeatureStore, featureFieldName, redisKey, timestampFieldName, ValueType } = await import(
+const { FeatureStore } = await import(
   /^[./]/.test(feastModule) ? pathToFileURL(resolve(feastModule)).href : feastModule
 );
 

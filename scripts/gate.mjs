@@ -29,6 +29,7 @@ const steps = [
     'depcruise',
     ['packages', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
   ],
+  ['public API report is up to date', 'node', ['scripts/api-report.mjs', '--check']],
   ['build (tsup: ESM + CJS + d.ts)', 'pnpm', ['run', 'build']],
 ];
 const staticSteps = new Set([
@@ -37,6 +38,7 @@ const staticSteps = new Set([
   'protobuf code is up to date',
   'one version of each dependency',
   'architecture rules (dependency-cruiser)',
+  'public API report is up to date',
   'typecheck (strict, whole workspace)',
 ]);
 

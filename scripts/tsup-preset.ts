@@ -4,7 +4,10 @@ import type { Options } from 'tsup';
 
 /**
  * The one build recipe of every @mlops package: ESM and CJS, each with its own declarations
- * (.d.ts / .d.cts), the package name and version injected for the User-Agent.
+ * (.d.ts / .d.cts), the package name and version injected for the User-Agent. `entry` has one entry per
+ * subpath of the package.json `exports` (`{ index: 'src/index.ts', codec: 'src/codec/index.ts' }` builds
+ * dist/index.* and dist/codec.*). Both formats split the code the entries share into chunks, so each module
+ * (and each error class) exists once per format, whichever entry point loaded it.
  */
 export function packageBuild(
   packageDir: string,
@@ -21,6 +24,7 @@ export function packageBuild(
     clean: true,
     sourcemap: true,
     treeshake: true,
+    splitting: true,
     // Keep class names: errors are named after their class, and esbuild renames self-referencing classes.
     keepNames: true,
     target: 'es2022',

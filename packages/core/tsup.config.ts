@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../scripts/tsup-preset';
 
-export default defineConfig(packageBuild(import.meta.dirname));
+// One entry per `exports` subpath of package.json.
+export default defineConfig(packageBuild(import.meta.dirname, { index: 'src/index.ts', sdk: 'src/sdk.ts' }));

@@ -1,4 +1,11 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../scripts/tsup-preset';
 
-export default defineConfig(packageBuild(import.meta.dirname));
+// One entry per `exports` subpath of package.json.
+export default defineConfig(
+  packageBuild(import.meta.dirname, {
+    index: 'src/index.ts',
+    codec: 'src/codec/index.ts',
+    registry: 'src/registry/index.ts',
+  }),
+);

@@ -1,5 +1,5 @@
 import { createHttpClient } from '@mlops/core';
-import { nodeHttpFetch } from '@mlops/feast';
+import { nodeHttpFetch } from '@mlops/feast/registry';
 import { describe, expect, it } from 'vitest';
 import type { paths as FeatureServer } from '../../packages/feast/src/generated/feature-server';
 import type { paths as RegistryServer } from '../../packages/feast/test/generated/registry-server';

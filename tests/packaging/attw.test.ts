@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   childEnv,
   describeRun,
+  entryPoints,
   exportTarget,
   fixture,
+  type Manifest,
   packAll,
   packages,
   repoRoot,
@@ -53,10 +55,16 @@ function attwBin(): string {
 
 const packed = fixture(packAll, (made) => made.dispose());
 
+/** Where node10 resolution (no `exports`) must find an entry point's declarations: `types`, or typesVersions. */
+function node10Types(manifest: Manifest, subpath: string): string | undefined {
+  const file = subpath === '.' ? manifest.types : manifest.typesVersions?.['*']?.[subpath.slice(2)]?.[0];
+  return file?.replace(/^\.\//, '');
+}
+
 describe('attw', () => {
   for (const pkg of packages) {
     const name = pkg.manifest.name;
-    it(`${name}: types resolve cleanly under node10, node16 (CJS and ESM) and bundler`, async () => {
+    it(`${name}: types resolve cleanly under node10, node16 (CJS and ESM) and bundler, for every entry point`, async () => {
       const tarball = (await packed()).tarballs.get(name);
       if (!tarball) throw new Error(`${name} was not packed`);
       const result = await run(
@@ -72,20 +80,30 @@ describe('attw', () => {
       }
       const problems = (report.analysis?.problems ?? []).map(describeProblem);
       expect(problems, `attw found problems; see \`pnpm exec attw --pack packages/${pkg.dir}\``).toEqual([]);
-      // A clean report must also be a complete one: every mode resolved the root entry point to declarations.
-      const root = report.analysis?.entrypoints?.['.']?.resolutions ?? {};
-      const resolved = Object.fromEntries(
-        resolutionKinds.map((kind) => [
-          kind,
-          root[kind]?.resolution?.fileName?.replace(`/node_modules/${name}/`, ''),
-        ]),
+      // A clean report must also be a complete one: every mode resolved every entry point to declarations.
+      const subpaths = entryPoints(pkg.manifest);
+      const resolvedBy = (subpath: string) => {
+        const resolutions = report.analysis?.entrypoints?.[subpath]?.resolutions ?? {};
+        return Object.fromEntries(
+          resolutionKinds.map((kind) => [
+            kind,
+            resolutions[kind]?.resolution?.fileName?.replace(`/node_modules/${name}/`, ''),
+          ]),
+        );
+      };
+      expect(Object.fromEntries(subpaths.map((subpath) => [subpath, resolvedBy(subpath)]))).toEqual(
+        Object.fromEntries(
+          subpaths.map((subpath) => [
+            subpath,
+            {
+              node10: node10Types(pkg.manifest, subpath),
+              'node16-cjs': exportTarget(pkg.manifest, ['types', 'require', 'node'], subpath),
+              'node16-esm': exportTarget(pkg.manifest, ['types', 'import', 'node'], subpath),
+              bundler: exportTarget(pkg.manifest, ['types', 'import'], subpath),
+            },
+          ]),
+        ),
       );
-      expect(resolved).toEqual({
-        node10: pkg.manifest.types?.replace(/^\.\//, ''),
-        'node16-cjs': exportTarget(pkg.manifest, ['types', 'require', 'node']),
-        'node16-esm': exportTarget(pkg.manifest, ['types', 'import', 'node']),
-        bundler: exportTarget(pkg.manifest, ['types', 'import']),
-      });
       expect(result.code, describeRun('attw', result)).toBe(0);
     });
   }

@@ -5,12 +5,15 @@ import { coreExports, createSmokeProject, reportPrefix, type SmokeReport } from 
 import {
   childEnv,
   describeRun,
+  entryPoints,
   exportTarget,
   fixture,
   packAll,
   packages,
   repoRoot,
+  reportedRuntimeNames,
   run,
+  specifierOf,
 } from './support/workspace';
 
 // Smoke tests on the packed artefacts: every package is extracted from its tarball into a throwaway
@@ -113,6 +116,27 @@ function expectedPackages(moduleSystem: ModuleSystem, dir: string) {
   );
 }
 
+/** What every entry point (root and subpaths) must give: the runtime names its API report lists, from the right file. */
+function expectedEntries(moduleSystem: ModuleSystem, dir: string) {
+  const conditions = moduleSystem === 'esm' ? ['import', 'node'] : ['require', 'node'];
+  return Object.fromEntries(
+    packages.flatMap((pkg) =>
+      entryPoints(pkg.manifest).map((subpath) => [
+        specifierOf(pkg.manifest, subpath),
+        {
+          names: reportedRuntimeNames(pkg.manifest, subpath),
+          file: join(
+            dir,
+            'node_modules',
+            pkg.manifest.name,
+            exportTarget(pkg.manifest, conditions, subpath) ?? '(no target)',
+          ),
+        },
+      ]),
+    ),
+  );
+}
+
 interface MatrixRow {
   runtime: Runtime;
   moduleSystems: ModuleSystem[];
@@ -142,6 +166,14 @@ for (const { runtime, moduleSystems, dualLoading } of matrix) {
           report.packages,
           'PACKAGE_NAME/PACKAGE_VERSION are injected at build time: after a package.json change, run `pnpm build`',
         ).toEqual(expectedPackages(moduleSystem, (await project()).dir));
+      });
+
+      it(`${runtime.label} ${verb} every entry point of every package (root and subpaths), each with the names its API report lists`, async () => {
+        const report = await smoke(runtime, moduleSystem);
+        expect(
+          report.entries,
+          'the runtime names of each entry point must match api/*.api.txt: run `pnpm build` and `pnpm api-report`',
+        ).toEqual(expectedEntries(moduleSystem, (await project()).dir));
       });
 
       it(`${runtime.label} ${verb} @mlops/core with createHttpClient and the error classes`, async () => {
@@ -223,7 +255,7 @@ describe('TypeScript consumers', () => {
       ['tsconfig.nodenext.json', 'nodenext (an .mts and a .cts consumer)'],
       ['tsconfig.bundler.json', 'bundler resolution'],
     ] as const) {
-      it(`${compiler}: every package's shipped declarations, with @mlops/core's createHttpClient and error classes, compile under ${what} with skipLibCheck off`, async () => {
+      it(`${compiler}: every entry point's shipped declarations (root and subpaths), with @mlops/core's createHttpClient and error classes, compile under ${what} with skipLibCheck off`, async () => {
         const { dir } = await project();
         const version = await run(process.execPath, [tsc, '--version'], { cwd: dir, env: childEnv() });
         expect(version.stdout).toMatch(compiler === 'TypeScript 7' ? /Version 7\./ : /Version 5\.9\./);

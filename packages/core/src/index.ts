@@ -1,25 +1,16 @@
+// What a user of the @mlops SDKs needs: the HTTP client, its options, the errors to catch. The plumbing
+// SDK authors build packages with (config resolution, redaction, env, paginator factories) is in ./sdk.ts,
+// published as `@mlops/core/sdk`.
 export type { AuthOption, TokenProvider, TokenRequest } from './auth';
-export {
-  type ConfigField,
-  type ConfigOptions,
-  type ConfigValues,
-  configField,
-  type ResolveConfigContext,
-  resolveConfig,
-} from './config';
-export { type EnvSource, envFrom, readEnv } from './env';
 export {
   AbortError,
   ApiError,
-  type ApiErrorInit,
   AuthenticationError,
   BadRequestError,
   ConfigError,
   ConflictError,
   ConnectionError,
   DecodeError,
-  type DecodeErrorInit,
-  hasErrorMarker,
   InternalServerError,
   MlopsError,
   NotFoundError,
@@ -31,8 +22,6 @@ export {
 export {
   type CallOptions,
   createHttpClient,
-  DEFAULT_ATTEMPT_TIMEOUT_MS,
-  DEFAULT_TIMEOUT_MS,
   type HttpClient,
   type HttpClientOptions,
   type RequestInitOf,
@@ -40,16 +29,6 @@ export {
   type TypedMethod,
 } from './http-client';
 export { type Logger, type LogLevel, silentLogger } from './logger';
-export {
-  type OffsetPage,
-  type OffsetPaginateOptions,
-  type PaginateOptions,
-  Paginator,
-  paginateByOffset,
-  paginateByToken,
-  type TokenPage,
-} from './pagination';
-export { REDACTED, Redactor, redactUrl } from './redact';
-export { DEFAULT_RETRY, type RetryOptions } from './retry';
-export { userAgent } from './user-agent';
+export { Paginator } from './pagination';
+export type { RetryOptions } from './retry';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

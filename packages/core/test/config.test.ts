@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configField, envFrom, resolveConfig } from '../src/index';
+import { ConfigError } from '../src/index';
+import { configField, envFrom, resolveConfig } from '../src/sdk';
 
 const spec = {
   trackingUri: configField.url({ env: ['MLFLOW_TRACKING_URI'], default: 'http://127.0.0.1:5000' }),

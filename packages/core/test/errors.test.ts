@@ -8,7 +8,6 @@ import {
   ConflictError,
   ConnectionError,
   DecodeError,
-  hasErrorMarker,
   InternalServerError,
   MlopsError,
   NotFoundError,
@@ -17,6 +16,7 @@ import {
   TimeoutError,
   UnprocessableEntityError,
 } from '../src/index';
+import { hasErrorMarker } from '../src/sdk';
 
 const init = {
   service: 'mlflow',

@@ -1,6 +1,7 @@
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { createHttpClient, MlopsError, paginateByOffset, paginateByToken } from '../src/index';
+import { createHttpClient, MlopsError } from '../src/index';
+import { paginateByOffset, paginateByToken } from '../src/sdk';
 import type { paths } from './generated/model-registry';
 import { rejectionOf, useMswServer } from './helpers';
 

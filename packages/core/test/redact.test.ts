@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Redactor, redactUrl } from '../src/index';
+import { REDACTED, Redactor, redactUrl } from '../src/sdk';
 
 describe('redaction', () => {
   it('removes userinfo and sensitive query values from URLs, keeping the rest', () => {

@@ -66,12 +66,6 @@ export interface FeatureStoreOptions extends FeastConfigOptions {
   offline?: OfflineConnectionOptions;
 }
 
-/**
- * @deprecated The same type as FeatureStoreOptions: use that. Kept only while @mlops/platform still imports
- * this name.
- */
-export type FeastOptions = FeatureStoreOptions;
-
 /** What to materialize, and how to report progress. */
 export interface MaterializeOptions extends MaterializeRunOptions {
   start: Date;

@@ -1,20 +1,27 @@
-export * from './codec/index';
-export { type FeastConfig, feastConfigSpec, resolveFeastConfig } from './config/options';
+// What a user of Feast from TypeScript needs: FeatureStore, the requests and options they write, the
+// results, jobs and registry objects they read, and the errors they catch (core's included, so catching
+// them needs no second package). Byte codecs are in `@mlops/feast/codec`; the registry, repo config and
+// feature-server building blocks, with the config spec the umbrella resolves, in `@mlops/feast/registry`.
 export {
-  expandVars,
-  loadRepoConfig,
-  type OfflineStoreConfig,
-  type OnlineStoreConfig,
-  type PostgresOfflineStoreConfig,
-  parseRedisConnectionString,
-  parseRepoConfig,
-  type RedisOnlineStoreConfig,
-  type RedisType,
-  type RegistryConfig,
-  type RepoConfig,
-} from './config/repo-config';
+  AbortError,
+  ApiError,
+  AuthenticationError,
+  BadRequestError,
+  ConfigError,
+  ConflictError,
+  ConnectionError,
+  DecodeError,
+  InternalServerError,
+  MlopsError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  TimeoutError,
+  UnprocessableEntityError,
+} from '@mlops/core';
+export { EncodeError } from './codec/errors';
+export type { RepoConfig } from './config/repo-config';
 export {
-  type FeastObjectKind,
   FeastObjectNotFoundError,
   InvalidFeatureRequestError,
   type MaterializeCheckpoint,
@@ -22,53 +29,24 @@ export {
   OfflineStoreError,
 } from './errors';
 export {
-  type FeastOptions,
   FeatureStore,
   type FeatureStoreOptions,
   type HistoricalFeaturesRequest,
   type MaterializeOptions,
 } from './feature-store';
-export { nodeHttpFetch } from './http/node-http-fetch';
 export type { EntityDf } from './offline/entity-df';
 export type {
   HistoricalRetrievalJob,
-  LookupOrder,
   RetrievalOptions,
   RetrievalProgress,
   RunOptions,
   StreamOptions,
 } from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
-export type {
-  MaterializeProgress,
-  MaterializeViewResult,
-} from './offline/materialize';
-export type { HistoricalFeaturesSelection } from './offline/plan';
-export type { OfflineConnectionOptions } from './offline/postgres';
-export {
-  type DataFrameColumns,
-  FeatureServerClient,
-  type FeatureServerOptions,
-} from './online/feature-server';
+export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';
 export type { OnlineWriteResult, OnlineWriteRow } from './online/write';
-export type {
-  DataSource,
-  Entity,
-  Feature,
-  FeatureService,
-  FeatureView,
-  FeatureViewKind,
-  FeatureViewProjection,
-} from './registry/model';
-export { Registry, type RegistryOptions, RegistrySnapshot } from './registry/registry';
-export {
-  FileRegistrySource,
-  type RegistrySource,
-  RemoteRegistrySource,
-  registrySourceFor,
-  SqlRegistrySource,
-} from './registry/sources';
+export type { Entity, Feature, FeatureService, FeatureView } from './registry/model';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

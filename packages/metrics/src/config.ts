@@ -1,4 +1,4 @@
-import { type ConfigOptions, configField, resolveConfig } from '@mlops/core';
+import { type ConfigOptions, configField, resolveConfig } from '@mlops/core/sdk';
 import { PACKAGE_NAME } from './version';
 
 /** Where the monitoring side of the platform lives. */

@@ -1,4 +1,5 @@
-import { type AuthOption, type ConfigOptions, configField, resolveConfig } from '@mlops/core';
+import type { AuthOption } from '@mlops/core';
+import { type ConfigOptions, configField, resolveConfig } from '@mlops/core/sdk';
 import { PACKAGE_NAME } from './version';
 
 /**

@@ -1,11 +1,12 @@
 import { type AirflowConfig, type AirflowOptions, resolveAirflowConfig } from '@mlops/airflow';
-import { type FeastConfig, type FeastOptions, resolveFeastConfig } from '@mlops/feast';
+import type { FeatureStoreOptions } from '@mlops/feast';
+import { type FeastConfig, resolveFeastConfig } from '@mlops/feast/registry';
 import { type MetricsConfig, type MetricsOptions, resolveMetricsConfig } from '@mlops/metrics';
 import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from '@mlops/mlflow';
 
 /** One options object: a namespace per component. */
 export interface PlatformOptions {
-  feast?: FeastOptions;
+  feast?: FeatureStoreOptions;
   mlflow?: MlflowOptions;
   airflow?: AirflowOptions;
   metrics?: MetricsOptions;

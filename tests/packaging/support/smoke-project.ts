@@ -11,13 +11,20 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
+  entryPoints,
   extractTarball,
   type Manifest,
   type Packed,
   packages,
   repoRoot,
+  specifierOf,
   type WorkspacePackage,
 } from './workspace';
+
+/** Every entry point of every package, as a consumer imports it: '@mlops/core', '@mlops/core/sdk', ... */
+export const specifiers: string[] = packages.flatMap((pkg) =>
+  entryPoints(pkg.manifest).map((subpath) => specifierOf(pkg.manifest, subpath)),
+);
 
 /**
  * A throwaway project outside the repository whose node_modules holds the packed packages, extracted
@@ -131,6 +138,8 @@ export interface SmokeReport {
   version: string;
   moduleSystem: 'esm' | 'cjs';
   packages: Record<string, { name: unknown; version: unknown; file: string }>;
+  /** Every entry point (root and subpaths) of every package: the names it exports at runtime, and its file. */
+  entries: Record<string, { names: string[]; file: string }>;
   core: {
     exports: Record<string, { esm: string; cjs: string }>;
     identity: Record<string, boolean> | { error: string };
@@ -179,18 +188,23 @@ function inspectCore(esm, cjs) {
   return { exports, identity };
 }
 
-function report(moduleSystem, packages, core) {
-  console.log(${JSON.stringify(reportPrefix)} + JSON.stringify({ ...runtimeInfo(), moduleSystem, packages, core }));
+function report(moduleSystem, packages, entries, core) {
+  console.log(${JSON.stringify(reportPrefix)} + JSON.stringify({ ...runtimeInfo(), moduleSystem, packages, entries, core }));
 }
 `;
 
 function esmScript(): string {
   const imports = packages.map((pkg, i) => `import * as pkg${i} from '${pkg.manifest.name}';`).join('\n');
   const table = packages.map((pkg, i) => `  '${pkg.manifest.name}': pkg${i},`).join('\n');
-  return `// Written by tests/packaging: imports every @mlops package (ESM) and prints one JSON report line.
+  const entryImports = specifiers
+    .map((specifier, i) => `import * as entry${i} from '${specifier}';`)
+    .join('\n');
+  const entryTable = specifiers.map((specifier, i) => `  '${specifier}': entry${i},`).join('\n');
+  return `// Written by tests/packaging: imports every @mlops package and entry point (ESM) and prints one JSON report line.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 ${imports}
+${entryImports}
 
 const require = createRequire(import.meta.url);
 const loaded = {
@@ -204,7 +218,14 @@ for (const [name, mod] of Object.entries(loaded)) {
     file: fileURLToPath(import.meta.resolve(name)),
   };
 }
-report('esm', packages, inspectCore(loaded['@mlops/core'], require('@mlops/core')));
+const entryModules = {
+${entryTable}
+};
+const entries = {};
+for (const [specifier, mod] of Object.entries(entryModules)) {
+  entries[specifier] = { names: Object.keys(mod).sort(), file: fileURLToPath(import.meta.resolve(specifier)) };
+}
+report('esm', packages, entries, inspectCore(loaded['@mlops/core'], require('@mlops/core')));
 ${shared}`;
 }
 
@@ -212,7 +233,7 @@ function cjsScript(): string {
   const table = packages
     .map((pkg) => `  '${pkg.manifest.name}': require('${pkg.manifest.name}'),`)
     .join('\n');
-  return `// Written by tests/packaging: requires every @mlops package (CJS) and prints one JSON report line.
+  return `// Written by tests/packaging: requires every @mlops package and entry point (CJS) and prints one JSON report line.
 'use strict';
 const loaded = {
 ${table}
@@ -221,8 +242,12 @@ const packages = {};
 for (const [name, mod] of Object.entries(loaded)) {
   packages[name] = { name: mod.PACKAGE_NAME, version: mod.PACKAGE_VERSION, file: require.resolve(name) };
 }
+const entries = {};
+for (const specifier of ${JSON.stringify(specifiers)}) {
+  entries[specifier] = { names: Object.keys(require(specifier)).sort(), file: require.resolve(specifier) };
+}
 import('@mlops/core').then(
-  (esm) => report('cjs', packages, inspectCore(esm, loaded['@mlops/core'])),
+  (esm) => report('cjs', packages, entries, inspectCore(esm, loaded['@mlops/core'])),
   (error) => {
     console.error(error);
     require('node:process').exitCode = 1;
@@ -233,7 +258,7 @@ ${shared}`;
 
 /**
  * TypeScript consumers of the shipped declarations: an ES module and a CommonJS module under
- * nodenext, and a bundler-resolution module, each importing every package with skipLibCheck off.
+ * nodenext, and a bundler-resolution module, each importing every entry point of every package with skipLibCheck off.
  */
 function writeTypeConsumers(dir: string): void {
   const body = (kind: string) => {
@@ -243,7 +268,11 @@ function writeTypeConsumers(dir: string): void {
         `import { PACKAGE_NAME as name${i}, PACKAGE_VERSION as version${i} } from '${pkg.manifest.name}';`,
       );
     });
+    specifiers.forEach((specifier, i) => {
+      lines.push(`import * as entry${i} from '${specifier}';`);
+    });
     lines.push(
+      `export const entries: object[] = [${specifiers.map((_, i) => `entry${i}`).join(', ')}];`,
       "import { ApiError, createHttpClient, MlopsError, NotFoundError } from '@mlops/core';",
       `export const names: string[] = [${packages.map((_, i) => `name${i}`).join(', ')}];`,
       `export const versions: string[] = [${packages.map((_, i) => `version${i}`).join(', ')}];`,

@@ -14,6 +14,8 @@ export interface Manifest {
   main?: string;
   module?: string;
   types?: string;
+  /** Where node10 resolution (no `exports`) finds the declarations of each subpath. */
+  typesVersions?: Record<string, Record<string, string[]>>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
@@ -39,7 +41,7 @@ export const packages: WorkspacePackage[] = packageDirs.map((dir) => {
   return { dir, path, manifest: readManifest(path) };
 });
 
-/** Every file path the manifest points at (exports, main, module, types), relative to the package. */
+/** Every file path the manifest points at (exports, main, module, types, typesVersions), relative to the package. */
 export function entryFiles(manifest: Manifest): string[] {
   const found = new Set<string>();
   const walk = (value: unknown): void => {
@@ -48,6 +50,7 @@ export function entryFiles(manifest: Manifest): string[] {
     else if (value && typeof value === 'object') Object.values(value).forEach(walk);
   };
   walk(manifest.exports);
+  walk(manifest.typesVersions);
   walk([manifest.main, manifest.module, manifest.types].filter((v): v is string => typeof v === 'string'));
   return [...found].filter((file) => file !== 'package.json' && !file.includes('*'));
 }
@@ -220,16 +223,56 @@ export async function packedManifest(tarball: string): Promise<Manifest> {
   return JSON.parse(result.stdout) as Manifest;
 }
 
+/** The entry points of a package: its `exports` subpaths ('.', './codec', ...), package.json left out. */
+export function entryPoints(manifest: Manifest): string[] {
+  const exportsField = manifest.exports;
+  if (
+    !exportsField ||
+    typeof exportsField !== 'object' ||
+    !Object.keys(exportsField).some((k) => k.startsWith('.'))
+  ) {
+    return ['.'];
+  }
+  return Object.keys(exportsField).filter((key) => key !== './package.json');
+}
+
+/** The specifier a consumer imports an entry point by: '@mlops/feast' for '.', '@mlops/feast/codec' for './codec'. */
+export function specifierOf(manifest: Manifest, subpath: string): string {
+  return subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+}
+
 /**
- * The file the root entry point (`exports["."]`) resolves to for a set of conditions, following the
- * exports map in key order as Node and TypeScript do ('default' always matches). Relative, no './'.
+ * The names an entry point exports at runtime according to its committed API report (api/*.api.txt, kept
+ * up to date by `pnpm api-report`): every line but types and interfaces, sorted as the report sorts them.
  */
-export function exportTarget(manifest: Manifest, conditions: string[]): string | undefined {
+export function reportedRuntimeNames(manifest: Manifest, subpath: string): string[] {
+  const short = manifest.name.replace(/^@[^/]+\//, '');
+  const file = subpath === '.' ? short : `${short}.${subpath.slice(2).replaceAll('/', '.')}`;
+  const path = join(repoRoot, 'api', `${file}.api.txt`);
+  if (!existsSync(path)) throw new Error(`api/${file}.api.txt is missing: run \`pnpm api-report\``);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#') && !line.startsWith('type-only '))
+    .filter((line) => {
+      const kinds = line.slice(0, line.lastIndexOf(' ')).split(' & ');
+      return kinds.some((kind) => kind !== 'interface' && kind !== 'type');
+    })
+    .map((line) => line.slice(line.lastIndexOf(' ') + 1))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The file an entry point (`exports[subpath]`, the root by default) resolves to for a set of conditions,
+ * following the exports map in key order as Node and TypeScript do ('default' always matches). Relative, no './'.
+ */
+export function exportTarget(manifest: Manifest, conditions: string[], subpath = '.'): string | undefined {
   const exportsField = manifest.exports;
   const root =
-    exportsField && typeof exportsField === 'object' && '.' in exportsField
-      ? (exportsField as Record<string, unknown>)['.']
-      : exportsField;
+    exportsField && typeof exportsField === 'object' && subpath in exportsField
+      ? (exportsField as Record<string, unknown>)[subpath]
+      : subpath === '.'
+        ? exportsField
+        : undefined;
   const walk = (value: unknown): string | undefined => {
     if (typeof value === 'string') return value.replace(/^\.\//, '');
     if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;

@@ -4,7 +4,7 @@ import {
   configField,
   type EnvSource,
   resolveConfig,
-} from '@mlops/core';
+} from '@mlops/core/sdk';
 import { PACKAGE_NAME } from '../version';
 
 /**

@@ -1,4 +1,5 @@
-import { ConfigError, type EnvSource, readEnv } from '@mlops/core';
+import { ConfigError } from '@mlops/core';
+import { type EnvSource, readEnv } from '@mlops/core/sdk';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 

@@ -7,7 +7,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import type { Transport } from '@connectrpc/connect';
-import { ConfigError, ConnectionError, DecodeError, redactUrl } from '@mlops/core';
+import { ConfigError, ConnectionError, DecodeError } from '@mlops/core';
+import { redactUrl } from '@mlops/core/sdk';
 import { type FeastTimestamp, timestampFromDate, timestampToDate } from '../codec/timestamp';
 import type { RegistryConfig } from '../config/repo-config';
 import { FeastObjectNotFoundError } from '../errors';

@@ -1,5 +1,6 @@
 import { create, fromBinary } from '@bufbuild/protobuf';
-import { ConfigError, ConnectionError, DecodeError, redactUrl } from '@mlops/core';
+import { ConfigError, ConnectionError, DecodeError } from '@mlops/core';
+import { redactUrl } from '@mlops/core/sdk';
 import type { RegistryConfig } from '../config/repo-config';
 import { DataSourceSchema } from '../generated/proto/feast/core/DataSource_pb';
 import { EntitySchema } from '../generated/proto/feast/core/Entity_pb';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, ConfigError, TimeoutError } from '@mlops/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FeatureStore, resolveFeastConfig } from '../../src/index';
+import { FeatureStore } from '../../src/index';
+import { resolveFeastConfig } from '../../src/registry/index';
 
 afterEach(() => vi.unstubAllEnvs());
 

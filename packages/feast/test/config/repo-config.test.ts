@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, envFrom } from '@mlops/core';
+import { ConfigError } from '@mlops/core';
+import { envFrom } from '@mlops/core/sdk';
 import { describe, expect, it } from 'vitest';
 import { expandVars, loadRepoConfig, parseRedisConnectionString } from '../../src/config/repo-config';
 
