@@ -51,5 +51,6 @@ export {
 } from './pagination';
 export { REDACTED, Redactor, redactUrl } from './redact';
 export { DEFAULT_RETRY, type RetryOptions } from './retry';
+export { type ServiceId, serviceLabel } from './service';
 export { userAgent } from './user-agent';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
