@@ -77,7 +77,9 @@ function isConnectionFailure(error: unknown): boolean {
 export function registryCallError(error: unknown, call: RegistryCall): MlopsError {
   if (MlopsError.isInstance(error)) return error;
   const e = ConnectError.from(error);
-  const url = redactUrl(call.url);
+  // Credentials redacted; the URL otherwise as configured (redactUrl's parse would add a trailing slash).
+  const redacted = redactUrl(call.url);
+  const url = !call.url.endsWith('/') && redacted.endsWith('/') ? redacted.slice(0, -1) : redacted;
   const label = serviceLabel(SERVICE);
   const [grpcCode, status] = GRPC[e.code];
   if (e.code === Code.Canceled && call.signal?.aborted) {
