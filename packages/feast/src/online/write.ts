@@ -52,14 +52,18 @@ function eventTimestampOf(value: unknown, column: string, row: number): FeastTim
   return timestampFromDate(date);
 }
 
-/** What a written row of `view` must hold: its join keys, every feature and the event timestamp column. */
-function writeShape(view: FeatureView): {
+/** What a written row of a view must hold (join keys, every feature, the event timestamp), and its field mapping. */
+interface WriteShape {
   timestampColumn: string;
   joinKeys: FeatureView['entityColumns'];
-} {
+  mapping: Readonly<Record<string, string>>;
+}
+
+function writeShape(view: FeatureView): WriteShape {
   return {
     timestampColumn: view.batchSource?.timestampField || 'event_timestamp',
     joinKeys: view.entityColumns.filter((c) => c.name !== '__dummy_id'),
+    mapping: view.batchSource?.fieldMapping ?? {},
   };
 }
 
@@ -68,9 +72,12 @@ function writeShape(view: FeatureView): {
  * refused when it lacks a join key, a feature or the event timestamp: the one check of every write path
  * (Redis and the feature server), so a row missing a column gets the same error on both.
  */
-function checkedWriteRow(view: FeatureView, raw: OnlineWriteRow, row: number): Record<string, unknown> {
-  const { timestampColumn, joinKeys } = writeShape(view);
-  const mapping = view.batchSource?.fieldMapping ?? {};
+function checkedWriteRow(
+  view: FeatureView,
+  { timestampColumn, joinKeys, mapping }: WriteShape,
+  raw: OnlineWriteRow,
+  row: number,
+): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(raw)) record[mapping[column] ?? column] = value;
   for (const key of joinKeys) {
@@ -103,7 +110,8 @@ export function onlineWriteColumns(
   view: FeatureView,
   rows: readonly OnlineWriteRow[],
 ): Record<string, unknown[]> {
-  for (const [row, raw] of rows.entries()) checkedWriteRow(view, raw, row);
+  const shape = writeShape(view);
+  for (const [row, raw] of rows.entries()) checkedWriteRow(view, shape, raw, row);
   const { names, columns } = writeColumns(rows);
   return Object.fromEntries(
     names.map((name, k) => [name, columns[k]!.map((v) => (v instanceof Date ? v.toISOString() : v))]),
@@ -127,12 +135,13 @@ export async function writeOnline(
       `${view.name} is an on-demand feature view: it has no stored values to write. Write its source views instead.`,
     );
   }
-  const { timestampColumn, joinKeys } = writeShape(view);
+  const shape = writeShape(view);
+  const { timestampColumn, joinKeys } = shape;
   const fieldNames = view.features.map((f) => featureFieldName(view.name, f.name));
   const tsField = timestampFieldName(view.name);
 
   const prepared = rows.map((raw, row) => {
-    const record = checkedWriteRow(view, raw, row);
+    const record = checkedWriteRow(view, shape, raw, row);
     const parts: EntityKeyPart[] = joinKeys.map((key) => ({
       joinKey: key.name,
       valueType: key.valueType as EntityKeyValueType,
