@@ -6,7 +6,7 @@ import type { paths as RegistryServer } from '../../packages/feast/test/generate
 import { needs, pins, schemaValidator, url } from './support/platform';
 
 const featureServer = createHttpClient<FeatureServer>({
-  service: 'feast',
+  service: 'feast-server',
   baseUrl: url('FEAST_SERVER_PORT'),
   // fetch refuses port 6566 (a "bad port"); @mlops/feast's node:http fetch does not.
   fetch: nodeHttpFetch(),

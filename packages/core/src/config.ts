@@ -207,7 +207,7 @@ export const configField = {
     return {
       expected: `one of ${values.join(', ')}`,
       ...init,
-      schema: z.enum(values) as unknown as z.ZodType<V[number]>,
+      schema: z.enum(values),
     };
   },
 };

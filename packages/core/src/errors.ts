@@ -17,6 +17,8 @@
  * `instanceof` does not: every class marks its instances with a `Symbol.for` key.
  */
 
+import { type ServiceId, serviceLabel } from './service';
+
 const markerPrefix = '@mlops/core.';
 
 /** The marker every instance of a class carries, shared across copies of this module. */
@@ -55,10 +57,8 @@ export class MlopsError extends Error {
     // Mark with every class of the chain, from the most derived down to MlopsError.
     let ctor: unknown = new.target;
     while (typeof ctor === 'function' && Object.hasOwn(ctor, 'marker')) {
-      Object.defineProperty(this, (ctor as unknown as { marker: symbol }).marker, {
-        value: true,
-        enumerable: false,
-      });
+      const marker: unknown = Reflect.get(ctor, 'marker');
+      if (typeof marker === 'symbol') Object.defineProperty(this, marker, { value: true, enumerable: false });
       ctor = Object.getPrototypeOf(ctor);
     }
     Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, configurable: true });
@@ -82,9 +82,9 @@ export class MlopsError extends Error {
 export interface ApiErrorInit {
   /** HTTP status of the response. */
   status: number;
-  /** Which component answered: 'feast', 'mlflow', 'airflow', ... */
-  service: string;
-  /** HTTP method of the request. */
+  /** Which component answered: 'mlflow', 'feast-server', ... (messages use its label). */
+  service: ServiceId;
+  /** HTTP method of the request, or the operation's name ('ApplyMaterialization' for a gRPC call). */
   method: string;
   /** URL of the request, with credentials redacted. */
   url: string;
@@ -96,6 +96,8 @@ export interface ApiErrorInit {
   retryAfterMs?: number | undefined;
   /** How many attempts were made before giving up. */
   attempts?: number | undefined;
+  /** For a gRPC call: the status code's name ('PERMISSION_DENIED'); `status` is its HTTP equivalent. */
+  grpcCode?: string | undefined;
   cause?: unknown;
 }
 
@@ -107,13 +109,15 @@ export class ApiError extends MlopsError {
   }
 
   readonly status: number;
-  readonly service: string;
+  readonly service: ServiceId;
   readonly method: string;
   readonly url: string;
   readonly body: unknown;
   readonly requestId: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly attempts: number;
+  /** For a gRPC call: the status code's name ('PERMISSION_DENIED'); otherwise undefined. */
+  readonly grpcCode: string | undefined;
 
   constructor(init: ApiErrorInit, message?: string) {
     super(message ?? ApiError.describe(init), { cause: init.cause });
@@ -125,14 +129,15 @@ export class ApiError extends MlopsError {
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
     this.attempts = init.attempts ?? 1;
+    this.grpcCode = init.grpcCode;
   }
 
-  /** "mlflow answered 404 Not Found to GET http://…/models/x: RESOURCE_DOES_NOT_EXIST: …" */
+  /** "MLflow answered 404 Not Found to GET http://…/models/x: RESOURCE_DOES_NOT_EXIST: …" */
   static describe(init: ApiErrorInit): string {
     const detail = summariseBody(init.body);
     const id = init.requestId ? ` (request id ${init.requestId})` : '';
     const attempts = init.attempts && init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
-    return `${init.service} answered ${init.status}${statusText(init.status)} to ${init.method} ${init.url}${attempts}${id}${detail ? `: ${detail}` : ''}`;
+    return `${serviceLabel(init.service)} answered ${init.status}${statusText(init.status)} to ${init.method} ${init.url}${attempts}${id}${detail ? `: ${detail}` : ''}`;
   }
 
   /** The subclass for a status: 404 gives a NotFoundError, 503 an InternalServerError, ... */
@@ -153,6 +158,7 @@ export class ApiError extends MlopsError {
       requestId: this.requestId,
       retryAfterMs: this.retryAfterMs,
       attempts: this.attempts,
+      ...(this.grpcCode === undefined ? {} : { grpcCode: this.grpcCode }),
       body: this.body,
     };
   }
@@ -237,7 +243,9 @@ function subclassFor(status: number): new (init: ApiErrorInit) => ApiError {
 }
 
 export interface RequestErrorInit {
-  service: string;
+  /** Which component: 'redis', 'feast-registry', ... (messages use its label). */
+  service: ServiceId;
+  /** HTTP method, or the operation's name: 'CONNECT', 'HMGET pipeline', 'ApplyMaterialization'. */
   method: string;
   /** Redacted URL. */
   url: string;
@@ -252,19 +260,20 @@ export class ConnectionError extends MlopsError {
     return hasErrorMarker(value, ConnectionError.marker);
   }
 
-  readonly service: string;
+  readonly service: ServiceId;
   readonly method: string;
   readonly url: string;
   readonly attempts: number;
 
   constructor(init: RequestErrorInit, message?: string) {
     const reason = describeCause(init.cause);
+    const label = serviceLabel(init.service);
     const advice = isBadPort(init.cause)
-      ? `fetch refuses this port: it is on the fetch standard's list of blocked ("bad") ports, as Feast's default 6566 is. Serve ${init.service} on another port, or pass a \`fetch\` option that allows it.`
-      : `Check that ${init.service} is running and that its URL is right.`;
+      ? `fetch refuses this port: it is on the fetch standard's list of blocked ("bad") ports, as Feast's default 6566 is. Serve ${label} on another port, or pass a \`fetch\` option that allows it.`
+      : `Check that ${label} is running and that its URL is right.`;
     super(
       message ??
-        `Could not reach ${init.service} for ${init.method} ${init.url}${init.attempts && init.attempts > 1 ? ` after ${init.attempts} attempts` : ''}${reason ? ` (${reason})` : ''}. ${advice}`,
+        `Could not reach ${label} for ${init.method} ${init.url}${init.attempts && init.attempts > 1 ? ` after ${init.attempts} attempts` : ''}${reason ? ` (${reason})` : ''}. ${advice}`,
       { cause: init.cause },
     );
     this.service = init.service;
@@ -297,7 +306,7 @@ export class TimeoutError extends MlopsError {
     return hasErrorMarker(value, TimeoutError.marker);
   }
 
-  readonly service: string;
+  readonly service: ServiceId;
   readonly method: string;
   readonly url: string;
   readonly scope: 'attempt' | 'total';
@@ -308,7 +317,7 @@ export class TimeoutError extends MlopsError {
     const option = init.scope === 'attempt' ? 'attemptTimeoutMs' : 'timeoutMs';
     super(
       message ??
-        `${init.method} ${init.url} to ${init.service} timed out after ${init.timeoutMs} ms (${init.scope === 'attempt' ? 'one attempt' : 'the whole call, retries included'}${init.attempts && init.attempts > 1 ? `, ${init.attempts} attempts` : ''}). Raise the ${option} option if the server is just slow.`,
+        `${init.method} ${init.url} to ${serviceLabel(init.service)} timed out after ${init.timeoutMs} ms (${init.scope === 'attempt' ? 'one attempt' : 'the whole call, retries included'}${init.attempts && init.attempts > 1 ? `, ${init.attempts} attempts` : ''}). Raise the ${option} option if the server is just slow.`,
       { cause: init.cause },
     );
     this.service = init.service;

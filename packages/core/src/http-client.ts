@@ -35,6 +35,7 @@ import {
   resolveRetry,
   retryAfterMs,
 } from './retry';
+import { type ServiceId, serviceLabel } from './service';
 import { AttemptSignal, DeadlineReason, sleep } from './signals';
 import { userAgent } from './user-agent';
 
@@ -61,8 +62,8 @@ export interface CallOptions {
 }
 
 export interface HttpClientOptions {
-  /** The component this client talks to, used in errors and logs: 'mlflow', 'feast', 'airflow', ... */
-  service: string;
+  /** The component this client talks to, in errors and logs: 'mlflow', 'feast-server', ...; messages use its label. */
+  service: ServiceId;
   /** Base URL of the API, e.g. http://127.0.0.1:5000. Paths are appended to it. */
   baseUrl: string;
   /** The SDK package making the calls; leads the User-Agent. */
@@ -132,7 +133,7 @@ export type TypedMethod<Paths extends AnyPaths, Method extends HttpMethod, Media
 ) => Promise<ResponseData<Paths, Path, Method, Init, Media>>;
 
 export interface HttpClient<Paths extends AnyPaths, Media extends MediaType = `${string}/${string}`> {
-  readonly service: string;
+  readonly service: ServiceId;
   readonly baseUrl: string;
   /** GET, resolving to the typed body. */
   get: TypedMethod<Paths, 'get', Media>;
@@ -227,14 +228,14 @@ interface CallState {
   refreshedAuth: boolean;
 }
 
-type Described = { service: string; method: string; url: string };
+type Described = { service: ServiceId; method: string; url: string };
 
 const readText: ReadBody<string> = (response) => response.text();
 const passThrough: ReadBody<Response> = (response) => response;
 
 class Pipeline {
   readonly #options: HttpClientOptions;
-  readonly #service: string;
+  readonly #service: ServiceId;
   readonly #redactor = new Redactor();
   readonly #auth: Authenticator;
   readonly #logger: Logger;
@@ -283,7 +284,7 @@ class Pipeline {
       fetch: (request: Request) => this.send(request, callOptionsOf(request)),
     });
     const typed = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
-      // The typed signatures are checked at HttpClient's declaration; the implementation is untyped.
+      // Stays: the typed signatures are checked at HttpClient's declaration; one untyped implementation serves them all.
       ((url: string, init: Record<string, unknown> = {}) => this.#typedCall(raw, method, url, init)) as never;
     return {
       service: this.#service,
@@ -383,7 +384,7 @@ class Pipeline {
   ): Promise<unknown> {
     const parseAs = rest.parseAs;
     const request = { ...rest, parseAs: parseAs ?? 'text', fetch: (r: Request) => this.send(r, call) };
-    // openapi-fetch's methods are typed per path; here the path is a runtime string.
+    // Stays: openapi-fetch's methods are typed per literal path; here the path is a runtime string.
     const caller = (
       raw as unknown as Record<
         string,
@@ -410,8 +411,8 @@ class Pipeline {
       const snippet = this.#redactor.text(text.length > 200 ? `${text.slice(0, 200)}…` : text);
       const url = this.#redactor.url(response.url || path);
       throw new DecodeError(
-        { what: 'JSON response body', source: `${this.#service} ${method} ${url}`, cause },
-        `${this.#service} answered ${response.status} to ${method} ${url} with a body that is not JSON: ${JSON.stringify(snippet)}`,
+        { what: 'JSON response body', source: `${serviceLabel(this.#service)} ${method} ${url}`, cause },
+        `${serviceLabel(this.#service)} answered ${response.status} to ${method} ${url} with a body that is not JSON: ${JSON.stringify(snippet)}`,
       );
     }
   }
@@ -421,7 +422,7 @@ class Pipeline {
     const reason = error instanceof Error ? error.message : String(error);
     // No `cause`: the original error's message may hold the very secrets scrubbed here.
     return new MlopsError(
-      `Could not build the request ${method} ${this.#redactor.url(url)} for ${this.#service}: ${this.#redactor.text(redactUrlsIn(reason))}`,
+      `Could not build the request ${method} ${this.#redactor.url(url)} for ${serviceLabel(this.#service)}: ${this.#redactor.text(redactUrlsIn(reason))}`,
     );
   }
 
@@ -677,16 +678,15 @@ function redactUrlsIn(text: string): string {
   return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (match) => redactUrl(match));
 }
 
-function abortError(
-  signal: AbortSignal | undefined,
-  caller: { service: string; method: string; url: string },
-  cause?: unknown,
-): AbortError {
+function abortError(signal: AbortSignal | undefined, caller: Described, cause?: unknown): AbortError {
   const reason = signal?.reason;
-  return new AbortError(`${caller.method} ${caller.url} to ${caller.service} was aborted by the caller.`, {
-    reason,
-    cause: cause ?? reason,
-  });
+  return new AbortError(
+    `${caller.method} ${caller.url} to ${serviceLabel(caller.service)} was aborted by the caller.`,
+    {
+      reason,
+      cause: cause ?? reason,
+    },
+  );
 }
 
 function isAbortLike(error: unknown): boolean {
@@ -756,8 +756,13 @@ function splitCallOptions(init: Record<string, unknown>): {
 function callOptionsOf(request: Request): CallOptions {
   const call: Record<string, unknown> = {};
   for (const key of CALL_OPTION_KEYS) {
-    const value = (request as unknown as Record<string, unknown>)[key];
+    if (!hasKey(request, key)) continue;
+    const value = request[key];
     if (value !== undefined) call[key] = value;
   }
   return call as CallOptions;
+}
+
+function hasKey<K extends string>(value: object, key: K): value is Record<K, unknown> {
+  return key in value;
 }

@@ -31,4 +31,5 @@ export {
 export { type Logger, type LogLevel, silentLogger } from './logger';
 export { Paginator } from './pagination';
 export type { RetryOptions } from './retry';
+export type { ServiceId } from './service';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

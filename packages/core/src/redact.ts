@@ -60,8 +60,9 @@ export class Redactor {
   addCredentialHeader(value: string): void {
     this.addSecret(value);
     const match = /^\s*(\S+)\s+(\S+)\s*$/.exec(value);
-    if (!match) return;
-    const [, scheme, credential] = match as unknown as [string, string, string];
+    const scheme = match?.[1];
+    const credential = match?.[2];
+    if (scheme === undefined || credential === undefined) return;
     this.addSecret(credential);
     if (scheme.toLowerCase() === 'basic') {
       try {

@@ -21,4 +21,5 @@ export {
 } from './pagination';
 export { REDACTED, Redactor, redactUrl } from './redact';
 export { DEFAULT_RETRY } from './retry';
+export { serviceLabel } from './service';
 export { userAgent } from './user-agent';

@@ -13,13 +13,14 @@ import {
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
+  type ServiceId,
   TimeoutError,
   UnprocessableEntityError,
 } from '../src/index';
-import { hasErrorMarker } from '../src/sdk';
+import { hasErrorMarker, serviceLabel } from '../src/sdk';
 
 const init = {
-  service: 'mlflow',
+  service: 'mlflow' as const,
   method: 'GET',
   url: 'http://127.0.0.1:5000/api/2.0/x',
   body: { message: 'nope' },
@@ -59,8 +60,8 @@ describe('error hierarchy', () => {
   it('tells classes apart with isInstance', () => {
     const all = [
       new AbortError(),
-      new ConnectionError({ service: 's', method: 'GET', url: 'u' }),
-      new TimeoutError({ service: 's', method: 'GET', url: 'u', scope: 'attempt', timeoutMs: 1 }),
+      new ConnectionError({ service: 'mlflow', method: 'GET', url: 'u' }),
+      new TimeoutError({ service: 'mlflow', method: 'GET', url: 'u', scope: 'attempt', timeoutMs: 1 }),
       new DecodeError({ what: 'ValueProto' }),
       new ConfigError('bad', { option: 'x' }),
       ApiError.from({ ...init, status: 404 }),
@@ -126,7 +127,7 @@ describe('error hierarchy', () => {
       requestId: 'abc',
     });
     expect(error.message).toBe(
-      'mlflow answered 409 Conflict to POST http://127.0.0.1:5000/api/2.0/mlflow/registered-models/create (request id abc): RESOURCE_ALREADY_EXISTS: Registered Model (name=churn) already exists.',
+      'MLflow answered 409 Conflict to POST http://127.0.0.1:5000/api/2.0/mlflow/registered-models/create (request id abc): RESOURCE_ALREADY_EXISTS: Registered Model (name=churn) already exists.',
     );
     expect(error.toJSON()).toMatchObject({
       name: 'ConflictError',
@@ -153,13 +154,13 @@ describe('error hierarchy', () => {
       cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6566'), { code: 'ECONNREFUSED' }),
     });
     const connection = new ConnectionError({
-      service: 'feast',
+      service: 'feast-server',
       method: 'POST',
       url: 'http://127.0.0.1:6566/push',
       cause,
     });
     expect(connection.message).toBe(
-      'Could not reach feast for POST http://127.0.0.1:6566/push (connect ECONNREFUSED 127.0.0.1:6566). Check that feast is running and that its URL is right.',
+      'Could not reach the Feast feature server for POST http://127.0.0.1:6566/push (connect ECONNREFUSED 127.0.0.1:6566). Check that the Feast feature server is running and that its URL is right.',
     );
     const timeout = new TimeoutError({
       service: 'airflow',
@@ -186,5 +187,83 @@ describe('error hierarchy', () => {
       source: 'redis key 0x01ab',
       field: '_ts:driver_hourly',
     });
+  });
+});
+
+describe('service', () => {
+  it('is an identifier on the error; messages use its label', () => {
+    const api = ApiError.from({ status: 503, service: 'feast-server', method: 'POST', url: 'u', body: '' });
+    const connection = new ConnectionError({ service: 'postgres', method: 'CONNECT', url: 'u' });
+    const timeout = new TimeoutError({
+      service: 'feast-registry',
+      method: 'ListEntities',
+      url: 'u',
+      scope: 'attempt',
+      timeoutMs: 5,
+    });
+    expect([api.service, connection.service, timeout.service]).toEqual([
+      'feast-server',
+      'postgres',
+      'feast-registry',
+    ]);
+    expect(api.message).toBe('the Feast feature server answered 503 Service Unavailable to POST u');
+    expect(connection.message).toBe(
+      'Could not reach PostgreSQL for CONNECT u. Check that PostgreSQL is running and that its URL is right.',
+    );
+    expect(timeout.message).toContain('ListEntities u to the Feast registry server timed out after 5 ms');
+    expect(api.toJSON()).toMatchObject({ service: 'feast-server' });
+  });
+
+  it('has a label for every identifier, and a caller can switch on it', () => {
+    const ids: ServiceId[] = [
+      'mlflow',
+      'airflow',
+      'prometheus',
+      'pushgateway',
+      'elasticsearch',
+      'redis',
+      'postgres',
+      'feast-server',
+      'feast-registry',
+    ];
+    expect(ids.map(serviceLabel)).toEqual([
+      'MLflow',
+      'Airflow',
+      'Prometheus',
+      'the Prometheus Pushgateway',
+      'Elasticsearch',
+      'Redis',
+      'PostgreSQL',
+      'the Feast feature server',
+      'the Feast registry server',
+    ]);
+    const kind = (error: ConnectionError): string => {
+      switch (error.service) {
+        case 'redis':
+          return 'online store';
+        case 'postgres':
+          return 'offline store';
+        default:
+          return 'other';
+      }
+    };
+    expect(kind(new ConnectionError({ service: 'redis', method: 'CONNECT', url: 'u' }))).toBe('online store');
+  });
+
+  it('keeps the gRPC code next to its HTTP status', () => {
+    const error = ApiError.from({
+      status: 403,
+      grpcCode: 'PERMISSION_DENIED',
+      service: 'feast-registry',
+      method: 'ListEntities',
+      url: 'http://127.0.0.1:6570',
+      body: 'no',
+    });
+    expect(PermissionDeniedError.isInstance(error)).toBe(true);
+    expect(error.grpcCode).toBe('PERMISSION_DENIED');
+    expect(error.toJSON()).toMatchObject({ grpcCode: 'PERMISSION_DENIED', status: 403 });
+    expect(ApiError.from({ ...error, status: 404, grpcCode: undefined }).toJSON()).not.toHaveProperty(
+      'grpcCode',
+    );
   });
 });

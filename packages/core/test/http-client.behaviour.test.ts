@@ -25,7 +25,7 @@ const model = { name: 'churn', version: 3, created_at: '2026-01-01T00:00:00Z' };
 
 function client(overrides: Partial<Parameters<typeof createHttpClient>[0]> = {}) {
   return createHttpClient<paths>({
-    service: 'registry',
+    service: 'mlflow',
     baseUrl: BASE,
     retry: { initialDelayMs: 1, maxDelayMs: 5 },
     ...overrides,
@@ -167,7 +167,7 @@ describe('retries', () => {
     expect(ConnectionError.isInstance(error)).toBe(true);
     expect((error as ConnectionError).attempts).toBe(3);
     expect((error as Error).message).toMatch(
-      /Could not reach registry for GET http:\/\/registry\.test\/models\/gone after 3 attempts/,
+      /Could not reach MLflow for GET http:\/\/registry\.test\/models\/gone after 3 attempts/,
     );
   });
 
@@ -175,7 +175,7 @@ describe('retries', () => {
     // Real fetch, no msw handler involved: fetch refuses the port before any connection is made.
     const error = await rejectionOf(
       createHttpClient<paths>({
-        service: 'feast',
+        service: 'feast-server',
         baseUrl: 'http://127.0.0.1:6566',
         fetch: (input) => fetchWithoutMsw(input),
       }).get('/models/{name}', { params: { path: { name: 'x' } } }),
@@ -203,13 +203,13 @@ describe('retries', () => {
     expect(NotFoundError.isInstance(error)).toBe(true);
     const e = error as NotFoundError;
     expect(e.status).toBe(404);
-    expect(e.service).toBe('registry');
+    expect(e.service).toBe('mlflow');
     expect(e.method).toBe('GET');
     expect(e.url).toBe(`${BASE}/models/nope`);
     expect(e.requestId).toBe('req-42');
     expect(e.body).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Model nope not found' });
     expect(e.message).toBe(
-      'registry answered 404 Not Found to GET http://registry.test/models/nope (request id req-42): RESOURCE_DOES_NOT_EXIST: Model nope not found',
+      'MLflow answered 404 Not Found to GET http://registry.test/models/nope (request id req-42): RESOURCE_DOES_NOT_EXIST: Model nope not found',
     );
   });
 });
@@ -408,7 +408,7 @@ describe('bodies', () => {
     const e = error as ApiError;
     expect(e.status).toBe(502);
     expect(e.body).toBe(page);
-    expect(e.message).toContain('registry answered 502 Bad Gateway to GET http://registry.test/models/churn');
+    expect(e.message).toContain('MLflow answered 502 Bad Gateway to GET http://registry.test/models/churn');
     expect(e.message).toContain('502 Bad Gateway nginx/1.25');
   });
 
@@ -567,7 +567,7 @@ describe('secrets', () => {
       client({ logger, auth: { type: 'basic', username: 'admin', password: CANARY } }),
       client({ logger, headers: { authorization: `Bearer ${CANARY}` } }),
       createHttpClient<paths>({
-        service: 'registry',
+        service: 'mlflow',
         baseUrl: `http://admin:${CANARY}@registry.test`,
         logger,
         retry: { initialDelayMs: 1 },

@@ -1,9 +1,17 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createHttpClient, type ResponseData } from '../src/index';
+import { createHttpClient, type ResponseData, type ServiceId } from '../src/index';
 import type { components, paths } from './generated/model-registry';
 
 type Model = components['schemas']['Model'];
-const api = createHttpClient<paths>({ service: 'registry', baseUrl: 'http://registry.test' });
+const api = createHttpClient<paths>({ service: 'mlflow', baseUrl: 'http://registry.test' });
+
+describe('createHttpClient takes a service identifier', () => {
+  it('refuses a sentence for service', () => {
+    // @ts-expect-error service is an identifier ('feast-server'), never a sentence
+    createHttpClient<paths>({ service: 'feast feature server', baseUrl: 'http://registry.test' });
+    expectTypeOf(api.service).toEqualTypeOf<ServiceId>();
+  });
+});
 
 describe('createHttpClient types come from the generated paths', () => {
   it('types response bodies per path and method', () => {

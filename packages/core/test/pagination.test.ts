@@ -7,7 +7,7 @@ import { rejectionOf, useMswServer } from './helpers';
 
 const BASE = 'http://registry.test';
 const server = useMswServer();
-const api = createHttpClient<paths>({ service: 'registry', baseUrl: BASE });
+const api = createHttpClient<paths>({ service: 'mlflow', baseUrl: BASE });
 const models = Array.from({ length: 7 }, (_, i) => ({
   name: `m${i}`,
   version: 1,

@@ -1,5 +1,5 @@
 import { MlopsError } from '@mlops/core';
-import { isMarked } from './codec/errors';
+import { hasErrorMarker } from '@mlops/core/sdk';
 
 const NOT_FOUND_MARKER: symbol = Symbol.for('@mlops/feast.FeastObjectNotFoundError');
 const INVALID_REQUEST_MARKER: symbol = Symbol.for('@mlops/feast.InvalidFeatureRequestError');
@@ -16,7 +16,7 @@ export type FeastObjectKind =
 export class FeastObjectNotFoundError extends MlopsError {
   static override readonly marker: symbol = NOT_FOUND_MARKER;
   static override isInstance(value: unknown): value is FeastObjectNotFoundError {
-    return isMarked(value, NOT_FOUND_MARKER);
+    return hasErrorMarker(value, NOT_FOUND_MARKER);
   }
 
   readonly kind: FeastObjectKind;
@@ -60,7 +60,7 @@ export class FeastObjectNotFoundError extends MlopsError {
 export class InvalidFeatureRequestError extends MlopsError {
   static override readonly marker: symbol = INVALID_REQUEST_MARKER;
   static override isInstance(value: unknown): value is InvalidFeatureRequestError {
-    return isMarked(value, INVALID_REQUEST_MARKER);
+    return hasErrorMarker(value, INVALID_REQUEST_MARKER);
   }
 }
 
@@ -105,7 +105,7 @@ const OFFLINE_STORE_MARKER: symbol = Symbol.for('@mlops/feast.OfflineStoreError'
 export class OfflineStoreError extends MlopsError {
   static override readonly marker: symbol = OFFLINE_STORE_MARKER;
   static override isInstance(value: unknown): value is OfflineStoreError {
-    return isMarked(value, OFFLINE_STORE_MARKER);
+    return hasErrorMarker(value, OFFLINE_STORE_MARKER);
   }
 
   /** PostgreSQL's SQLSTATE, e.g. 42P01 for a missing table. */
@@ -146,7 +146,7 @@ const MATERIALIZE_MARKER: symbol = Symbol.for('@mlops/feast.MaterializeError');
 export class MaterializeError extends MlopsError {
   static override readonly marker: symbol = MATERIALIZE_MARKER;
   static override isInstance(value: unknown): value is MaterializeError {
-    return isMarked(value, MATERIALIZE_MARKER);
+    return hasErrorMarker(value, MATERIALIZE_MARKER);
   }
 
   /** Plain JSON: store it, and pass it back as `resume`. */

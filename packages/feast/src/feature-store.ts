@@ -31,7 +31,7 @@ import { readOnline, type StatusMode } from './online/read';
 import { RedisOnlineStore } from './online/redis-online-store';
 import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
 import type { OnlineFeaturesResult } from './online/result';
-import { type OnlineWriteResult, type OnlineWriteRow, writeOnline } from './online/write';
+import { type OnlineWriteResult, type OnlineWriteRow, onlineWriteColumns, writeOnline } from './online/write';
 import {
   incrementalStart,
   materializationRecorderFor,
@@ -347,16 +347,8 @@ export class FeatureStore {
   ): Promise<OnlineWriteResult> {
     if (this.#viaHttp) {
       // The view must exist, as on the direct path: an unknown name is refused here, with suggestions.
-      (await this.#snapshot()).getFeatureView(featureViewName);
-      const df: Record<string, unknown[]> = {};
-      for (const row of rows) {
-        for (const [k, v] of Object.entries(row)) {
-          const column = df[k] ?? [];
-          column.push(v instanceof Date ? v.toISOString() : v);
-          df[k] = column;
-        }
-      }
-      await this.featureServer.writeToOnlineStore(featureViewName, df);
+      const view = (await this.#snapshot()).getFeatureView(featureViewName);
+      await this.featureServer.writeToOnlineStore(featureViewName, onlineWriteColumns(view, rows));
       // The server does not say which rows it skipped as stale.
       return { written: rows.length, skipped: 0 };
     }

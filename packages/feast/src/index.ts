@@ -16,6 +16,7 @@ export {
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
+  type ServiceId,
   TimeoutError,
   UnprocessableEntityError,
 } from '@mlops/core';

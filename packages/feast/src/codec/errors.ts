@@ -1,9 +1,5 @@
 import { DecodeError, MlopsError } from '@mlops/core';
-
-/** True when `value` carries `marker`: how each class's isInstance works across copies of the package. */
-export function isMarked(value: unknown, marker: symbol): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
-}
+import { hasErrorMarker } from '@mlops/core/sdk';
 
 const ENCODE_ERROR_MARKER: symbol = Symbol.for('@mlops/feast.EncodeError');
 
@@ -22,7 +18,7 @@ export interface EncodeErrorInit {
 export class EncodeError extends MlopsError {
   static override readonly marker: symbol = ENCODE_ERROR_MARKER;
   static override isInstance(value: unknown): value is EncodeError {
-    return isMarked(value, ENCODE_ERROR_MARKER);
+    return hasErrorMarker(value, ENCODE_ERROR_MARKER);
   }
 
   readonly what: string;

@@ -144,7 +144,7 @@ function string(start: number, stop: number): string {
   if (ascii) {
     const len = stop - start;
     if (len === 0) return '';
-    if (len <= 64) return String.fromCharCode.apply(null, buf.subarray(start, stop) as unknown as number[]);
+    if (len <= 64) return String.fromCharCode(...buf.subarray(start, stop));
   }
   // Throws on invalid UTF-8 (caught by fastDecodeValue: decodeValue decides). Valid UTF-8 decodes the same
   // strictly or not.

@@ -760,14 +760,18 @@ function nestedToProto(
   return { val: out };
 }
 
+/** A [key, value] pair; the value's type is checked when it is encoded. */
+function isPair(value: unknown): value is readonly [unknown, FeastValueInput] {
+  return Array.isArray(value) && value.length === 2;
+}
+
 function scalarMapToProto(value: FeastValueInput, field: string): MessageInitShape<typeof ScalarMapSchema> {
   let entries: [unknown, FeastValueInput][];
   if (value instanceof Map) entries = [...value.entries()];
   else if (Array.isArray(value)) {
-    entries = value.map((pair, i) => {
-      if (!Array.isArray(pair) || pair.length !== 2)
-        fail(field, `SCALAR_MAP pair ${i} is not a [key, value] array`);
-      return pair as unknown as [unknown, FeastValueInput];
+    entries = value.map((pair: unknown, i): [unknown, FeastValueInput] => {
+      if (!isPair(pair)) fail(field, `SCALAR_MAP pair ${i} is not a [key, value] array`);
+      return [pair[0], pair[1]];
     });
   } else return fail(field, `SCALAR_MAP needs a Map (or [key, value] pairs), got ${describeValue(value)}`);
   return {

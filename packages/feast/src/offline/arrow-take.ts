@@ -1,4 +1,4 @@
-import { type Data, type DataType, makeData, Type } from 'apache-arrow';
+import { type Data, DataType, makeData, Type } from 'apache-arrow';
 
 /**
  * Where each output row comes from: chunk `chunk[k]`, row `index[k]` of that chunk. Built once per result and
@@ -48,12 +48,17 @@ export function takeRows(type: DataType, chunks: readonly Data[], from: RowSourc
     case Type.Timestamp:
     case Type.Date: {
       // One element per row in arrow-js 21 (64-bit types are BigInt64Array, DateDay Int32Array).
-      const Ctor = (type as unknown as { ArrayType: new (length: number) => FixedArray }).ArrayType;
+      // DataType types its ArrayType as any; for these types it is the constructor of one of FixedArray.
+      const Ctor: new (length: number) => FixedArray = type.ArrayType;
       const out = new Ctor(n) as Float64Array;
       for (let k = 0; k < n; k++) {
         out[k] = (chunks[from.chunk[k]!]!.values as Float64Array)[from.index[k]!]!;
       }
-      return makeData({ ...base, data: out } as never);
+      if (DataType.isInt(type)) return makeData({ ...base, type, data: out });
+      if (DataType.isFloat(type)) return makeData({ ...base, type, data: out });
+      if (DataType.isTimestamp(type)) return makeData({ ...base, type, data: out });
+      if (DataType.isDate(type)) return makeData({ ...base, type, data: out });
+      throw unexpected(type);
     }
     case Type.Bool: {
       const out = new Uint8Array((n + 7) >> 3);
@@ -62,7 +67,8 @@ export function takeRows(type: DataType, chunks: readonly Data[], from: RowSourc
         const bit = data.offset + from.index[k]!;
         if ((data.values as Uint8Array)[bit >> 3]! & (1 << (bit & 7))) out[k >> 3]! |= 1 << (k & 7);
       }
-      return makeData({ ...base, data: out } as never);
+      if (!DataType.isBool(type)) throw unexpected(type);
+      return makeData({ ...base, type, data: out });
     }
     case Type.Utf8:
     case Type.Binary: {
@@ -81,7 +87,9 @@ export function takeRows(type: DataType, chunks: readonly Data[], from: RowSourc
         const i = from.index[k]!;
         out.set((data.values as Uint8Array).subarray(o[i]!, o[i + 1]!), offsets[k]!);
       }
-      return makeData({ ...base, valueOffsets: offsets, data: out } as never);
+      if (DataType.isUtf8(type)) return makeData({ ...base, type, valueOffsets: offsets, data: out });
+      if (DataType.isBinary(type)) return makeData({ ...base, type, valueOffsets: offsets, data: out });
+      throw unexpected(type);
     }
     case Type.List: {
       // The children of the picked lists, in order, then the same take one level down.
@@ -104,15 +112,20 @@ export function takeRows(type: DataType, chunks: readonly Data[], from: RowSourc
           child.index[at] = j;
         }
       }
-      const childType = (type as unknown as { children: Array<{ type: DataType }> }).children[0]!.type;
+      if (!DataType.isList(type)) throw unexpected(type);
       const children = chunks.map((c) => c.children[0]!);
       return makeData({
         ...base,
+        type,
         valueOffsets: offsets,
-        child: takeRows(childType, children, child),
-      } as never);
+        child: takeRows(type.valueType, children, child),
+      });
     }
     default:
-      throw new TypeError(`takeRows: Arrow ${String(type)} is not a type the point-in-time result holds.`);
+      throw unexpected(type);
   }
+}
+
+function unexpected(type: DataType): TypeError {
+  return new TypeError(`takeRows: Arrow ${String(type)} is not a type the point-in-time result holds.`);
 }

@@ -1,4 +1,4 @@
-import { type DataType, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
+import { DataType, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
 import { rowsToColumns } from '../codec/columns';
 import { describeValue } from '../codec/rules';
 import { ValueType, valueTypeName } from '../codec/value-type';
@@ -115,30 +115,39 @@ function arrowTimestamps(vector: Vector): ArrayLike<bigint | null> {
 function plainValues(vector: Vector): ArrayLike<unknown> | undefined {
   const only = vector.data.length === 1 ? vector.data[0]! : undefined;
   if (only?.nullCount !== 0) return undefined;
-  const values = only.values as unknown as { subarray(a: number, b: number): ArrayLike<unknown> };
+  // Data's values are typed per DataType (any for a DataType not known here): a typed array for these.
+  const values: { subarray(a: number, b: number): ArrayLike<unknown> } = only.values;
   return values.subarray(0, only.length);
 }
 
 function arrowColumn(name: string, vector: Vector, keyType: number | undefined): FrameColumn {
   const type: DataType = vector.type;
   const rows = () => Array.from({ length: vector.length }, (_, i) => vector.get(i) as unknown);
+  // The type guards narrow where a switch on typeId does not (Int's bitWidth, Float's precision, ...).
+  if (DataType.isInt(type)) {
+    const { bitWidth, isSigned } = type;
+    if (bitWidth === 64 || (bitWidth === 32 && !isSigned)) {
+      const values =
+        (bitWidth === 64 && plainValues(vector)) ||
+        rows().map((v) => (v === null || typeof v === 'bigint' ? v : BigInt(v as number)));
+      return { name, typeOid: PG_OID.INT8, values };
+    }
+    const typeOid = keyType === ValueType.INT64 ? PG_OID.INT8 : PG_OID.INT4;
+    return { name, typeOid, values: plainValues(vector) ?? rows() };
+  }
+  if (DataType.isFloat(type)) {
+    const precision = type.precision;
+    const typeOid = precision === 2 ? PG_OID.FLOAT8 : PG_OID.FLOAT4;
+    return { name, typeOid, values: precision === 0 ? rows() : (plainValues(vector) ?? rows()) };
+  }
+  if (DataType.isTimestamp(type)) {
+    return {
+      name,
+      typeOid: type.timezone ? PG_OID.TIMESTAMPTZ : PG_OID.TIMESTAMP,
+      values: arrowTimestamps(vector),
+    };
+  }
   switch (type.typeId) {
-    case Type.Int: {
-      const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
-      if (bitWidth === 64 || (bitWidth === 32 && !isSigned)) {
-        const values =
-          (bitWidth === 64 && plainValues(vector)) ||
-          rows().map((v) => (v === null || typeof v === 'bigint' ? v : BigInt(v as number)));
-        return { name, typeOid: PG_OID.INT8, values };
-      }
-      const typeOid = keyType === ValueType.INT64 ? PG_OID.INT8 : PG_OID.INT4;
-      return { name, typeOid, values: plainValues(vector) ?? rows() };
-    }
-    case Type.Float: {
-      const precision = (type as unknown as { precision: number }).precision;
-      const typeOid = precision === 2 ? PG_OID.FLOAT8 : PG_OID.FLOAT4;
-      return { name, typeOid, values: precision === 0 ? rows() : (plainValues(vector) ?? rows()) };
-    }
     case Type.Utf8:
     case Type.LargeUtf8:
     case Type.Dictionary:
@@ -148,14 +157,6 @@ function arrowColumn(name: string, vector: Vector, keyType: number | undefined):
     case Type.Binary:
     case Type.LargeBinary:
       return { name, typeOid: PG_OID.BYTEA, values: rows() };
-    case Type.Timestamp: {
-      const timezone = (type as unknown as { timezone?: string | null }).timezone;
-      return {
-        name,
-        typeOid: timezone ? PG_OID.TIMESTAMPTZ : PG_OID.TIMESTAMP,
-        values: arrowTimestamps(vector),
-      };
-    }
     case Type.Date:
       return {
         name,

@@ -20,6 +20,8 @@ export interface EncodeCopyBinaryOptions {
   chunkBytes?: number;
 }
 
+/** A UTF-16 surrogate not in a pair (the u flag reads a well-formed pair as one code point): text UTF-8 cannot hold. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
 const HEADER = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -294,7 +296,7 @@ function writeText(w: Writer, p: Plan, value: unknown, jsonb: boolean): void {
   if (k < length) {
     const rest = value.slice(k);
     if (rest.includes('\0')) throw bad(w, p, 'text without NUL characters (PostgreSQL refuses them)', value);
-    if (!(rest as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    if (LONE_SURROGATE.test(rest)) {
       throw bad(w, p, 'well-formed text (it has a lone UTF-16 surrogate)', value);
     }
     at += utf8.encodeInto(rest, buf.subarray(at)).written;

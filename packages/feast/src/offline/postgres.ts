@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { ConnectionError, MlopsError, TimeoutError } from '@mlops/core';
+import { ConnectionError, MlopsError, type ServiceId, TimeoutError } from '@mlops/core';
 import pg from 'pg';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
 import { OfflineStoreError } from '../errors';
 
-export const OFFLINE_SERVICE = 'the PostgreSQL offline store';
+/** The offline store's service on errors; `OFFLINE_LABEL` names it in messages. */
+export const OFFLINE_SERVICE = 'postgres' satisfies ServiceId;
+const OFFLINE_LABEL = 'the PostgreSQL offline store';
+
+/** The SQL operation of a step, for an error's `method` (the step itself, a sentence, goes in the message). */
+function operationOf(step: string): string {
+  if (step === 'connecting') return 'CONNECT';
+  if (step === 'starting a transaction') return 'BEGIN';
+  if (step === 'applying the query settings') return 'SET';
+  if (step === 'uploading the entity rows') return 'COPY FROM';
+  if (step.startsWith('reading ')) return 'COPY TO';
+  if (step.startsWith('creating an index')) return 'CREATE INDEX';
+  return 'QUERY';
+}
 
 export interface OfflineConnectionOptions {
   /** Most connections the pool opens (Feast's max_conn, default 10). */
@@ -105,23 +118,20 @@ export function offlineError(
     hint?: string;
   };
   const url = offlineUrl(init.config);
+  const method = operationOf(init.step);
   if (e.code === '57014' && init.timeoutMs !== undefined) {
-    return new TimeoutError({
-      service: OFFLINE_SERVICE,
-      method: init.step,
-      url,
-      scope: 'total',
-      timeoutMs: init.timeoutMs,
-      cause: e,
-    });
+    return new TimeoutError(
+      { service: OFFLINE_SERVICE, method, url, scope: 'total', timeoutMs: init.timeoutMs, cause: e },
+      `${init.step} ${url} to ${OFFLINE_LABEL} timed out after ${init.timeoutMs} ms (the whole call, retries included). Raise the timeoutMs option if the server is just slow.`,
+    );
   }
   if (isConnectionFailure(e)) {
     return new ConnectionError(
-      { service: OFFLINE_SERVICE, method: init.step, url, cause: e },
-      `The connection to ${OFFLINE_SERVICE} at ${url} failed while ${init.step} (${e.message}). Nothing was returned; check that PostgreSQL is running and try again.`,
+      { service: OFFLINE_SERVICE, method, url, cause: e },
+      `The connection to ${OFFLINE_LABEL} at ${url} failed while ${init.step} (${e.message}). Nothing was returned; check that PostgreSQL is running and try again.`,
     );
   }
-  const parts = [`${OFFLINE_SERVICE} refused ${init.step}: ${e.message}`];
+  const parts = [`${OFFLINE_LABEL} refused ${init.step}: ${e.message}`];
   if (e.detail) parts.push(`Detail: ${e.detail}`);
   if (e.hint) parts.push(`Hint: ${e.hint}`);
   const advice = ADVICE[e.code ?? ''];

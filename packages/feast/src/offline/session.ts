@@ -72,7 +72,8 @@ export async function openSession(
   client.on('error', onError);
   // Aborting closes the socket: PostgreSQL then stops the query and drops the temporary tables.
   const onAbort = () => {
-    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    // Optional chaining kept: a client that never connected (or pg-native's) has no socket to close.
+    client.connection?.stream?.destroy();
   };
   const session: OfflineSession = {
     client,

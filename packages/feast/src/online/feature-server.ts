@@ -87,7 +87,7 @@ export class FeatureServerClient {
 
   constructor(options: FeatureServerOptions) {
     this.http = createHttpClient<paths>({
-      service: 'feast feature server',
+      service: 'feast-server',
       baseUrl: options.url,
       sdk: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
       fetch: options.fetch ?? nodeHttpFetch(),

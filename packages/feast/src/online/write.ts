@@ -1,3 +1,4 @@
+import { rowsToColumns } from '../codec/columns';
 import { DUMMY_ENTITY_KEY, type EntityKeyPart, type EntityKeyValueType, redisKey } from '../codec/entity-key';
 import { EncodeError } from '../codec/errors';
 import { featureFieldName, timestampFieldName } from '../codec/murmur3';
@@ -51,6 +52,72 @@ function eventTimestampOf(value: unknown, column: string, row: number): FeastTim
   return timestampFromDate(date);
 }
 
+/** What a written row of a view must hold (join keys, every feature, the event timestamp), and its field mapping. */
+interface WriteShape {
+  timestampColumn: string;
+  joinKeys: FeatureView['entityColumns'];
+  mapping: Readonly<Record<string, string>>;
+}
+
+function writeShape(view: FeatureView): WriteShape {
+  return {
+    timestampColumn: view.batchSource?.timestampField || 'event_timestamp',
+    joinKeys: view.entityColumns.filter((c) => c.name !== '__dummy_id'),
+    mapping: view.batchSource?.fieldMapping ?? {},
+  };
+}
+
+/**
+ * One row to write, with source column names mapped to feature and join key names as Feast maps them, and
+ * refused when it lacks a join key, a feature or the event timestamp: the one check of every write path
+ * (Redis and the feature server), so a row missing a column gets the same error on both.
+ */
+function checkedWriteRow(
+  view: FeatureView,
+  { timestampColumn, joinKeys, mapping }: WriteShape,
+  raw: OnlineWriteRow,
+  row: number,
+): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(raw)) record[mapping[column] ?? column] = value;
+  for (const key of joinKeys) {
+    if (!(key.name in record)) throw invalid(`Row ${row} has no ${key.name}, the join key of ${view.name}.`);
+  }
+  const missing = view.features.filter((f) => !(f.name in record)).map((f) => f.name);
+  if (missing.length > 0) {
+    throw invalid(
+      `Row ${row} has no ${missing.join(', ')}: every feature of ${view.name} is written (use null for a missing value).`,
+    );
+  }
+  if (!(timestampColumn in record))
+    throw invalid(`Row ${row} has no ${timestampColumn}, the event timestamp of ${view.name}.`);
+  return record;
+}
+
+/** The rows as columns; a row without a column another row has is refused (on both write paths). */
+function writeColumns(rows: readonly OnlineWriteRow[]): { names: string[]; columns: unknown[][] } {
+  return rowsToColumns(rows, (row, name) =>
+    invalid(`Row ${row} has no ${name}, which other rows have: every row needs the same columns.`),
+  );
+}
+
+/**
+ * Rows to write through the feature server, as the columns of its `df`: each row checked as the Redis path
+ * checks it, then turned into columns (Dates as ISO-8601 text). A row without a column another row has is
+ * refused, not sent a value short.
+ */
+export function onlineWriteColumns(
+  view: FeatureView,
+  rows: readonly OnlineWriteRow[],
+): Record<string, unknown[]> {
+  const shape = writeShape(view);
+  for (const [row, raw] of rows.entries()) checkedWriteRow(view, shape, raw, row);
+  const { names, columns } = writeColumns(rows);
+  return Object.fromEntries(
+    names.map((name, k) => [name, columns[k]!.map((v) => (v instanceof Date ? v.toISOString() : v))]),
+  );
+}
+
 /**
  * Writes rows of a feature view to Redis as Feast 0.67's `write_to_online_store` does: the batch source's
  * field mapping applied, one hash per entity with `_ts:<view>` and every feature, a row skipped when Redis or an
@@ -68,34 +135,18 @@ export async function writeOnline(
       `${view.name} is an on-demand feature view: it has no stored values to write. Write its source views instead.`,
     );
   }
-  const timestampColumn = view.batchSource?.timestampField || 'event_timestamp';
-  const mapping = view.batchSource?.fieldMapping ?? {};
-  const joinKeys = view.entityColumns.filter((c) => c.name !== '__dummy_id');
+  const shape = writeShape(view);
+  const { timestampColumn, joinKeys } = shape;
   const fieldNames = view.features.map((f) => featureFieldName(view.name, f.name));
   const tsField = timestampFieldName(view.name);
 
   const prepared = rows.map((raw, row) => {
-    // Source column names become feature and join key names, as Feast maps them.
-    const record: Record<string, unknown> = {};
-    for (const [column, value] of Object.entries(raw)) record[mapping[column] ?? column] = value;
-    const parts: EntityKeyPart[] = [];
-    for (const key of joinKeys) {
-      if (!(key.name in record))
-        throw invalid(`Row ${row} has no ${key.name}, the join key of ${view.name}.`);
-      parts.push({
-        joinKey: key.name,
-        valueType: key.valueType as EntityKeyValueType,
-        value: record[key.name] as EntityKeyPart['value'],
-      });
-    }
-    const missing = view.features.filter((f) => !(f.name in record)).map((f) => f.name);
-    if (missing.length > 0) {
-      throw invalid(
-        `Row ${row} has no ${missing.join(', ')}: every feature of ${view.name} is written (use null for a missing value).`,
-      );
-    }
-    if (!(timestampColumn in record))
-      throw invalid(`Row ${row} has no ${timestampColumn}, the event timestamp of ${view.name}.`);
+    const record = checkedWriteRow(view, shape, raw, row);
+    const parts: EntityKeyPart[] = joinKeys.map((key) => ({
+      joinKey: key.name,
+      valueType: key.valueType as EntityKeyValueType,
+      value: record[key.name] as EntityKeyPart['value'],
+    }));
     const timestamp = eventTimestampOf(record[timestampColumn], timestampColumn, row);
     let key: Uint8Array;
     const fields: Array<[Uint8Array, Uint8Array]> = [[tsField, encodeTimestamp(timestamp)]];
@@ -122,6 +173,8 @@ export async function writeOnline(
     }
     return { key, id: hex(key), nanos: timestampToEpochNanos(timestamp), fields };
   });
+  // Every row has the same columns, as the feature server path requires: the same rows are refused on both.
+  writeColumns(rows);
 
   let keep = prepared;
   if (!options.config.skipDedup) {

@@ -7,7 +7,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import type { Transport } from '@connectrpc/connect';
-import { ConfigError, ConnectionError, DecodeError } from '@mlops/core';
+import { ConfigError, DecodeError } from '@mlops/core';
 import { redactUrl } from '@mlops/core/sdk';
 import { type FeastTimestamp, timestampFromDate, timestampToDate } from '../codec/timestamp';
 import type { RegistryConfig } from '../config/repo-config';
@@ -422,22 +422,19 @@ export class RemoteMaterializationRecorder implements MaterializationRecorder {
 
   async record(project: string, featureViewName: string, interval: MaterializationInterval): Promise<void> {
     const at = stamps(interval, new Date());
-    const [{ Code, ConnectError, createClient }, { RegistryServer }] = await Promise.all([
-      import('@connectrpc/connect'),
-      import('../generated/proto/feast/registry/RegistryServer_pb.js'),
-    ]);
+    const [{ Code, ConnectError, createClient }, { RegistryServer }, { registryCallError }] =
+      await Promise.all([
+        import('@connectrpc/connect'),
+        import('../generated/proto/feast/registry/RegistryServer_pb.js'),
+        import('./grpc-errors'),
+      ]);
     const transport =
       this.#transport ??
       (await import('@connectrpc/connect-node')).createGrpcTransport({ baseUrl: this.#baseUrl });
     const client = createClient(RegistryServer, transport);
     const options = { timeoutMs: 30_000 };
-    const failed = (method: string, cause: unknown) =>
-      new ConnectionError({
-        service: 'feast registry server',
-        method: `gRPC ${method}`,
-        url: this.#baseUrl,
-        cause,
-      });
+    const failed = (rpc: string, cause: unknown) =>
+      registryCallError(cause, { rpc, url: this.#baseUrl, timeoutMs: options.timeoutMs });
     const isNotFound = (error: unknown) => ConnectError.from(error).code === Code.NotFound;
 
     let view: FeatureViewProto;

@@ -151,54 +151,49 @@ export class RemoteRegistrySource implements RegistrySource {
   }
 
   async load(): Promise<RegistryProto> {
-    const [{ createClient }, { createGrpcTransport }, { RegistryServer }] = await Promise.all([
-      import('@connectrpc/connect'),
-      import('@connectrpc/connect-node'),
-      import('../generated/proto/feast/registry/RegistryServer_pb.js'),
-    ]);
+    const [{ createClient }, { createGrpcTransport }, { RegistryServer }, { callRegistry }] =
+      await Promise.all([
+        import('@connectrpc/connect'),
+        import('@connectrpc/connect-node'),
+        import('../generated/proto/feast/registry/RegistryServer_pb.js'),
+        import('./grpc-errors'),
+      ]);
     const client = createClient(RegistryServer, createGrpcTransport({ baseUrl: this.#baseUrl }));
     const request = { project: this.#project, allowCache: true };
     const options = { timeoutMs: 30_000 };
-    try {
-      const [entities, dataSources, featureViews, streamFeatureViews, onDemandFeatureViews, featureServices] =
-        await Promise.all([
-          client.listEntities(request, options),
-          client.listDataSources(request, options),
-          client.listFeatureViews(request, options),
-          client.listStreamFeatureViews(request, options),
-          client.listOnDemandFeatureViews(request, options),
-          client.listFeatureServices(request, options),
-        ]);
-      const registry = create(RegistrySchema, {
-        entities: entities.entities,
-        dataSources: dataSources.dataSources,
-        featureViews: featureViews.featureViews,
-        streamFeatureViews: streamFeatureViews.streamFeatureViews,
-        onDemandFeatureViews: onDemandFeatureViews.onDemandFeatureViews,
-        featureServices: featureServices.featureServices,
-      });
-      for (const list of [
-        registry.entities,
-        registry.dataSources,
-        registry.featureViews,
-        registry.streamFeatureViews,
-        registry.onDemandFeatureViews,
-        registry.featureServices,
-      ]) {
-        for (const item of list as Array<{ spec?: { project: string }; project?: string }>) {
-          if (item.spec && !item.spec.project) item.spec.project = this.#project;
-          if (item.project === '') item.project = this.#project;
-        }
+    const call = <T>(rpc: string, run: () => Promise<T>) =>
+      callRegistry({ rpc, url: this.#baseUrl, timeoutMs: options.timeoutMs }, run);
+    const [entities, dataSources, featureViews, streamFeatureViews, onDemandFeatureViews, featureServices] =
+      await Promise.all([
+        call('ListEntities', () => client.listEntities(request, options)),
+        call('ListDataSources', () => client.listDataSources(request, options)),
+        call('ListFeatureViews', () => client.listFeatureViews(request, options)),
+        call('ListStreamFeatureViews', () => client.listStreamFeatureViews(request, options)),
+        call('ListOnDemandFeatureViews', () => client.listOnDemandFeatureViews(request, options)),
+        call('ListFeatureServices', () => client.listFeatureServices(request, options)),
+      ]);
+    const registry = create(RegistrySchema, {
+      entities: entities.entities,
+      dataSources: dataSources.dataSources,
+      featureViews: featureViews.featureViews,
+      streamFeatureViews: streamFeatureViews.streamFeatureViews,
+      onDemandFeatureViews: onDemandFeatureViews.onDemandFeatureViews,
+      featureServices: featureServices.featureServices,
+    });
+    for (const list of [
+      registry.entities,
+      registry.dataSources,
+      registry.featureViews,
+      registry.streamFeatureViews,
+      registry.onDemandFeatureViews,
+      registry.featureServices,
+    ]) {
+      for (const item of list as Array<{ spec?: { project: string }; project?: string }>) {
+        if (item.spec && !item.spec.project) item.spec.project = this.#project;
+        if (item.project === '') item.project = this.#project;
       }
-      return registry;
-    } catch (cause) {
-      throw new ConnectionError({
-        service: 'feast registry server',
-        method: 'gRPC List*',
-        url: this.#baseUrl,
-        cause,
-      });
     }
+    return registry;
   }
 }
 

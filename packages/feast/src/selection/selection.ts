@@ -1,3 +1,4 @@
+import { rowsToColumns } from '../codec/columns';
 import { DUMMY_ENTITY_ID, type EntityKeyValueType, serializeEntityKey } from '../codec/entity-key';
 import { EncodeError } from '../codec/errors';
 import { ValueType, valueTypeName } from '../codec/value-type';
@@ -132,19 +133,10 @@ export function entityColumnsOf(
     }
     return columns;
   }
-  const rows = request.entityRows ?? [];
-  const names: string[] = [];
-  for (const row of rows) for (const name of Object.keys(row)) if (!names.includes(name)) names.push(name);
-  return names.map((name) => ({
-    name,
-    values: rows.map((row, i) => {
-      if (!(name in row))
-        throw invalid(
-          `Entity row ${i} has no ${name}, which other rows have: every row needs the same join keys.`,
-        );
-      return row[name]!;
-    }),
-  }));
+  const { names, columns } = rowsToColumns(request.entityRows ?? [], (i, name) =>
+    invalid(`Entity row ${i} has no ${name}, which other rows have: every row needs the same join keys.`),
+  );
+  return names.map((name, k) => ({ name, values: columns[k]! }));
 }
 
 /** A request column that a view is looked up by, and the join key (and type) it stands for. */

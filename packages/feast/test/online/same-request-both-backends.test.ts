@@ -144,6 +144,49 @@ describe('a bad request gets the same error on both backends, and reaches neithe
     expect(client, 'Redis connections asked for').not.toHaveBeenCalled();
   });
 
+  for (const [what, rows, message] of [
+    [
+      'a row missing a feature',
+      [
+        { driver_id: 1001, conv_rate: 0.5, acc_rate: 0.9, avg_daily_trips: 3, event_timestamp: new Date() },
+        { driver_id: 1002, conv_rate: 0.5, event_timestamp: new Date() },
+      ],
+      'Row 1 has no acc_rate, avg_daily_trips: every feature of driver_hourly_stats is written (use null for a missing value).',
+    ],
+    [
+      'a row missing its join key',
+      [{ conv_rate: 0.5, acc_rate: 0.9, avg_daily_trips: 3, event_timestamp: new Date() }],
+      'Row 0 has no driver_id, the join key of driver_hourly_stats.',
+    ],
+    [
+      'a row missing a column the other rows have',
+      [
+        {
+          driver_id: 1001,
+          conv_rate: 0.5,
+          acc_rate: 0.9,
+          avg_daily_trips: 3,
+          event_timestamp: new Date(),
+          note: 'x',
+        },
+        { driver_id: 1002, conv_rate: 0.5, acc_rate: 0.9, avg_daily_trips: 3, event_timestamp: new Date() },
+      ],
+      'Row 1 has no note, which other rows have: every row needs the same columns.',
+    ],
+  ] as const) {
+    it(`refuses a write with ${what}`, async () => {
+      const [viaRedis, viaHttp] = [
+        await rejection(redis.writeToOnlineStore('driver_hourly_stats', rows)),
+        await rejection(http.writeToOnlineStore('driver_hourly_stats', rows)),
+      ];
+      expect(viaRedis).toBeInstanceOf(InvalidFeatureRequestError);
+      expect(viaRedis.message).toBe(message);
+      expect(viaHttp.constructor).toBe(viaRedis.constructor);
+      expect(viaHttp.message).toBe(viaRedis.message);
+      expect(sent, 'requests sent to the feature server').toBe(0);
+    });
+  }
+
   it('asks each backend for a good request (the counters count)', async () => {
     const request = { features: conv, entityRows: [{ driver_id: 1001 }] };
     const [viaRedis, viaHttp] = [
