@@ -95,24 +95,34 @@ function checkedWriteRow(
 }
 
 /** The rows as columns; a row without a column another row has is refused (on both write paths). */
-function writeColumns(rows: readonly OnlineWriteRow[]): { names: string[]; columns: unknown[][] } {
-  return rowsToColumns(rows, (row, name) =>
-    invalid(`Row ${row} has no ${name}, which other rows have: every row needs the same columns.`),
-  );
-}
 
 /**
  * Rows to write through the feature server, as the columns of its `df`: each row checked as the Redis path
- * checks it, then turned into columns (Dates as ISO-8601 text). A row without a column another row has is
- * refused, not sent a value short.
+ * checks it, then the columns the write reads (join keys, features, the event timestamp, under their source
+ * names: the server applies the field mapping itself) turned into columns, Dates as ISO-8601 text. Other
+ * columns are left out, as the Redis path ignores them.
  */
 export function onlineWriteColumns(
   view: FeatureView,
   rows: readonly OnlineWriteRow[],
 ): Record<string, unknown[]> {
   const shape = writeShape(view);
-  for (const [row, raw] of rows.entries()) checkedWriteRow(view, shape, raw, row);
-  const { names, columns } = writeColumns(rows);
+  const read = new Set([
+    ...shape.joinKeys.map((key) => key.name),
+    ...view.features.map((feature) => feature.name),
+    shape.timestampColumn,
+  ]);
+  const written = rows.map((raw, row) => {
+    checkedWriteRow(view, shape, raw, row);
+    const kept: Record<string, OnlineWriteRow[string]> = {};
+    for (const [column, value] of Object.entries(raw)) {
+      if (read.has(shape.mapping[column] ?? column)) kept[column] = value;
+    }
+    return kept;
+  });
+  const { names, columns } = rowsToColumns(written, (row, name) =>
+    invalid(`Row ${row} has no ${name}, which other rows have: every row names its columns alike.`),
+  );
   return Object.fromEntries(
     names.map((name, k) => [name, columns[k]!.map((v) => (v instanceof Date ? v.toISOString() : v))]),
   );
@@ -173,8 +183,6 @@ export async function writeOnline(
     }
     return { key, id: hex(key), nanos: timestampToEpochNanos(timestamp), fields };
   });
-  // Every row has the same columns, as the feature server path requires: the same rows are refused on both.
-  writeColumns(rows);
 
   let keep = prepared;
   if (!options.config.skipDedup) {

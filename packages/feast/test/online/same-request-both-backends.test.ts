@@ -158,21 +158,6 @@ describe('a bad request gets the same error on both backends, and reaches neithe
       [{ conv_rate: 0.5, acc_rate: 0.9, avg_daily_trips: 3, event_timestamp: new Date() }],
       'Row 0 has no driver_id, the join key of driver_hourly_stats.',
     ],
-    [
-      'a row missing a column the other rows have',
-      [
-        {
-          driver_id: 1001,
-          conv_rate: 0.5,
-          acc_rate: 0.9,
-          avg_daily_trips: 3,
-          event_timestamp: new Date(),
-          note: 'x',
-        },
-        { driver_id: 1002, conv_rate: 0.5, acc_rate: 0.9, avg_daily_trips: 3, event_timestamp: new Date() },
-      ],
-      'Row 1 has no note, which other rows have: every row needs the same columns.',
-    ],
   ] as const) {
     it(`refuses a write with ${what}`, async () => {
       const [viaRedis, viaHttp] = [
