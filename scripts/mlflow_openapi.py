@@ -8,6 +8,8 @@ hand in mlflow/server/__init__.py, a path the server does not serve as written) 
 and marked with x-mlflow-source.
 """
 
+import ast
+import inspect
 import json
 import re
 import sys
@@ -63,13 +65,14 @@ def schema_name(full_name, direction):
 
 
 def differs(message, seen=None):
-    """Whether a message's request-side schema differs from its response-side one (int64 somewhere)."""
+    """Whether a message's request-side schema differs from its response-side one (int64 or a required
+    field somewhere: every response field is optional)."""
     seen = seen or set()
     if message.full_name in seen:
         return False
     seen.add(message.full_name)
     for field in message.fields:
-        if field.type in INT64:
+        if field.type in INT64 or is_required(field):
             return True
         if field.type == F.TYPE_MESSAGE:
             if field.message_type.full_name in WELL_KNOWN_INT64:
@@ -144,8 +147,39 @@ def field_schema(field, direction):
     return item
 
 
+def handler_required():
+    """Fields the server's handlers require although the proto does not: mlflow/server/handlers.py calls
+    _get_request_message(Message(), schema={"field": [..., _assert_required]}), and _assert_required always runs.
+    Read from the handlers' source with ast (the schema dicts live inside the handler functions)."""
+    import mlflow.server.handlers as handlers
+
+    tree = ast.parse(inspect.getsource(handlers))
+    out = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_get_request_message"):
+            continue
+        if not node.args or not isinstance(node.args[0], ast.Call) or not isinstance(node.args[0].func, ast.Name):
+            continue
+        message_class = getattr(handlers, node.args[0].func.id, None)
+        if message_class is None:
+            continue
+        for keyword in node.keywords:
+            if keyword.arg != "schema" or not isinstance(keyword.value, ast.Dict):
+                continue
+            for key, checks in zip(keyword.value.keys, keyword.value.values):
+                names = {getattr(c, "id", None) for c in getattr(checks, "elts", [])}
+                if isinstance(key, ast.Constant) and "_assert_required" in names:
+                    out.setdefault(message_class.DESCRIPTOR.full_name, set()).add(key.value)
+    return out
+
+
+HANDLER_REQUIRED = handler_required()
+
+
 def is_required(field):
     if field.is_required:  # proto2 `required`
+        return True
+    if field.name in HANDLER_REQUIRED.get(field.containing_type.full_name, ()):
         return True
     options = field.GetOptions()
     return options.HasExtension(databricks_pb2.validate_required) and options.Extensions[
@@ -287,7 +321,10 @@ def proto_operations():
                 if http_method == "get":
                     parameters += query_parameters(request, set(params))
                 else:
-                    body = object_schema(request, "request", skip=set(params))
+                    # A path parameter is left out of the body, unless the handler also requires it there
+                    # (finalizeLoggedModel and LogLoggedModelParams read model_id from both).
+                    in_body = HANDLER_REQUIRED.get(request.full_name, set())
+                    body = object_schema(request, "request", skip=set(params) - in_body)
                     body["x-proto-message"] = request.full_name
                     operation["requestBody"] = {"required": bool(body.get("required")), "content": json_content(body)}
                 if parameters:
@@ -316,6 +353,8 @@ def streamed_artifacts(operations):
             operation["x-mlflow-source"] = "handlers"
         elif rpc == "mlflow.artifacts.MlflowArtifactsService.uploadArtifact":
             operation["requestBody"] = {"required": True, "content": BINARY}
+            # The handler answers 200 with an empty body and no content type.
+            operation["responses"]["200"] = {"description": "stored (empty body)"}
             operation["x-mlflow-source"] = "handlers"
         elif rpc == "mlflow.artifacts.MlflowArtifactsService.deleteArtifact":
             operation.pop("requestBody", None)
