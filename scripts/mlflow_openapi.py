@@ -219,6 +219,14 @@ def message_schema(message, direction):
     return name
 
 
+def not_implemented(module, service_name, method):
+    import mlflow.server.handlers as handlers
+
+    service_class = getattr(module, service_name)
+    request_class = service_class().GetRequestClass(method)
+    return handlers.get_handler(request_class) is handlers._not_implemented
+
+
 def openapi_path(path, major):
     # Flask's route: <x> and <path:x> parameters; {x} is rewritten to <x>, and Databricks' {assessment.trace_id}
     # to <trace_id> (handlers._convert_path_parameter_to_flask_format). Every one becomes {x} here.
@@ -291,7 +299,8 @@ def proto_operations():
                     notes["x-mlflow-source"] = "handlers"
                     notes["description"] = (
                         f"The proto path '{proto_path}' has no leading slash, so the server registers "
-                        f"/api/{endpoint.since.major}.0{proto_path}; the route that works is the ajax one."
+                        f"/api/{endpoint.since.major}.0{proto_path}; the route that works is the ajax one, "
+                        "registered by hand in mlflow/server."
                     )
                     path, params, converters = openapi_path("/" + proto_path, endpoint.since.major)
                     path = path.replace("/api/", "/ajax-api/", 1)
@@ -334,6 +343,14 @@ def proto_operations():
                     "200": {"description": "OK", "content": json_content(response_ref)},
                     "default": {"description": "MLflow error", "content": json_content(ERROR_REF)},
                 }
+                # (searchDatasets has no entry in HANDLERS either: mlflow/server serves it by hand on the ajax route.)
+                if not notes and not_implemented(module, service_name, method):
+                    # The route exists, but the open-source server maps this request to _not_implemented.
+                    operation["x-mlflow-not-implemented"] = True
+                    operation["description"] = (
+                        "No handler in the open-source server: it answers 404 with an empty body."
+                    )
+                    operation["responses"] = {"404": {"description": "not implemented (empty body)"}}
                 operations.append((path, http_method, operation))
     return operations, rpcs
 
