@@ -335,6 +335,7 @@ def proto_operations():
                     in_body = HANDLER_REQUIRED.get(request.full_name, set())
                     body = object_schema(request, "request", skip=set(params) - in_body)
                     body["x-proto-message"] = request.full_name
+                    body["additionalProperties"] = False
                     operation["requestBody"] = {"required": bool(body.get("required")), "content": json_content(body)}
                 if parameters:
                     operation["parameters"] = parameters
@@ -356,7 +357,10 @@ def proto_operations():
 
 
 BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+# Downloads are sent with a content type guessed from the file name (text/plain for MLmodel, ...).
+DOWNLOAD = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
+HTML_TEXT = {"text/html": {"schema": {"type": "string"}}}  # Flask's default for a returned str
 
 
 def streamed_artifacts(operations):
@@ -366,7 +370,7 @@ def streamed_artifacts(operations):
         if rpc == "mlflow.artifacts.MlflowArtifactsService.downloadArtifact":
             operation.pop("parameters", None)
             operation["parameters"] = [p for p in _path_params(path)]
-            operation["responses"]["200"] = {"description": "the file's bytes, streamed", "content": BINARY}
+            operation["responses"]["200"] = {"description": "the file's bytes, streamed", "content": DOWNLOAD}
             operation["x-mlflow-source"] = "handlers"
         elif rpc == "mlflow.artifacts.MlflowArtifactsService.uploadArtifact":
             operation["requestBody"] = {"required": True, "content": BINARY}
@@ -438,7 +442,7 @@ def handler_routes():
     }
     return [
         ("/health", "get", op("health", "Health check", [], {"description": '"OK"', "content": TEXT})),
-        ("/version", "get", op("version", "The server's MLflow version", [], {"description": "e.g. 3.18.0", "content": TEXT})),
+        ("/version", "get", op("version", "The server's MLflow version", [], {"description": "e.g. 3.18.0 (plain text, labelled text/html)", "content": HTML_TEXT})),
         (
             "/get-artifact",
             "get",
@@ -446,7 +450,7 @@ def handler_routes():
                 "getArtifact",
                 "Download one artifact file of a run",
                 [q("path", string, required=True), q("run_id", string), q("run_uuid", string, description="deprecated alias of run_id")],
-                {"description": "the file's bytes", "content": BINARY},
+                {"description": "the file's bytes", "content": DOWNLOAD},
             ),
         ),
         (
@@ -461,7 +465,7 @@ def handler_routes():
                     q("version", string, required=True),
                     q("presigned", {"type": "string", "enum": ["true", "false"]}),
                 ],
-                {"description": "the file's bytes (a presigned URL's JSON with presigned=true)", "content": BINARY},
+                {"description": "the file's bytes (a presigned URL's JSON with presigned=true)", "content": DOWNLOAD},
             ),
         ),
         (
@@ -476,6 +480,10 @@ def handler_routes():
                     q("max_results", {"type": "integer", "default": 25000, "maximum": 25000}),
                 ],
                 {"description": "OK", "content": json_content({"$ref": "#/components/schemas/GetMetricHistoryBulk_Response"})},
+                description=(
+                    "Written by Flask's jsonify, not message_to_json: a NaN value comes out as the bare token NaN "
+                    "(not JSON), and ±Infinity as the SQL store keeps it (±1.7976931348623157e+308)."
+                ),
             ),
         ),
         (
@@ -489,7 +497,7 @@ def handler_routes():
                     q("artifact_file_path", string, required=True),
                     q("presigned", {"type": "string", "enum": ["true", "false"]}),
                 ],
-                {"description": "the file's bytes", "content": BINARY},
+                {"description": "the file's bytes", "content": DOWNLOAD},
             ),
         ),
         (
