@@ -174,6 +174,9 @@ def handler_required():
 
 
 HANDLER_REQUIRED = handler_required()
+# Required in effect though nothing asserts it: searchExperiments has no default for max_results, so omitting
+# it sends 0, which the store rejects (400 "Invalid value 0 for parameter 'max_results' supplied").
+HANDLER_REQUIRED.setdefault("mlflow.SearchExperiments", set()).add("max_results")
 
 
 def is_required(field):
@@ -228,9 +231,12 @@ def not_implemented(module, service_name, method):
 
 
 def openapi_path(path, major):
-    # Flask's route: <x> and <path:x> parameters; {x} is rewritten to <x>, and Databricks' {assessment.trace_id}
-    # to <trace_id> (handlers._convert_path_parameter_to_flask_format). Every one becomes {x} here.
-    path = re.sub(r"\{assessment\.trace_id\}", "{trace_id}", path)
+    """The route the server registers for an endpoint: /api/<since.major>.0<path> (the minor is ignored), with
+    Flask's <x> and <path:x> parameters and the proto's {x} all written {x}; Databricks' {assessment.trace_id}
+    is served as {trace_id} (handlers._convert_path_parameter_to_flask_format). Returns the path, its
+    parameter names and their Flask converters."""
+    path = path.replace("{assessment.trace_id}", "{trace_id}")
+    path = re.sub(r"\{(\w+)\}", r"<\1>", path)
     params = []
     converters = {}
 
@@ -242,7 +248,6 @@ def openapi_path(path, major):
         return "{" + name + "}"
 
     path = re.sub(r"<(?:(\w+):)?(\w+)>", replace, path)
-    path = re.sub(r"\{(\w+)\}", lambda m: (params.append(m.group(1)) if m.group(1) not in params else None) or m.group(0), path)
     return f"/api/{major}.0{path}", params, converters
 
 

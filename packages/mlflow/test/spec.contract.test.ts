@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createHttpClient } from '@mlops/core';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readPins } from '../../../scripts/pins.mjs';
 import type { paths } from '../src/generated/mlflow';
 
@@ -55,14 +55,18 @@ function mediaOf(path: string, method: string, response: Response): boolean {
 
 const unique = (what: string) => `contract-${what}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
-beforeAll(async () => {
-  try {
-    await fetch(`${baseUrl}/health`);
-  } catch (error) {
-    throw new Error(
-      `MLflow is not running at ${baseUrl}: start it with \`pnpm platform up mlflow\` (${String(error)})`,
-    );
-  }
+// Checked before every test (once, memoized), so each one fails, not skips, without a server.
+let reachable: Promise<void> | undefined;
+beforeEach(async () => {
+  reachable ??= fetch(`${baseUrl}/health`).then(
+    () => undefined,
+    (error: unknown) => {
+      throw new Error(
+        `MLflow is not running at ${baseUrl}: start it with \`pnpm platform up mlflow\` (${String(error)})`,
+      );
+    },
+  );
+  await reachable;
 });
 
 describe('hand-added routes', () => {
@@ -152,6 +156,10 @@ describe('experiments', () => {
       body: { filter: `name = '${unique('none')}'`, max_results: 1 },
     });
     expect(empty).toEqual({});
+    // max_results has no default here (the spec makes it required): without it the server reads 0.
+    const noLimit = await fetch(`${baseUrl}/api/2.0/mlflow/experiments/search`);
+    expect(noLimit.status).toBe(400);
+    expect(await noLimit.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
     const error = await mlflow
       .get('/api/2.0/mlflow/experiments/get', { params: { query: { experiment_id: '987654321' } } })
       .then(
@@ -159,7 +167,10 @@ describe('experiments', () => {
         (e: unknown) => e as { status?: number; body?: unknown },
       );
     expect(error?.status).toBe(404);
-    expect(JSON.stringify(error?.body)).toContain('RESOURCE_DOES_NOT_EXIST');
+    expect(error?.body).toMatchObject({ error_code: 'RESOURCE_DOES_NOT_EXIST' });
+    // The error body is the spec's default response.
+    const errorSchema = ajv.getSchema('mlflow#/components/schemas/ErrorResponse')!;
+    expect(errorSchema(error?.body), JSON.stringify(errorSchema.errors)).toBe(true);
   });
 });
 
