@@ -2,6 +2,7 @@
 // Specs and generated types, from the pinned components.
 //   node scripts/codegen.mjs            capture every spec from the running platform, then generate
 //   node scripts/codegen.mjs --only airflow   capture one component's specs, then generate
+//                                       (mlflow's spec is derived by scripts/mlflow_openapi.py from the wheel's protos)
 //   node scripts/codegen.mjs --generate generate from the committed specs only
 //   node scripts/codegen.mjs --check    generate in memory and fail on any drift, or on a spec whose
 //                                       sha256 is not the one in openapi/specs.lock.json (the gate runs this)
@@ -95,6 +96,14 @@ async function capture(entry) {
       },
     ).trim();
     return parseYaml(readFileSync(join(moduleDir, from.file), 'utf8'));
+  }
+  if (from.script) {
+    // A script of ours that derives the spec from the installed package and prints it as JSON.
+    const output = execFileSync(venvPython(entry), [join(root, from.script)], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return JSON.parse(output);
   }
   throw new Error(`${entry.spec}: unknown capture source ${JSON.stringify(from)}`);
 }
