@@ -9,6 +9,7 @@ import { ValueType } from '../../src/codec/value-type';
 import { FeastObjectNotFoundError, InvalidFeatureRequestError } from '../../src/errors';
 import { FeatureStore } from '../../src/feature-store';
 import { feastRepo, pins } from '../support/platform';
+import { rejection } from '../support/rejection';
 
 const store = new FeatureStore({ repoPath: feastRepo });
 const httpStore = new FeatureStore({
@@ -25,15 +26,6 @@ afterAll(async () => {
   await Promise.all([store.close(), clusterStore.close(), httpStore.close()]);
   redis.disconnect();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('getOnlineFeatures statuses (computed)', () => {
   it('reports NOT_FOUND with no timestamp for an entity that was never written', async () => {

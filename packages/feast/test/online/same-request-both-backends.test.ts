@@ -5,6 +5,7 @@ import { nodeHttpFetch } from '../../src/http/node-http-fetch';
 import { RedisOnlineStore } from '../../src/online/redis-online-store';
 import type { OnlineFeaturesRequest } from '../../src/online/request-plan';
 import { feastRepo, pins } from '../support/platform';
+import { rejection } from '../support/rejection';
 
 // The same request gets the same answer whichever backend serves it: a bad one is refused from the
 // registry, with the same error, before Redis or the feature server is asked.
@@ -33,15 +34,6 @@ afterAll(async () => {
   client.mockRestore();
   await Promise.all([redis.close(), http.close()]);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const conv = ['driver_hourly_stats:conv_rate'];
 const bad: Array<{
