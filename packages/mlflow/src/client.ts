@@ -1,6 +1,33 @@
-import { createHttpClient, type HttpClient, type Logger } from '@mlops/core';
+import {
+  type CallOptions,
+  createHttpClient,
+  type HttpClient,
+  type Logger,
+  type Paginator,
+} from '@mlops/core';
+import type { TokenPage } from '@mlops/core/sdk';
 import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from './config';
 import type { paths } from './generated/mlflow';
+import {
+  type CreateLoggedModelOptions,
+  type LoggedModel,
+  LoggedModels,
+  type SearchLoggedModelsOptions,
+} from './logged-models';
+import {
+  type CreateModelVersionOptions,
+  type ModelStage,
+  type ModelVersion,
+  ModelVersions,
+  type SearchModelVersionsOptions,
+  type VersionRef,
+} from './model-versions';
+import {
+  type CreateRegisteredModelOptions,
+  type RegisteredModel,
+  RegisteredModels,
+  type SearchRegisteredModelsOptions,
+} from './registered-models';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
 /** The HTTP client every resource of the MLflow client shares: typed by the generated MLflow spec. */
@@ -42,4 +69,183 @@ export class MlflowClient {
     });
     this.raw = this.#http.raw;
   }
+
+  // ---- Model registry, logged models, artifacts and model resolution (mlflow-models). Flat, as Python's
+  // MlflowClient is: each method is one delegation to its resource (registered-models.ts, model-versions.ts,
+  // logged-models.ts, artifacts.ts, model-uri.ts).
+  #registeredModels: RegisteredModels | undefined;
+  #modelVersions: ModelVersions | undefined;
+  #loggedModels: LoggedModels | undefined;
+  get #rm(): RegisteredModels {
+    this.#registeredModels ??= new RegisteredModels(this.#http);
+    return this.#registeredModels;
+  }
+  get #mv(): ModelVersions {
+    this.#modelVersions ??= new ModelVersions(this.#http);
+    return this.#modelVersions;
+  }
+  get #lm(): LoggedModels {
+    this.#loggedModels ??= new LoggedModels(this.#http);
+    return this.#loggedModels;
+  }
+
+  createRegisteredModel(
+    name: string,
+    options?: CreateRegisteredModelOptions,
+    call?: CallOptions,
+  ): Promise<RegisteredModel> {
+    return this.#rm.create(name, options, call);
+  }
+  getRegisteredModel(name: string, call?: CallOptions): Promise<RegisteredModel> {
+    return this.#rm.get(name, call);
+  }
+  renameRegisteredModel(name: string, newName: string, call?: CallOptions): Promise<RegisteredModel> {
+    return this.#rm.rename(name, newName, call);
+  }
+  updateRegisteredModel(name: string, description: string, call?: CallOptions): Promise<RegisteredModel> {
+    return this.#rm.update(name, description, call);
+  }
+  deleteRegisteredModel(name: string, call?: CallOptions): Promise<void> {
+    return this.#rm.delete(name, call);
+  }
+  /** Every matching registered model: `for await (const m of client.searchRegisteredModels({ filterString }))`. */
+  searchRegisteredModels(
+    options?: SearchRegisteredModelsOptions,
+    call?: CallOptions,
+  ): Paginator<RegisteredModel> {
+    return this.#rm.search(options, call);
+  }
+  /** One page of registered models; pass `nextPageToken` back as `pageToken` for the next. */
+  searchRegisteredModelsPage(
+    options?: SearchRegisteredModelsOptions & { pageToken?: string },
+    call?: CallOptions,
+  ): Promise<TokenPage<RegisteredModel>> {
+    return this.#rm.searchPage(options, call);
+  }
+  setRegisteredModelTag(name: string, key: string, value: string, call?: CallOptions): Promise<void> {
+    return this.#rm.setTag(name, key, value, call);
+  }
+  deleteRegisteredModelTag(name: string, key: string, call?: CallOptions): Promise<void> {
+    return this.#rm.deleteTag(name, key, call);
+  }
+  setRegisteredModelAlias(
+    name: string,
+    alias: string,
+    version: VersionRef,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#mv.setAlias(name, alias, version, call);
+  }
+  deleteRegisteredModelAlias(name: string, alias: string, call?: CallOptions): Promise<void> {
+    return this.#mv.deleteAlias(name, alias, call);
+  }
+  getModelVersionByAlias(name: string, alias: string, call?: CallOptions): Promise<ModelVersion> {
+    return this.#mv.getByAlias(name, alias, call);
+  }
+  createModelVersion(
+    name: string,
+    source: string,
+    options?: CreateModelVersionOptions,
+    call?: CallOptions,
+  ): Promise<ModelVersion> {
+    return this.#mv.create(name, source, options, call);
+  }
+  getModelVersion(name: string, version: VersionRef, call?: CallOptions): Promise<ModelVersion> {
+    return this.#mv.get(name, version, call);
+  }
+  updateModelVersion(
+    name: string,
+    version: VersionRef,
+    description: string,
+    call?: CallOptions,
+  ): Promise<ModelVersion> {
+    return this.#mv.update(name, version, description, call);
+  }
+  deleteModelVersion(name: string, version: VersionRef, call?: CallOptions): Promise<void> {
+    return this.#mv.delete(name, version, call);
+  }
+  /** Every matching model version: `for await (const mv of client.searchModelVersions({ filterString }))`. */
+  searchModelVersions(options?: SearchModelVersionsOptions, call?: CallOptions): Paginator<ModelVersion> {
+    return this.#mv.search(options, call);
+  }
+  searchModelVersionsPage(
+    options?: SearchModelVersionsOptions & { pageToken?: string },
+    call?: CallOptions,
+  ): Promise<TokenPage<ModelVersion>> {
+    return this.#mv.searchPage(options, call);
+  }
+  setModelVersionTag(
+    name: string,
+    version: VersionRef,
+    key: string,
+    value: string,
+    call?: CallOptions,
+  ): Promise<void> {
+    return this.#mv.setTag(name, version, key, value, call);
+  }
+  deleteModelVersionTag(name: string, version: VersionRef, key: string, call?: CallOptions): Promise<void> {
+    return this.#mv.deleteTag(name, version, key, call);
+  }
+  /** Legacy stages (deprecated upstream, still served). */
+  transitionModelVersionStage(
+    name: string,
+    version: VersionRef,
+    stage: ModelStage,
+    archiveExistingVersions?: boolean,
+    call?: CallOptions,
+  ): Promise<ModelVersion> {
+    return this.#mv.transitionStage(name, version, stage, archiveExistingVersions, call);
+  }
+  /** Legacy: the newest version in each of `stages` (all stages when omitted). */
+  getLatestVersions(name: string, stages?: string[], call?: CallOptions): Promise<ModelVersion[]> {
+    return this.#mv.getLatest(name, stages, call);
+  }
+  getModelVersionDownloadUri(name: string, version: VersionRef, call?: CallOptions): Promise<string> {
+    return this.#mv.getDownloadUri(name, version, call);
+  }
+  createLoggedModel(
+    experimentId: string,
+    options?: CreateLoggedModelOptions,
+    call?: CallOptions,
+  ): Promise<LoggedModel> {
+    return this.#lm.create(experimentId, options, call);
+  }
+  getLoggedModel(modelId: string, call?: CallOptions): Promise<LoggedModel> {
+    return this.#lm.get(modelId, call);
+  }
+  finalizeLoggedModel(
+    modelId: string,
+    status: 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED',
+    call?: CallOptions,
+  ): Promise<LoggedModel> {
+    return this.#lm.finalize(modelId, status, call);
+  }
+  deleteLoggedModel(modelId: string, call?: CallOptions): Promise<void> {
+    return this.#lm.delete(modelId, call);
+  }
+  setLoggedModelTags(modelId: string, tags: Record<string, string>, call?: CallOptions): Promise<void> {
+    return this.#lm.setTags(modelId, tags, call);
+  }
+  deleteLoggedModelTag(modelId: string, key: string, call?: CallOptions): Promise<void> {
+    return this.#lm.deleteTag(modelId, key, call);
+  }
+  /** Python's `log_model_params`. */
+  logModelParams(modelId: string, params: Record<string, string>, call?: CallOptions): Promise<void> {
+    return this.#lm.logParams(modelId, params, call);
+  }
+  searchLoggedModels(
+    experimentIds: string[],
+    options?: SearchLoggedModelsOptions,
+    call?: CallOptions,
+  ): Paginator<LoggedModel> {
+    return this.#lm.search(experimentIds, options, call);
+  }
+  searchLoggedModelsPage(
+    experimentIds: string[],
+    options?: SearchLoggedModelsOptions & { pageToken?: string },
+    call?: CallOptions,
+  ): Promise<TokenPage<LoggedModel>> {
+    return this.#lm.searchPage(experimentIds, options, call);
+  }
+  // ---- end of mlflow-models block
 }
