@@ -6,6 +6,15 @@ import {
   type Paginator,
 } from '@mlops/core';
 import type { TokenPage } from '@mlops/core/sdk';
+import {
+  type ArtifactInfo,
+  type ArtifactSource,
+  Artifacts,
+  type ArtifactTarget,
+  type DownloadArtifactsOptions,
+  type LogArtifactOptions,
+  type TransferOptions,
+} from './artifacts';
 import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from './config';
 import type { paths } from './generated/mlflow';
 import {
@@ -68,6 +77,7 @@ export class MlflowClient {
       ...(options.headers ? { headers: options.headers } : {}),
     });
     this.raw = this.#http.raw;
+    this.#transfer = { fetch: options.fetch, headers: { ...options.headers } }; // mlflow-models: streamed uploads
   }
 
   // ---- Model registry, logged models, artifacts and model resolution (mlflow-models). Flat, as Python's
@@ -76,6 +86,8 @@ export class MlflowClient {
   #registeredModels: RegisteredModels | undefined;
   #modelVersions: ModelVersions | undefined;
   #loggedModels: LoggedModels | undefined;
+  #artifacts: Artifacts | undefined;
+  readonly #transfer: { fetch: typeof fetch | undefined; headers: Record<string, string> };
   get #rm(): RegisteredModels {
     this.#registeredModels ??= new RegisteredModels(this.#http);
     return this.#registeredModels;
@@ -87,6 +99,30 @@ export class MlflowClient {
   get #lm(): LoggedModels {
     this.#loggedModels ??= new LoggedModels(this.#http);
     return this.#loggedModels;
+  }
+
+  get #art(): Artifacts {
+    this.#artifacts ??= new Artifacts(
+      {
+        http: this.#http,
+        trackingUri: this.config.trackingUri,
+        auth: this.config.auth,
+        maxRetries: this.config.maxRetries,
+        ...this.#transfer,
+      },
+      {
+        runArtifactUri: async (runId, call) => {
+          const body = await this.#http.get('/api/2.0/mlflow/runs/get', {
+            params: { query: { run_id: runId } },
+            ...call,
+          });
+          return body?.run?.info?.artifact_uri ?? '';
+        },
+        loggedModelArtifactUri: async (modelId, call) => (await this.#lm.get(modelId, call)).artifactLocation,
+        modelVersionArtifactUri: (name, version, call) => this.#mv.getDownloadUri(name, version, call),
+      },
+    );
+    return this.#artifacts;
   }
 
   createRegisteredModel(
@@ -246,6 +282,54 @@ export class MlflowClient {
     call?: CallOptions,
   ): Promise<TokenPage<LoggedModel>> {
     return this.#lm.searchPage(experimentIds, options, call);
+  }
+  /** The artifact URI of a run (by id), logged model, model version or URI. */
+  getArtifactUri(target: ArtifactTarget, call?: CallOptions): Promise<string> {
+    return this.#art.uriOf(target, call);
+  }
+  /** Entries under `path`; `{ recursive: true }` lists every file below it. */
+  listArtifacts(
+    target: ArtifactTarget,
+    path?: string,
+    options?: { recursive?: boolean; signal?: AbortSignal; concurrency?: number },
+  ): Promise<ArtifactInfo[]> {
+    return this.#art.list(target, path, options);
+  }
+  /** Uploads a local file, a Blob, bytes or a stream (streamed; `fileName` needed for all but a file). */
+  logArtifact(target: ArtifactTarget, source: ArtifactSource, options?: LogArtifactOptions): Promise<void> {
+    return this.#art.logArtifact(target, source, options);
+  }
+  /** Uploads a local directory's files, a few at a time. */
+  logArtifacts(
+    target: ArtifactTarget,
+    localDir: string,
+    options?: Omit<LogArtifactOptions, 'fileName'>,
+  ): Promise<void> {
+    return this.#art.logArtifacts(target, localDir, options);
+  }
+  logText(
+    target: ArtifactTarget,
+    text: string,
+    artifactFile: string,
+    options?: TransferOptions,
+  ): Promise<void> {
+    return this.#art.logText(target, text, artifactFile, options);
+  }
+  logDict(
+    target: ArtifactTarget,
+    dictionary: Record<string, unknown>,
+    artifactFile: string,
+    options?: TransferOptions,
+  ): Promise<void> {
+    return this.#art.logDict(target, dictionary, artifactFile, options);
+  }
+  /** Downloads a file or a tree (streamed, resumable); resolves to its local path. */
+  downloadArtifacts(
+    target: ArtifactTarget,
+    path?: string,
+    options?: DownloadArtifactsOptions,
+  ): Promise<string> {
+    return this.#art.download(target, path, options);
   }
   // ---- end of mlflow-models block
 }

@@ -1,3 +1,12 @@
+export type {
+  ArtifactInfo,
+  ArtifactSource,
+  ArtifactTarget,
+  DownloadArtifactsOptions,
+  LogArtifactOptions,
+  TransferOptions,
+  TransferProgress,
+} from './artifacts';
 export { MlflowClient, type MlflowClientOptions } from './client';
 export { type MlflowConfig, type MlflowOptions, mlflowConfigSpec, resolveMlflowConfig } from './config';
 // ---- Model registry, logged models, artifacts and model resolution (mlflow-models).
