@@ -10,6 +10,7 @@ import { stringify as toYaml } from 'yaml';
 import {
   ARTIFACTS_ROUTE,
   artifactSegments,
+  artifactUrlPath,
   joinArtifactPath,
   type ProxyLocation,
   proxyLocation,
@@ -211,6 +212,14 @@ export class Artifacts {
         fileSize: f.is_dir ? undefined : f.file_size,
       };
     });
+  }
+
+  /** The text of one small artifact file (buffered: for MLmodel, input examples, configs). */
+  async readText(target: ArtifactTarget, path: string, call?: CallOptions): Promise<string> {
+    const root = await this.#root(target, call?.signal ?? undefined);
+    const url = `${root.baseUrl ?? ''}${artifactUrlPath(joinArtifactPath(root.path, path))}`;
+    const response = await this.#t.http.fetch(url, call?.signal ? { signal: call.signal } : {});
+    return response.text();
   }
 
   /** The entries under `path` (the root when absent); with `recursive`, every file below it, directories walked. */

@@ -23,6 +23,7 @@ import {
   LoggedModels,
   type SearchLoggedModelsOptions,
 } from './logged-models';
+import { ModelResolver, type ResolvedModel, type ResolvedRun } from './model-uri';
 import {
   type CreateModelVersionOptions,
   type ModelStage,
@@ -87,6 +88,7 @@ export class MlflowClient {
   #modelVersions: ModelVersions | undefined;
   #loggedModels: LoggedModels | undefined;
   #artifacts: Artifacts | undefined;
+  #resolver: ModelResolver | undefined;
   readonly #transfer: { fetch: typeof fetch | undefined; headers: Record<string, string> };
   get #rm(): RegisteredModels {
     this.#registeredModels ??= new RegisteredModels(this.#http);
@@ -123,6 +125,30 @@ export class MlflowClient {
       },
     );
     return this.#artifacts;
+  }
+
+  get #models(): ModelResolver {
+    this.#resolver ??= new ModelResolver({
+      versions: this.#mv,
+      loggedModels: this.#lm,
+      artifacts: this.#art,
+      getRun: async (runId, call): Promise<ResolvedRun> => {
+        const body = await this.#http.get('/api/2.0/mlflow/runs/get', {
+          params: { query: { run_id: runId } },
+          ...call,
+        });
+        const info = body?.run?.info;
+        return {
+          runId: info?.run_id ?? runId,
+          experimentId: info?.experiment_id ?? '',
+          runName: info?.run_name,
+          status: info?.status,
+          artifactUri: info?.artifact_uri ?? '',
+        };
+      },
+      readText: (artifactUri, path, call) => this.#art.readText({ artifactUri }, path, call),
+    });
+    return this.#resolver;
   }
 
   createRegisteredModel(
@@ -330,6 +356,21 @@ export class MlflowClient {
     options?: DownloadArtifactsOptions,
   ): Promise<string> {
     return this.#art.download(target, path, options);
+  }
+  /**
+   * What `models:/name@alias`, `models:/name/3`, `models:/name/Production`, `models:/m-<id>` or
+   * `runs:/<run_id>/<path>` stands for: version, run, logged model, artifact URI, parsed MLmodel, input example.
+   */
+  resolveModel(uri: string, call?: CallOptions): Promise<ResolvedModel> {
+    return this.#models.resolve(uri, call);
+  }
+  /** Downloads a model's files into `dir` (as Python's `mlflow.artifacts.download_artifacts(uri, dst_path=dir)`). */
+  downloadModel(
+    uri: string,
+    dir: string,
+    options?: Omit<DownloadArtifactsOptions, 'dstPath'>,
+  ): Promise<string> {
+    return this.#models.download(uri, dir, options);
   }
   // ---- end of mlflow-models block
 }

@@ -17,7 +17,18 @@ export type {
   LoggedModelStatus,
   SearchLoggedModelsOptions,
 } from './logged-models';
+export type {
+  ColSpec,
+  MLmodel,
+  MlflowDataType,
+  MlflowType,
+  ModelSignature,
+  ParamSpec,
+  TensorSpec,
+} from './mlmodel';
+export { parseMLmodel } from './mlmodel';
 export { ArtifactPathError, type InputIssue, ModelUriError, SignatureValidationError } from './model-errors';
+export { type ParsedModelUri, parseModelUri, type ResolvedModel, type ResolvedRun } from './model-uri';
 export type {
   CreateModelVersionOptions,
   ModelStage,
@@ -30,4 +41,5 @@ export type {
   RegisteredModel,
   SearchRegisteredModelsOptions,
 } from './registered-models';
+export { describeType, signatureSchema, validateInput } from './signature';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
