@@ -33,7 +33,8 @@ export interface LoggedModel {
   modelType: string | undefined;
   sourceRunId: string | undefined;
   status: LoggedModelStatus | undefined;
-  statusMessage: string | undefined;
+  /** '' when the server records none (as Python reads it). */
+  statusMessage: string;
   tags: Record<string, string>;
   params: Record<string, string>;
   metrics: LoggedModelMetric[];
@@ -76,7 +77,8 @@ export function toLoggedModel(m: Schemas['mlflow_LoggedModel'] | undefined): Log
     modelType: info?.model_type,
     sourceRunId: info?.source_run_id,
     status: info?.status,
-    statusMessage: info?.status_message,
+    // As Python's LoggedModel reads it: an unset message is ''.
+    statusMessage: info?.status_message ?? '',
     tags: tagRecord(info?.tags),
     params: tagRecord(m?.data?.params),
     metrics: (m?.data?.metrics ?? []).map((metric) => ({

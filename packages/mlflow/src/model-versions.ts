@@ -15,7 +15,8 @@ export interface ModelVersion {
   creationTimestamp: number | undefined;
   lastUpdatedTimestamp: number | undefined;
   description: string | undefined;
-  userId: string | undefined;
+  /** '' when the server records none (as Python reads it). */
+  userId: string;
   /** The legacy stage: `None`, `Staging`, `Production` or `Archived`. */
   currentStage: string | undefined;
   /** Where the version's files came from (`models:/m-…`, `runs:/…`, `mlflow-artifacts:/…`). */
@@ -72,7 +73,8 @@ export function toModelVersion(v: Schemas['mlflow_ModelVersion'] | undefined): M
     creationTimestamp: v?.creation_timestamp,
     lastUpdatedTimestamp: v?.last_updated_timestamp,
     description: v?.description,
-    userId: v?.user_id,
+    // As Python's ModelVersion reads it: an unset user id is ''.
+    userId: v?.user_id ?? '',
     currentStage: v?.current_stage,
     source: v?.source,
     runId: v?.run_id,

@@ -19,6 +19,12 @@ export function describeType(type: MlflowType): string {
 }
 
 const INT32 = 2 ** 31;
+const received = (value: unknown): string =>
+  typeof value === 'string'
+    ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+    : value === null
+      ? 'null'
+      : typeof value;
 const isoLike = z
   .string()
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'Invalid datetime string' });
@@ -32,10 +38,13 @@ export function typeSchema(type: MlflowType): z.ZodType {
         return z.number();
       case 'long':
         // int64: exact as a bigint, or a safe integer as a number.
-        return z.union([
-          z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
-          z.bigint(),
-        ]);
+        return z.union(
+          [z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER), z.bigint()],
+          {
+            error: (issue) =>
+              `Expected an integer (a safe integer number or a bigint), received ${received(issue.input)}`,
+          },
+        );
       case 'integer':
         return z
           .number()
@@ -48,9 +57,13 @@ export function typeSchema(type: MlflowType): z.ZodType {
         return z.string();
       case 'binary':
         // Bytes, or base64 text as JSON carries them.
-        return z.union([z.instanceof(Uint8Array), z.base64()]);
+        return z.union([z.instanceof(Uint8Array), z.base64()], {
+          error: (issue) => `Expected bytes (Uint8Array) or base64 text, received ${received(issue.input)}`,
+        });
       case 'datetime':
-        return z.union([z.date(), isoLike]);
+        return z.union([z.date(), isoLike], {
+          error: (issue) => `Expected a Date or an ISO 8601 date-time, received ${received(issue.input)}`,
+        });
     }
   }
   switch (type.type) {

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AbortError, BadRequestError, NotFoundError } from '@mlops/core';
 import { ArtifactPathError, MlflowClient } from '@mlops/mlflow';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newClient, newRun, requireMlflow, trackingUri, unique } from './support/models-platform';
+
+// Real server calls on a shared, loaded 2-core machine: generous per-test deadlines.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 180_000 });
 
 const client = newClient();
 beforeEach(requireMlflow);

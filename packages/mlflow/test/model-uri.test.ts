@@ -8,7 +8,10 @@ const id = 'm-0123456789abcdef0123456789abcdef';
 describe('parseModelUri', () => {
   it.each([
     ['models:/churn@champion', { kind: 'alias', name: 'churn', alias: 'champion', subPath: '' }],
-    ['models:/churn@champion/data/x.bin', { kind: 'alias', name: 'churn', alias: 'champion', subPath: 'data/x.bin' }],
+    [
+      'models:/churn@champion/data/x.bin',
+      { kind: 'alias', name: 'churn', alias: 'champion', subPath: 'data/x.bin' },
+    ],
     ['models:/churn/3', { kind: 'version', name: 'churn', version: '3', subPath: '' }],
     ['models:///churn/3/MLmodel', { kind: 'version', name: 'churn', version: '3', subPath: 'MLmodel' }],
     ['models:/churn/Production', { kind: 'stage', name: 'churn', stage: 'Production', subPath: '' }],
@@ -22,20 +25,24 @@ describe('parseModelUri', () => {
     expect(parseModelUri(uri)).toEqual(expected);
   });
 
-  it.each(['churn@champion', 'models:/churn', 'models:/@a', 'models:/churn@', 's3://bucket/model', 'models:/'])(
-    '%s is a ModelUriError',
-    (uri) => {
-      const error = (() => {
-        try {
-          parseModelUri(uri);
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
-      expect(error).toBeInstanceOf(ModelUriError);
-      expect((error as ModelUriError).uri).toBe(uri);
-      expect((error as ModelUriError).message).toContain('models:/<name>@<alias>');
-    },
-  );
+  it.each([
+    'churn@champion',
+    'models:/churn',
+    'models:/@a',
+    'models:/churn@',
+    's3://bucket/model',
+    'models:/',
+  ])('%s is a ModelUriError', (uri) => {
+    const error = (() => {
+      try {
+        parseModelUri(uri);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ModelUriError);
+    expect((error as ModelUriError).uri).toBe(uri);
+    expect((error as ModelUriError).message).toContain('models:/<name>@<alias>');
+  });
 });

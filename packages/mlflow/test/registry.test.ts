@@ -1,8 +1,11 @@
 // The model registry on the real MLflow server: registered models, versions, tags, aliases, legacy stages,
 // search iterators over page tokens, logged models, and names that must be encoded, never injected.
 import { BadRequestError, NotFoundError } from '@mlops/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { newClient, newRun, requireMlflow, unique } from './support/models-platform';
+
+// Real server calls on a shared, loaded 2-core machine: generous per-test deadlines.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 180_000 });
 
 const client = newClient();
 beforeEach(requireMlflow);
