@@ -5,6 +5,7 @@
 import { mkdir, mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { CallOptions } from '@mlops/core';
 import { stringify as toYaml } from 'yaml';
 import {
@@ -22,6 +23,7 @@ import {
   type Transport,
   type UploadSource,
   uploadBody,
+  webChunks,
 } from './artifacts/transfer';
 import { ArtifactPathError } from './model-errors';
 import type { VersionRef } from './model-versions';
@@ -130,29 +132,6 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   );
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
-}
-
-function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(bytes);
-      controller.close();
-    },
-  });
-}
-
-function streamOf(iterable: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator = iterable[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel(reason) {
-      await iterator.return?.(reason);
-    },
-  });
 }
 
 /** Python's `json.dump(obj, f, indent=2)`: two-space indent and non-ASCII escaped as \uXXXX (ensure_ascii). */
@@ -264,15 +243,15 @@ export class Artifacts {
       upload = fileSource(source, info.size);
       name ??= basename(source);
     } else if (source instanceof Uint8Array) {
-      upload = { open: () => bytesStream(source), size: source.byteLength, repeatable: true };
+      upload = { open: () => Readable.from([source]), size: source.byteLength, repeatable: true };
     } else if (source instanceof Blob) {
-      upload = { open: () => source.stream(), size: source.size, repeatable: true };
+      upload = { open: () => Readable.from(webChunks(source.stream())), size: source.size, repeatable: true };
       if (name === undefined && 'name' in source && typeof source.name === 'string' && source.name)
         name = source.name;
     } else if (source instanceof ReadableStream) {
-      upload = { open: () => source, size: undefined, repeatable: false };
+      upload = { open: () => Readable.from(webChunks(source)), size: undefined, repeatable: false };
     } else {
-      upload = { open: () => streamOf(source), size: undefined, repeatable: false };
+      upload = { open: () => Readable.from(source), size: undefined, repeatable: false };
     }
     if (name === undefined) {
       throw new ArtifactPathError(
