@@ -41,5 +41,5 @@ export type {
   RegisteredModel,
   SearchRegisteredModelsOptions,
 } from './registered-models';
-export { describeType, signatureSchema, validateInput } from './signature';
+export { signatureSchema, validateInput } from './signature';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
