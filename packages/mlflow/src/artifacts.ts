@@ -2,20 +2,20 @@
 // (/api/2.0/mlflow-artifacts/artifacts): list (recursive), upload (files, directories, Blobs, bytes,
 // streams, text, dicts), download (a file or a tree). Streamed both ways, trees with bounded concurrency,
 // progress in bytes, large downloads resumable. Paths are checked in artifacts/paths.ts.
-import { mkdir, mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, realpath, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { CallOptions } from '@mlops/core';
+import { type CallOptions, DecodeError } from '@mlops/core';
 import { stringify as toYaml } from 'yaml';
 import {
   ARTIFACTS_ROUTE,
   artifactSegments,
   artifactUrlPath,
   joinArtifactPath,
+  LocalTree,
   type ProxyLocation,
   proxyLocation,
-  safeLocalPath,
 } from './artifacts/paths';
 import {
   downloadFile,
@@ -58,7 +58,7 @@ export interface TransferProgress {
 export interface TransferOptions {
   onProgress?: (progress: TransferProgress) => void;
   signal?: AbortSignal;
-  /** Files moved at once for a tree. Default 4. */
+  /** Files moved at once for a tree. Default 8. */
   concurrency?: number;
 }
 
@@ -90,6 +90,11 @@ export interface ArtifactResolvers {
   loggedModelArtifactUri(modelId: string, call?: CallOptions): Promise<string>;
   modelVersionArtifactUri(name: string, version: VersionRef, call?: CallOptions): Promise<string>;
 }
+
+/** Files moved at once in a tree (listing, upload, download). */
+const DEFAULT_CONCURRENCY = 8;
+/** Files from this size on are downloaded resumably (ETag kept next to the .part file). */
+const RESUMABLE_BYTES = 8 * 1024 * 1024;
 
 class Progress {
   readonly #listener: ((p: TransferProgress) => void) | undefined;
@@ -173,9 +178,16 @@ export class Artifacts {
     const url = `${root.baseUrl ?? ''}${ARTIFACTS_ROUTE}?path=${encodeURIComponent(full)}`;
     const response = await this.#t.http.fetch(url, signal ? { signal } : {});
     const text = await response.text();
-    const body = (text === '' ? {} : JSON.parse(text)) as {
-      files?: Array<{ path?: string; is_dir?: boolean; file_size?: number }>;
-    };
+    let body: { files?: Array<{ path?: string; is_dir?: boolean; file_size?: number }> };
+    try {
+      // The proxy's listing, as its generated type says (`{}` when empty).
+      body = text === '' ? {} : JSON.parse(text);
+    } catch (cause) {
+      throw new DecodeError(
+        { what: 'artifact listing', source: `MLflow GET ${url}`, cause },
+        `MLflow answered the artifact listing of ${JSON.stringify(full)} with a body that is not JSON: ${JSON.stringify(text.slice(0, 200))}`,
+      );
+    }
     return (body.files ?? []).map((f) => {
       // Entries come back as base names; a name with '/' or '..' from a server is refused like any other path.
       const name = f.path ?? '';
@@ -216,7 +228,7 @@ export class Artifacts {
       const dirs: ArtifactInfo[] = [];
       for (const entry of level) (entry.isDir ? dirs : files).push(entry);
       const below: ArtifactInfo[][] = [];
-      await pool(dirs, options.concurrency ?? 4, async (dir) => {
+      await pool(dirs, options.concurrency ?? DEFAULT_CONCURRENCY, async (dir) => {
         below.push(await this.#listAt(root, dir.path, options.signal));
       });
       level = below.flat();
@@ -296,7 +308,7 @@ export class Artifacts {
       files.reduce((s, f) => s + f.size, 0),
       files.length,
     );
-    await pool(files, options.concurrency ?? 4, async (file) => {
+    await pool(files, options.concurrency ?? DEFAULT_CONCURRENCY, async (file) => {
       const path = joinArtifactPath(root.path, options.artifactPath, file.relative);
       await uploadBody(this.#t, root, path, fileSource(file.local, file.size), {
         signal: options.signal,
@@ -364,20 +376,21 @@ export class Artifacts {
       : undefined;
     const progress = new Progress(options.onProgress, total, files.length);
     // Every destination is checked before anything is written: a bad path fails the call, not half of it.
+    const local = new LocalTree(dst);
     const targets = new Map<string, string>();
-    for (const file of files) targets.set(file.path, await safeLocalPath(dst, file.path));
-    await pool(files, options.concurrency ?? 4, async (file) => {
-      const local = await safeLocalPath(dst, file.path);
-      await mkdir(dirname(local), { recursive: true });
-      await downloadFile(this.#t, root, joinArtifactPath(root.path, file.path), local, {
+    for (const file of files) targets.set(file.path, await local.check(file.path));
+    await pool(files, options.concurrency ?? DEFAULT_CONCURRENCY, async (file) => {
+      const target = await local.prepare(file.path);
+      await downloadFile(this.#t, root, joinArtifactPath(root.path, file.path), target, {
         signal: options.signal,
         onBytes: progress.bytes,
-        resume: options.resume !== false,
+        // Small files are fetched again rather than resumed: no .etag bookkeeping for them.
+        resume: options.resume !== false && (file.fileSize === undefined || file.fileSize >= RESUMABLE_BYTES),
       });
       progress.file();
     });
     if (relative === '') return dst;
-    const out = targets.get(relative) ?? (await safeLocalPath(dst, relative));
+    const out = targets.get(relative) ?? resolve(await realpath(dst), ...artifactSegments(relative));
     if (isDir) await mkdir(out, { recursive: true });
     return out;
   }

@@ -1,8 +1,8 @@
 // Artifact paths and URIs: the one place that decides whether a path may be used, in a URL or on disk.
 // A path from the caller or from the server's listing is checked here before it becomes a request or a file:
 // no `..`, nothing absolute, no NUL, no backslash tricks; on disk, no symlink on the way (zip-slip).
-import { lstat, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { ArtifactPathError } from '../model-errors';
 
 /** The artifact proxy's routes on the tracking server. */
@@ -81,33 +81,92 @@ export function proxyLocation(uri: string, trackingUri: string): ProxyLocation {
 }
 
 /**
- * The file under `root` that artifact `relPath` is written to, refusing any way out: `..`, absolute paths
- * (checked by artifactSegments), and a symlink anywhere between root and the file (it could point anywhere).
- * `root` must exist; it is taken through its real path, so a root that is itself a symlink is fine.
+ * The files of one download under `root`, each refused when it could lead out of it: `..`, absolute paths
+ * (artifactSegments), and a symlink anywhere between the root and the file (it could point anywhere). The root
+ * is taken through its real path, so a root that is itself a symlink is fine. Each directory is looked at once: `check` refuses a path before anything is written, `prepare` makes its directories.
  */
-export async function safeLocalPath(root: string, relPath: string): Promise<string> {
-  const segments = artifactSegments(relPath);
-  if (segments.length === 0) throw new ArtifactPathError(relPath, 'An artifact file needs a name.');
-  const realRoot = await realpath(root);
-  const target = resolve(realRoot, ...segments);
-  const rel = relative(realRoot, target);
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
-    throw new ArtifactPathError(relPath, `The artifact path ${JSON.stringify(relPath)} leaves ${root}.`);
+export class LocalTree {
+  readonly #root: string;
+  #realRoot: string | undefined;
+  /** Directories known safe: 'dir' (exists, not a symlink) or 'missing' (will be made by us). */
+  readonly #dirs = new Map<string, 'dir' | 'missing'>();
+
+  constructor(root: string) {
+    this.#root = root;
   }
-  let current = realRoot;
-  for (const segment of segments) {
-    current = resolve(current, segment);
-    const info = await lstat(current).catch((error: NodeJS.ErrnoException) => {
+
+  async #real(): Promise<string> {
+    this.#realRoot ??= await realpath(this.#root);
+    return this.#realRoot;
+  }
+
+  async #kind(path: string, relPath: string): Promise<'dir' | 'missing' | 'file'> {
+    const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    if (info === undefined) break;
+    if (info === undefined) return 'missing';
     if (info.isSymbolicLink()) {
       throw new ArtifactPathError(
         relPath,
-        `Refusing to write artifact ${JSON.stringify(relPath)}: ${current} is a symlink, which could lead outside ${root}. Download into an empty directory.`,
+        `Refusing to write artifact ${JSON.stringify(relPath)}: ${path} is a symlink, which could lead outside ${this.#root}. Download into an empty directory.`,
       );
     }
+    return info.isDirectory() ? 'dir' : 'file';
   }
-  return target;
+
+  /** The local file of `relPath`; throws ArtifactPathError when it could leave the root. Writes nothing. */
+  async check(relPath: string): Promise<string> {
+    const segments = artifactSegments(relPath);
+    if (segments.length === 0) throw new ArtifactPathError(relPath, 'An artifact file needs a name.');
+    let current = await this.#real();
+    let missing = false;
+    for (const segment of segments.slice(0, -1)) {
+      current = resolve(current, segment);
+      if (missing) continue;
+      let kind = this.#dirs.get(current);
+      if (kind === undefined) {
+        const found = await this.#kind(current, relPath);
+        if (found === 'file') {
+          throw new ArtifactPathError(
+            relPath,
+            `Cannot write artifact ${JSON.stringify(relPath)}: ${current} is a file.`,
+          );
+        }
+        kind = found;
+        this.#dirs.set(current, kind);
+      }
+      if (kind === 'missing') missing = true;
+    }
+    const target = resolve(current, segments.at(-1) ?? '');
+    if (!missing && (await this.#kind(target, relPath)) === 'dir') {
+      throw new ArtifactPathError(
+        relPath,
+        `Cannot write artifact ${JSON.stringify(relPath)}: ${target} is a directory.`,
+      );
+    }
+    return target;
+  }
+
+  /** `check`, then the directories on the way made (each once). */
+  async prepare(relPath: string): Promise<string> {
+    const target = await this.check(relPath);
+    let current = await this.#real();
+    for (const segment of artifactSegments(relPath).slice(0, -1)) {
+      current = resolve(current, segment);
+      if (this.#dirs.get(current) === 'dir') continue;
+      await mkdir(current).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      // Made by us, or by a concurrent call of ours: looked at again, so a symlink raced in is still refused.
+      if ((await this.#kind(current, relPath)) !== 'dir') {
+        throw new ArtifactPathError(
+          relPath,
+          `Cannot write artifact ${JSON.stringify(relPath)}: ${current} is not a directory.`,
+        );
+      }
+      this.#dirs.set(current, 'dir');
+    }
+    return target;
+  }
 }

@@ -31,7 +31,8 @@ const CHUNK = 1 << 20;
 const USER_AGENT = userAgent({ name: PACKAGE_NAME, version: PACKAGE_VERSION });
 
 function urlOf(t: Transport, location: ProxyLocation, path: string): string {
-  return `${location.baseUrl ?? t.trackingUri.replace(/\/+$/, '')}${artifactUrlPath(path)}`;
+  // The core client's base URL: credentials written into the tracking URI are taken out of it (and used as auth).
+  return `${location.baseUrl ?? t.http.baseUrl}${artifactUrlPath(path)}`;
 }
 
 function abortErrorOf(signal: AbortSignal | undefined, what: string, cause?: unknown): AbortError {
@@ -60,11 +61,8 @@ export async function downloadFile(
   const part = `${dest}.part`;
   const tagFile = `${dest}.part.etag`;
   let etag: string | undefined;
-  if (options.resume !== false) {
-    etag = await readFile(tagFile, 'utf8').catch(() => undefined);
-  } else {
-    await rm(part, { force: true });
-  }
+  const resumable = options.resume !== false;
+  if (resumable) etag = await readFile(tagFile, 'utf8').catch(() => undefined);
   let failures = 0;
   for (;;) {
     const have =
@@ -111,8 +109,10 @@ export async function downloadFile(
       total = length === null ? undefined : Number(length);
     }
     etag = response.headers.get('etag') ?? undefined;
-    if (etag !== undefined) await writeFile(tagFile, etag);
-    else await rm(tagFile, { force: true });
+    if (resumable) {
+      if (etag !== undefined) await writeFile(tagFile, etag);
+      else await rm(tagFile, { force: true });
+    }
     if (offset > 0) options.onBytes?.(offset);
     const handle = await open(part, offset > 0 ? 'a' : 'w');
     let written = offset;
@@ -165,7 +165,7 @@ export async function downloadFile(
       );
     }
     await rename(part, dest);
-    await rm(tagFile, { force: true });
+    if (resumable) await rm(tagFile, { force: true });
     return written;
   }
 }
@@ -264,7 +264,7 @@ async function openGet(
 /** The client's headers, user agent and credentials, for requests made outside the core pipeline. */
 async function requestHeaders(t: Transport, extra: Record<string, string>): Promise<Record<string, string>> {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...t.headers, ...extra };
-  const auth = await authorization(t.auth);
+  const auth = await authorization(credentialsOf(t));
   if (auth !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
     headers.authorization = auth;
   return headers;
@@ -294,6 +294,18 @@ export async function* webChunks(stream: ReadableStream<Uint8Array>): AsyncGener
 /** A local file, read in 1 MiB chunks only as fast as the socket takes them. */
 export function fileSource(path: string, size: number): UploadSource {
   return { size, repeatable: true, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
+}
+
+/** The client's credentials; else, as the core client reads them, those written into the tracking URI. */
+function credentialsOf(t: Transport): AuthOption | undefined {
+  if (t.auth !== undefined) return t.auth;
+  const url = URL.canParse(t.trackingUri) ? new URL(t.trackingUri) : undefined;
+  if (!url || (!url.username && !url.password)) return undefined;
+  return {
+    type: 'basic',
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
 }
 
 async function authorization(auth: AuthOption | undefined): Promise<string | undefined> {
