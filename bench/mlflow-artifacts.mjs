@@ -91,7 +91,7 @@ async function makeLarge(path, mb) {
 }
 
 async function makeTree(dir, files, kb) {
-  const marker = join(dir, '.done');
+  const marker = `${dir}.done`;
   if (existsSync(marker)) return;
   await rm(dir, { recursive: true, force: true });
   for (let i = 0; i < files; i++) {
@@ -107,7 +107,7 @@ async function treeFiles(dir, rel = '') {
   for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...(await treeFiles(dir, r)));
-    else if (e.name !== '.done') out.push(r);
+    else out.push(r);
   }
   return out;
 }

@@ -110,6 +110,7 @@ export class MlflowClient {
         trackingUri: this.config.trackingUri,
         auth: this.config.auth,
         maxRetries: this.config.maxRetries,
+        idleTimeoutMs: this.config.attemptTimeoutMs,
         ...this.#transfer,
       },
       {

@@ -23,6 +23,8 @@ export interface Transport {
   trackingUri: string;
   auth: AuthOption | undefined;
   maxRetries: number;
+  /** Longest silence on a socket (no byte either way) before a transfer is given up, in ms. */
+  idleTimeoutMs: number;
   fetch: typeof fetch | undefined;
   headers: Record<string, string>;
 }
@@ -232,7 +234,17 @@ async function openGet(
   const headers = await requestHeaders(t, extra);
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const request = send(url, { method: 'GET', headers, ...(signal ? { signal } : {}) }, resolve);
+    let incoming: IncomingMessage | undefined;
+    const request = send(url, { method: 'GET', headers, ...(signal ? { signal } : {}) }, (response) => {
+      incoming = response;
+      resolve(response);
+    });
+    // A server that stops sending (mid-body too) fails the download instead of hanging it.
+    request.setTimeout(t.idleTimeoutMs, () => {
+      const error = idleError(t, url);
+      incoming?.destroy(error);
+      request.destroy(error);
+    });
     request.on('error', (cause) => {
       if (signal?.aborted) reject(abortErrorOf(signal, `GET ${url}`, cause));
       else reject(new ConnectionError({ service: 'mlflow', method: 'GET', url, cause }));
@@ -259,6 +271,10 @@ async function openGet(
     body: response,
     cancel: () => response.destroy(),
   };
+}
+
+function idleError(t: Transport, url: string): Error {
+  return new Error(`no data from ${url} for ${t.idleTimeoutMs} ms (the client's attemptTimeoutMs)`);
 }
 
 /** The client's headers, user agent and credentials, for requests made outside the core pipeline. */
@@ -369,6 +385,8 @@ async function put(
       response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
       response.on('error', reject);
     });
+    request.setTimeout(t.idleTimeoutMs, () => request.destroy(idleError(t, url)));
+    request.on('error', reject);
     pipeline(body, request).catch(reject);
   });
 }
