@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -30,6 +30,7 @@ export interface Transport {
 }
 
 const CHUNK = 1 << 20;
+const PUMP_CHUNK = 256 * 1024;
 const USER_AGENT = userAgent({ name: PACKAGE_NAME, version: PACKAGE_VERSION });
 
 function urlOf(t: Transport, location: ProxyLocation, path: string): string {
@@ -291,6 +292,8 @@ export interface UploadSource {
   open: () => Readable;
   size: number | undefined;
   repeatable: boolean;
+  /** A local file: sent from two reused buffers instead of a stream (see pumpFile). */
+  file?: string;
 }
 
 /** The chunks of a web stream as an async iterable (typed for the DOM lib, which lacks its async iterator). */
@@ -309,7 +312,7 @@ export async function* webChunks(stream: ReadableStream<Uint8Array>): AsyncGener
 
 /** A local file, read in 1 MiB chunks only as fast as the socket takes them. */
 export function fileSource(path: string, size: number): UploadSource {
-  return { size, repeatable: true, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
+  return { size, repeatable: true, file: path, open: () => createReadStream(path, { highWaterMark: CHUNK }) };
 }
 
 /** The client's credentials; else, as the core client reads them, those written into the tracking URI. */
@@ -350,14 +353,46 @@ function counter(onBytes: (n: number) => void): Transform {
  * fetch reads a streamed request body as fast as it can and holds it all: a 256 MB upload grew RSS by 270 MB,
  * node:http by 39 MB.) An injected fetch is used instead when the client was given one.
  */
+/**
+ * Writes a file to the request from two reused 256 KiB buffers: a buffer is read into again only once the
+ * socket has taken its last chunk (the write callback), so memory stays flat however large the file. (A read
+ * stream allocates a fresh buffer per chunk; on a 256 MB upload the garbage grew RSS by 70 MB before V8 ran.)
+ */
+async function pumpFile(path: string, request: ClientRequest, onBytes: (n: number) => void): Promise<void> {
+  const handle = await open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(PUMP_CHUNK), Buffer.allocUnsafe(PUMP_CHUNK)];
+  const flushed: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()];
+  try {
+    for (let i = 0; ; i++) {
+      const k = i % 2;
+      const buffer = buffers[k] as Buffer;
+      await flushed[k];
+      const { bytesRead } = await handle.read(buffer, 0, PUMP_CHUNK, null);
+      if (bytesRead === 0) break;
+      onBytes(bytesRead);
+      flushed[k] = new Promise((resolve, reject) =>
+        request.write(buffer.subarray(0, bytesRead), (error?: Error | null) =>
+          error ? reject(error) : resolve(),
+        ),
+      );
+    }
+    await Promise.all(flushed);
+    await new Promise<void>((resolve) => request.end(resolve));
+  } finally {
+    await handle.close();
+  }
+}
+
 async function put(
   t: Transport,
   url: string,
   headers: Record<string, string>,
-  body: Readable,
+  source: UploadSource,
+  onBytes: (n: number) => void,
   signal: AbortSignal | undefined,
 ): Promise<{ status: number; text: string }> {
   if (t.fetch) {
+    const body = source.open().pipe(counter(onBytes));
     const iterator = body[Symbol.asyncIterator]();
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -387,7 +422,14 @@ async function put(
     });
     request.setTimeout(t.idleTimeoutMs, () => request.destroy(idleError(t, url)));
     request.on('error', reject);
-    pipeline(body, request).catch(reject);
+    if (source.file !== undefined) {
+      pumpFile(source.file, request, onBytes).catch((error: unknown) => {
+        request.destroy(error instanceof Error ? error : new Error(String(error)));
+        reject(error);
+      });
+    } else {
+      pipeline(source.open().pipe(counter(onBytes)), request).catch(reject);
+    }
   });
 }
 
@@ -405,15 +447,13 @@ export async function uploadBody(
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw abortErrorOf(options.signal, `Uploading ${path}`);
     let sent = 0;
-    const body = source.open().pipe(
-      counter((n) => {
-        sent += n;
-        options.onBytes?.(n);
-      }),
-    );
+    const onBytes = (n: number) => {
+      sent += n;
+      options.onBytes?.(n);
+    };
     let failure: MlopsError;
     try {
-      const { status, text } = await put(t, url, headers, body, options.signal);
+      const { status, text } = await put(t, url, headers, source, onBytes, options.signal);
       if (status >= 200 && status < 300) return;
       let parsed: unknown = text;
       try {
