@@ -182,10 +182,7 @@ async function main() {
           },
         ),
       );
-      if (
-        kind === 'large' &&
-        (await sha256(join(dst, artifactPath, `large-${LARGE_MB}mb.bin`))) !== largeSha
-      )
+      if (kind === 'large' && (await sha256(join(dst, artifactPath, `large-${LARGE_MB}mb.bin`))) !== largeSha)
         throw new Error('ours: the downloaded file differs');
       await rm(dst, { recursive: true, force: true });
       await deleteTree(root, artifactPath);
