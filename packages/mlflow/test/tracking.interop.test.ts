@@ -215,6 +215,41 @@ describe('runs', () => {
   });
 });
 
+describe('searchRuns', () => {
+  it('filters, orders and pages as Python’s search_runs does, field by field; view types select deleted runs', async () => {
+    const exp = await client.createExperiment(unique('search-runs'));
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const run = await client.createRun(exp, { runName: `r${i}`, startTime: 1_700_000_000_000 + i });
+      await client.logBatch(run.info.runId, {
+        metrics: [{ key: 'acc', value: i / 12, timestamp: 1_700_000_000_000 + i, step: i }],
+        params: { model: i % 2 ? 'tree' : 'linear' },
+        tags: { parity: i % 2 ? 'odd' : 'even' },
+      });
+      ids.push(run.info.runId);
+    }
+    await client.deleteRun(ids[11]!);
+    const filter = "params.model = 'tree' and metrics.acc > 0.2";
+    const orderBy = ['metrics.acc DESC'];
+    const pages: string[][] = [];
+    const ours = [];
+    for await (const page of client.searchRuns(exp, { filter, orderBy, pageSize: 2 }).pages()) {
+      pages.push(page.map((r) => r.info.runName));
+      ours.push(...page);
+    }
+    expect(pages).toEqual([['r9', 'r7'], ['r5', 'r3']]);
+    const theirs = await python.call('search_runs', { experiment_ids: [exp], filter, order_by: orderBy, max_results: 2 });
+    expect(ours.map(asPython)).toEqual(theirs);
+
+    const deleted = [];
+    for await (const run of client.searchRuns([exp], { runViewType: 'DELETED_ONLY' })) deleted.push(run.info.runId);
+    expect(deleted).toEqual([ids[11]]);
+    let count = 0;
+    for await (const _ of client.searchRuns(exp, { runViewType: 'ALL', maxResults: 7, pageSize: 3 })) count++;
+    expect(count).toBe(7);
+  }, 60_000);
+});
+
 describe('int64 steps and timestamps', () => {
   it('refuses to hand out a step past 2^53 that Python logged, instead of rounding it', async () => {
     const runId = await python.call<string>('log_run', {
