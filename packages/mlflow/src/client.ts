@@ -1,4 +1,5 @@
 import { createHttpClient, type HttpClient, type Logger } from '@mlops/core';
+import { REDACTED } from '@mlops/core/sdk';
 import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from './config';
 import { classifyMlflowError } from './error-mapping';
 import { type CreateExperimentOptions, Experiments, type SearchExperimentsOptions } from './experiments';
@@ -16,6 +17,18 @@ import {
 import type { ParamValue } from './validation';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { type WithRunBody, type WithRunOptions, withRun } from './with-run';
+
+function redactedConfig(config: MlflowConfig): MlflowConfig {
+  const auth = config.auth;
+  if (auth === undefined) return config;
+  return {
+    ...config,
+    auth:
+      auth.type === 'basic'
+        ? { type: 'basic', username: auth.username, password: REDACTED }
+        : { type: 'bearer', token: REDACTED },
+  };
+}
 
 /** The HTTP client every resource of the MLflow client shares: typed by the generated MLflow spec. */
 export type MlflowHttp = HttpClient<paths>;
@@ -44,12 +57,14 @@ export class MlflowClient {
   readonly #runs: Runs;
 
   constructor(options: MlflowClientOptions = {}) {
-    this.config = resolveMlflowConfig(options);
+    const config = resolveMlflowConfig(options);
+    // What is shown (JSON, inspect) carries no password or token; the HTTP client alone holds them.
+    this.config = redactedConfig(config);
     this.#http = createHttpClient<paths>({
       service: 'mlflow',
-      baseUrl: this.config.trackingUri,
+      baseUrl: config.trackingUri,
       sdk: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-      auth: this.config.auth,
+      auth: config.auth,
       retry: { maxRetries: this.config.maxRetries },
       attemptTimeoutMs: this.config.attemptTimeoutMs,
       ...(options.fetch ? { fetch: options.fetch } : {}),

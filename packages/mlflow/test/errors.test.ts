@@ -4,7 +4,7 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApiError,
+  type ApiError,
   AuthenticationError,
   BadRequestError,
   ConflictError,
@@ -66,9 +66,12 @@ describe('error codes', () => {
   it('reads an HTML 404 (no such route) as ENDPOINT_NOT_FOUND, as Python does, with the page title in the message', async () => {
     server.use(
       http.get(`${BASE}/api/2.0/mlflow/runs/get`, () =>
-        HttpResponse.html('<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>', {
-          status: 404,
-        }),
+        HttpResponse.html(
+          '<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>',
+          {
+            status: 404,
+          },
+        ),
       ),
     );
     const error = await failure(client().getRun('r1'));
@@ -83,7 +86,9 @@ describe('error codes', () => {
     server.use(
       http.get(`${BASE}/api/2.0/mlflow/runs/get`, () => {
         calls++;
-        return calls % 2 ? new HttpResponse('upstream busy', { status: 503 }) : new HttpResponse(null, { status: 502 });
+        return calls % 2
+          ? new HttpResponse('upstream busy', { status: 503 })
+          : new HttpResponse(null, { status: 502 });
       }),
     );
     const error = await failure(client({ maxRetries: 1 }).getRun('r1'));
@@ -94,12 +99,20 @@ describe('error codes', () => {
 
   it('says which environment variables to set on a 401 and what to do on a 403', async () => {
     server.use(
-      http.get(`${BASE}/api/2.0/mlflow/runs/get`, () => new HttpResponse('You are not authenticated.', { status: 401 })),
-      http.get(`${BASE}/api/2.0/mlflow/experiments/get`, () => new HttpResponse('Permission denied', { status: 403 })),
+      http.get(
+        `${BASE}/api/2.0/mlflow/runs/get`,
+        () => new HttpResponse('You are not authenticated.', { status: 401 }),
+      ),
+      http.get(
+        `${BASE}/api/2.0/mlflow/experiments/get`,
+        () => new HttpResponse('Permission denied', { status: 403 }),
+      ),
     );
     const unauthenticated = await failure(client().getRun('r1'));
     expect(AuthenticationError.isInstance(unauthenticated)).toBe(true);
-    expect(unauthenticated.message).toMatch(/MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD \(or MLFLOW_TRACKING_TOKEN\)/);
+    expect(unauthenticated.message).toMatch(
+      /MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD \(or MLFLOW_TRACKING_TOKEN\)/,
+    );
     const denied = await failure(client().getExperiment('1'));
     expect(PermissionDeniedError.isInstance(denied)).toBe(true);
     expect(denied.message).toMatch(/ask an MLflow admin/);
@@ -141,7 +154,9 @@ describe('retries of POSTs', () => {
     server.use(
       http.post(`${BASE}/api/2.0/mlflow/runs/log-batch`, () => {
         calls++;
-        return calls <= 2 ? HttpResponse.json({}) : mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', 'Run r not found');
+        return calls <= 2
+          ? HttpResponse.json({})
+          : mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', 'Run r not found');
       }),
     );
     const metrics = Array.from({ length: 3_500 }, (_, i) => ({ key: 'm', value: i, step: i }));
@@ -155,7 +170,9 @@ describe('retries of POSTs', () => {
   });
 
   it('raises the request’s own error when nothing was stored', async () => {
-    server.use(http.post(`${BASE}/api/2.0/mlflow/runs/log-batch`, () => mlflowError(404, 'RESOURCE_DOES_NOT_EXIST')));
+    server.use(
+      http.post(`${BASE}/api/2.0/mlflow/runs/log-batch`, () => mlflowError(404, 'RESOURCE_DOES_NOT_EXIST')),
+    );
     const error = await failure(client().logBatch('r', { metrics: [{ key: 'm', value: 1 }] }));
     expect(NotFoundError.isInstance(error)).toBe(true);
   });

@@ -237,12 +237,21 @@ describe('searchRuns', () => {
       pages.push(page.map((r) => r.info.runName));
       ours.push(...page);
     }
-    expect(pages).toEqual([['r9', 'r7'], ['r5', 'r3']]);
-    const theirs = await python.call('search_runs', { experiment_ids: [exp], filter, order_by: orderBy, max_results: 2 });
+    expect(pages).toEqual([
+      ['r9', 'r7'],
+      ['r5', 'r3'],
+    ]);
+    const theirs = await python.call('search_runs', {
+      experiment_ids: [exp],
+      filter,
+      order_by: orderBy,
+      max_results: 2,
+    });
     expect(ours.map(asPython)).toEqual(theirs);
 
     const deleted = [];
-    for await (const run of client.searchRuns([exp], { runViewType: 'DELETED_ONLY' })) deleted.push(run.info.runId);
+    for await (const run of client.searchRuns([exp], { runViewType: 'DELETED_ONLY' }))
+      deleted.push(run.info.runId);
     expect(deleted).toEqual([ids[11]]);
     let count = 0;
     for await (const _ of client.searchRuns(exp, { runViewType: 'ALL', maxResults: 7, pageSize: 3 })) count++;

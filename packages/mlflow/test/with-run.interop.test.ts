@@ -32,7 +32,8 @@ describe('withRun', () => {
         runId = run.runId;
         run.logParams({ lr: 0.1, epochs: 3 });
         run.setTag('phase', 'fit');
-        for (let step = 0; step < 1_200; step++) run.logMetrics({ loss: 1 / (step + 1), acc: step / 1200 }, { step });
+        for (let step = 0; step < 1_200; step++)
+          run.logMetrics({ loss: 1 / (step + 1), acc: step / 1200 }, { step });
         // Sent in the background while the body still runs (no flush asked for).
         let midway = 0;
         for (let tries = 0; tries < 100 && midway === 0; tries++) {
@@ -47,12 +48,21 @@ describe('withRun', () => {
     expect(result).toBe('trained');
     const experiment = await client.getExperimentByName(experimentName);
     const run = await client.getRun(runId);
-    expect(run.info).toMatchObject({ status: 'FINISHED', runName: 'train', experimentId: experiment?.experimentId });
+    expect(run.info).toMatchObject({
+      status: 'FINISHED',
+      runName: 'train',
+      experimentId: experiment?.experimentId,
+    });
     expect(run.data.params).toEqual({ lr: '0.1', epochs: '3' });
     expect(run.data.tags).toMatchObject({ team: 'risk', phase: 'fit' });
     expect(run.data.metrics).toEqual({ loss: 1 / 1200, acc: 1199 / 1200, final: 0.9 });
-    expect((await history(runId, 'loss')).map((m) => m.step)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
-    const py = await python.call<{ info: { status: string }; data: { metrics: Record<string, number> } }>('get_run', { run_id: runId });
+    expect((await history(runId, 'loss')).map((m) => m.step)).toEqual(
+      Array.from({ length: 1200 }, (_, i) => i),
+    );
+    const py = await python.call<{ info: { status: string }; data: { metrics: Record<string, number> } }>(
+      'get_run',
+      { run_id: runId },
+    );
     expect(py.info.status).toBe('FINISHED');
     expect(py.data.metrics).toEqual(run.data.metrics);
   }, 60_000);
@@ -77,12 +87,15 @@ describe('withRun', () => {
   it('ends KILLED when aborted, flushing first, and rejects with an AbortError', async () => {
     const controller = new AbortController();
     let runId = '';
-    const pending = client.withRun({ experimentName: unique('with-run-kill'), signal: controller.signal, flushIntervalMs: 60_000 }, async (run) => {
-      runId = run.runId;
-      run.logMetrics({ seen: 1 }, { step: 1 });
-      await new Promise((resolve) => run.signal.addEventListener('abort', resolve));
-      return 'never';
-    });
+    const pending = client.withRun(
+      { experimentName: unique('with-run-kill'), signal: controller.signal, flushIntervalMs: 60_000 },
+      async (run) => {
+        runId = run.runId;
+        run.logMetrics({ seen: 1 }, { step: 1 });
+        await new Promise((resolve) => run.signal.addEventListener('abort', resolve));
+        return 'never';
+      },
+    );
     setTimeout(() => controller.abort(new Error('user pressed stop')), 200);
     const error = await pending.catch((e: unknown) => e);
     expect(AbortError.isInstance(error)).toBe(true);
