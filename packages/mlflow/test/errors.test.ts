@@ -122,7 +122,7 @@ describe('error codes', () => {
 describe('retries of POSTs', () => {
   it('retries logBatch, logMetric, setTag (a repeat stores nothing new) but never createRun or createExperiment', async () => {
     const calls: Record<string, number> = {};
-    const flaky = (path: string, ok: unknown) =>
+    const flaky = (path: string, ok: Record<string, string | Record<string, Record<string, string>>>) =>
       http.post(`${BASE}/api/2.0/mlflow/${path}`, () => {
         calls[path] = (calls[path] ?? 0) + 1;
         return calls[path] === 1 ? new HttpResponse('busy', { status: 503 }) : HttpResponse.json(ok);
