@@ -5,6 +5,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, MlflowClient, PermissionDeniedError } from '../src/index';
 import { authAdmin, authTrackingUri, requireMlflow, unique } from './support/platform';
 
+// The shared server is slow when the machine is loaded: real calls get a minute, not vitest's 5 s.
+vi.setConfig({ testTimeout: 60_000 });
+
 const CREDENTIAL_VARS = ['MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD', 'MLFLOW_TRACKING_TOKEN'];
 
 function recordingLogger() {

@@ -1,10 +1,13 @@
 // logBatch against the real server: big batches split and read back in order, by us and by Python; the
 // POSTs we retry are shown to leave the same state when repeated.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Metric, MlflowClient, MlflowInputError } from '../src/index';
 import { asPython, metricAsPython } from './support/compare';
 import { type PythonMlflow, startPythonMlflow } from './support/mlflow-python';
 import { requireMlflow, trackingUri, unique } from './support/platform';
+
+// The shared server is slow when the machine is loaded: real calls get a minute, not vitest's 5 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 const client = new MlflowClient({ trackingUri });
 let python: PythonMlflow;

@@ -1,6 +1,6 @@
 // Tracking against the platform's real MLflow 3.18 server, read back by Python's MlflowClient (and the
 // other way round), field by field. Every experiment name is unique to this run.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BadRequestError,
   ConflictError,
@@ -14,6 +14,9 @@ import {
 import { asPython, metricAsPython } from './support/compare';
 import { type PythonMlflow, startPythonMlflow } from './support/mlflow-python';
 import { requireMlflow, trackingUri, unique } from './support/platform';
+
+// The shared server is slow when the machine is loaded: real calls get a minute, not vitest's 5 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 const client = new MlflowClient({ trackingUri });
 let python: PythonMlflow;

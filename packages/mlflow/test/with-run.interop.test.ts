@@ -1,8 +1,11 @@
 // client.withRun on the real server: the run always ends, with everything logged flushed first.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortError, MlflowClient, MlflowInputError } from '../src/index';
 import { type PythonMlflow, startPythonMlflow } from './support/mlflow-python';
 import { requireMlflow, trackingUri, unique } from './support/platform';
+
+// The shared server is slow when the machine is loaded: real calls get a minute, not vitest's 5 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 const client = new MlflowClient({ trackingUri });
 let python: PythonMlflow;
