@@ -149,6 +149,29 @@ describe('retries of POSTs', () => {
     });
   });
 
+  it('retries the searches (POSTs that change nothing) and follows their page tokens', async () => {
+    let calls = 0;
+    server.use(
+      http.post(`${BASE}/api/2.0/mlflow/runs/search`, async ({ request }) => {
+        calls++;
+        if (calls === 1) return new HttpResponse('busy', { status: 503 });
+        const body = (await request.json()) as { page_token?: string; max_results: number };
+        expect(body.max_results).toBe(2);
+        return body.page_token === 'p2'
+          ? HttpResponse.json({ runs: [{ info: { run_id: 'c', status: 'FINISHED' } }] })
+          : HttpResponse.json({
+              runs: [{ info: { run_id: 'a' } }, { info: { run_id: 'b' } }],
+              next_page_token: 'p2',
+            });
+      }),
+    );
+    const pages: string[][] = [];
+    for await (const page of client().searchRuns('1', { pageSize: 2 }).pages())
+      pages.push(page.map((r) => r.info.runId));
+    expect(pages).toEqual([['a', 'b'], ['c']]);
+    expect(calls).toBe(3);
+  });
+
   it('reports a batch that failed part-way as MlflowPartialWriteError with what was stored, and the cause', async () => {
     let calls = 0;
     server.use(
