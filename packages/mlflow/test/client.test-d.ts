@@ -1,4 +1,6 @@
+import type { ResponseData } from '@mlops/core';
 import { describe, expectTypeOf, it } from 'vitest';
+import type { components, paths } from '../src/generated/mlflow';
 import {
   type ActiveRun,
   type Experiment,
@@ -71,5 +73,33 @@ describe('tracking methods are flat and typed as Python’s MlflowClient', () =>
 
   it('raw is the generated client', () => {
     expectTypeOf(client.raw.GET).toBeFunction();
+  });
+});
+
+describe('the generated calls the tracking methods make, as openapi-typescript types them', () => {
+  type Schemas = components['schemas'];
+  it('answers', () => {
+    expectTypeOf<ResponseData<paths, '/api/2.0/mlflow/runs/get', 'get'>>().toEqualTypeOf<
+      Schemas['mlflow_GetRun_Response']
+    >();
+    expectTypeOf<ResponseData<paths, '/api/2.0/mlflow/runs/search', 'post'>>().toEqualTypeOf<
+      Schemas['mlflow_SearchRuns_Response']
+    >();
+    expectTypeOf<ResponseData<paths, '/api/2.0/mlflow/metrics/get-history', 'get'>>().toEqualTypeOf<
+      Schemas['mlflow_GetMetricHistory_Response']
+    >();
+    expectTypeOf<ResponseData<paths, '/api/2.0/mlflow/experiments/search', 'post'>>().toEqualTypeOf<
+      Schemas['mlflow_SearchExperiments_Response']
+    >();
+    expectTypeOf<ResponseData<paths, '/api/2.0/mlflow/experiments/create', 'post'>>().toEqualTypeOf<
+      Schemas['mlflow_CreateExperiment_Response']
+    >();
+  });
+  it('int64 and doubles: numbers in answers, number | string for int64 in requests, MLflow’s strings for non-finite doubles', () => {
+    expectTypeOf<Schemas['mlflow_Metric']['step']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Schemas['mlflow_Metric__Input']['step']>().toEqualTypeOf<number | string | undefined>();
+    expectTypeOf<Schemas['mlflow_Metric']['value']>().toEqualTypeOf<
+      number | 'NaN' | 'Infinity' | '-Infinity' | undefined
+    >();
   });
 });
