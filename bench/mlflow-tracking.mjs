@@ -32,9 +32,13 @@ const client = new MlflowClient({ trackingUri });
 
 /** Python's MlflowClient in one long-lived process (mlflow_tracking_python.py). */
 async function startPython() {
-  const child = spawn(python, [fileURLToPath(new URL('./mlflow_tracking_python.py', import.meta.url)), trackingUri], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    python,
+    [fileURLToPath(new URL('./mlflow_tracking_python.py', import.meta.url)), trackingUri],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
   if (!JSON.parse(first.value).ready) throw new Error('Python did not start');
@@ -58,12 +62,17 @@ if (PARTS.has('log')) {
   const experimentId = await client.createExperiment(`bench-log-batch-${Date.now().toString(36)}`);
   const base = Date.now();
   // The same metrics for every contender: 10 keys, steps 0..n-1.
-  const metrics = Array.from({ length: METRICS }, (_, i) => ({ key: `m${i % 10}`, value: i * 0.5, timestamp: base + i, step: i }));
+  const metrics = Array.from({ length: METRICS }, (_, i) => ({
+    key: `m${i % 10}`,
+    value: i * 0.5,
+    timestamp: base + i,
+    step: i,
+  }));
   const freshRun = async () => (await client.createRun(experimentId)).info.runId;
   // Raw fetch: the very requests @mlops/mlflow sends (1,000 metrics each), one after the other.
   const rawChunks = [];
   for (let i = 0; i < metrics.length; i += 1000) rawChunks.push(metrics.slice(i, i + 1000));
-  let pythonMs = [];
+  const pythonMs = [];
   const timed = { ours: [], raw: [] };
   const contenders = {
     '@mlops/mlflow logBatch': async () => {
@@ -100,14 +109,23 @@ if (PARTS.has('log')) {
   const ours = stats['@mlops/mlflow logBatch'].p50;
   const raw = stats['raw fetch (same requests, sequential)'].p50;
   const pyP50 = stats['Python MlflowClient.log_batch'].p50;
-  results.logBatch = { metrics: METRICS, rounds: ROUNDS, concurrency: CONCURRENCY, stats, oursOverRaw: ours / raw, pythonOverOurs: pyP50 / ours };
+  results.logBatch = {
+    metrics: METRICS,
+    rounds: ROUNDS,
+    concurrency: CONCURRENCY,
+    stats,
+    oursOverRaw: ours / raw,
+    pythonOverOurs: pyP50 / ours,
+  };
   tables.push(
     [
       `logBatch of ${METRICS} metrics into one run (${ROUNDS} interleaved rounds, median; @mlops/mlflow concurrency ${CONCURRENCY})`,
       '',
       '| contender | median | ratio to raw fetch |',
       '|---|---|---|',
-      ...Object.entries(stats).map(([name, s]) => `| ${name} | ${fmt(s.p50)} | ${(s.p50 / raw).toFixed(2)}× |`),
+      ...Object.entries(stats).map(
+        ([name, s]) => `| ${name} | ${fmt(s.p50)} | ${(s.p50 / raw).toFixed(2)}× |`,
+      ),
       '',
       `ours / raw fetch = ${(ours / raw).toFixed(2)}× (target ≤ 1.1×); Python / ours = ${(pyP50 / ours).toFixed(2)}× (target ≥ 1.5×)`,
     ].join('\n'),
@@ -132,7 +150,10 @@ if (PARTS.has('search')) {
       Array.from({ length: 8 }, async () => {
         while (next < RUNS) {
           const i = next++;
-          await client.createRun(experimentId, { runName: `run-${i}`, tags: { i: String(i), parity: i % 2 ? 'odd' : 'even', team: 'bench' } });
+          await client.createRun(experimentId, {
+            runName: `run-${i}`,
+            tags: { i: String(i), parity: i % 2 ? 'odd' : 'even', team: 'bench' },
+          });
         }
       }),
     );
@@ -157,7 +178,11 @@ if (PARTS.has('search')) {
         const response = await fetch(`${trackingUri}/api/2.0/mlflow/runs/search`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ experiment_ids: [experimentId], max_results: 1000, ...(token ? { page_token: token } : {}) }),
+          body: JSON.stringify({
+            experiment_ids: [experimentId],
+            max_results: 1000,
+            ...(token ? { page_token: token } : {}),
+          }),
         });
         const body = JSON.parse(await response.text());
         n += body.runs?.length ?? 0;
@@ -183,14 +208,22 @@ if (PARTS.has('search')) {
   const ours = stats['@mlops/mlflow searchRuns (for await)'].p50;
   const raw = stats['raw fetch + JSON.parse (same pages)'].p50;
   const pyP50 = stats['Python MlflowClient.search_runs (page tokens)'].p50;
-  results.searchRuns = { runs: RUNS, rounds: SEARCH_ROUNDS, stats, oursOverRaw: ours / raw, pythonOverOurs: pyP50 / ours };
+  results.searchRuns = {
+    runs: RUNS,
+    rounds: SEARCH_ROUNDS,
+    stats,
+    oursOverRaw: ours / raw,
+    pythonOverOurs: pyP50 / ours,
+  };
   tables.push(
     [
       `searchRuns of ${RUNS} runs, 1,000 per page (${SEARCH_ROUNDS} interleaved rounds, median)`,
       '',
       '| contender | median | ratio to raw fetch |',
       '|---|---|---|',
-      ...Object.entries(stats).map(([name, s]) => `| ${name} | ${fmt(s.p50)} | ${(s.p50 / raw).toFixed(2)}× |`),
+      ...Object.entries(stats).map(
+        ([name, s]) => `| ${name} | ${fmt(s.p50)} | ${(s.p50 / raw).toFixed(2)}× |`,
+      ),
       '',
       `ours / raw fetch = ${(ours / raw).toFixed(2)}×; Python / ours = ${(pyP50 / ours).toFixed(2)}× (target ≥ 1.5×)`,
     ].join('\n'),
@@ -198,6 +231,10 @@ if (PARTS.has('search')) {
 }
 py.close();
 
-const markdown = [`MLflow tracking, node ${process.versions.node}, against ${trackingUri}`, '', ...tables.flatMap((t) => [t, ''])].join('\n');
+const markdown = [
+  `MLflow tracking, node ${process.versions.node}, against ${trackingUri}`,
+  '',
+  ...tables.flatMap((t) => [t, '']),
+].join('\n');
 writeResults('mlflow-tracking', results, markdown);
 process.stdout.write(`${markdown}\n`);
