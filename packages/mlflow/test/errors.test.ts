@@ -39,15 +39,15 @@ const mlflowError = (status: number, code: string, message = 'no') =>
 
 describe('error codes', () => {
   it.each([
-    [404, 'RESOURCE_DOES_NOT_EXIST', NotFoundError],
-    [400, 'RESOURCE_ALREADY_EXISTS', ConflictError],
-    [409, 'RESOURCE_CONFLICT', ConflictError],
-    [400, 'INVALID_PARAMETER_VALUE', BadRequestError],
-    [401, 'UNAUTHENTICATED', AuthenticationError],
-    [403, 'PERMISSION_DENIED', PermissionDeniedError],
-    [429, 'REQUEST_LIMIT_EXCEEDED', RateLimitError],
-    [500, 'INTERNAL_ERROR', InternalServerError],
-  ] as const)('%i %s is a %s with the code kept', async (status, code, Class) => {
+    [404, 'RESOURCE_DOES_NOT_EXIST', 'NotFoundError', NotFoundError],
+    [400, 'RESOURCE_ALREADY_EXISTS', 'ConflictError', ConflictError],
+    [409, 'RESOURCE_CONFLICT', 'ConflictError', ConflictError],
+    [400, 'INVALID_PARAMETER_VALUE', 'BadRequestError', BadRequestError],
+    [401, 'UNAUTHENTICATED', 'AuthenticationError', AuthenticationError],
+    [403, 'PERMISSION_DENIED', 'PermissionDeniedError', PermissionDeniedError],
+    [429, 'REQUEST_LIMIT_EXCEEDED', 'RateLimitError', RateLimitError],
+    [500, 'INTERNAL_ERROR', 'InternalServerError', InternalServerError],
+  ] as const)('%i %s is a %s with the code kept', async (status, code, _name, Class) => {
     server.use(http.get(`${BASE}/api/2.0/mlflow/runs/get`, () => mlflowError(status, code, 'the reason')));
     const error = await failure(client({ maxRetries: 0 }).getRun('r1'));
     expect(Class.isInstance(error)).toBe(true);
