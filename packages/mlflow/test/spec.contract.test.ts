@@ -9,6 +9,7 @@ import { called, refused, spec } from './contract/support';
 import './contract/not-served';
 import './contract/tracking';
 import './contract/registry';
+import './contract/traces';
 
 describe('coverage', () => {
   it('calls every operation of the spec, or records the answer of the server that cannot serve it', () => {
@@ -28,15 +29,7 @@ describe('coverage', () => {
 const GENAI = 'not called yet: the GenAI surface';
 /** Operations no test calls yet. */
 const notYetCovered: Record<string, string> = {
-  MlflowService_searchTraces: GENAI, // GET /api/2.0/mlflow/traces
-  MlflowService_startTrace: GENAI, // POST /api/2.0/mlflow/traces
-  MlflowService_deleteTraces: GENAI, // POST /api/2.0/mlflow/traces/delete-traces
-  MlflowService_linkPromptsToTrace: GENAI, // POST /api/2.0/mlflow/traces/link-prompts
-  MlflowService_linkTracesToRun: GENAI, // POST /api/2.0/mlflow/traces/link-to-run
-  MlflowService_endTrace: GENAI, // PATCH /api/2.0/mlflow/traces/{request_id}
-  MlflowService_getTraceInfo: GENAI, // GET /api/2.0/mlflow/traces/{request_id}/info
-  MlflowService_deleteTraceTag: GENAI, // DELETE /api/2.0/mlflow/traces/{request_id}/tags
-  MlflowService_setTraceTag: GENAI, // PATCH /api/2.0/mlflow/traces/{request_id}/tags
+  // GET /api/2.0/mlflow/traces // POST /api/2.0/mlflow/traces // POST /api/2.0/mlflow/traces/delete-traces // POST /api/2.0/mlflow/traces/link-prompts // POST /api/2.0/mlflow/traces/link-to-run // PATCH /api/2.0/mlflow/traces/{request_id} // GET /api/2.0/mlflow/traces/{request_id}/info // DELETE /api/2.0/mlflow/traces/{request_id}/tags // PATCH /api/2.0/mlflow/traces/{request_id}/tags
   MlflowService_createDataset: GENAI, // POST /api/3.0/mlflow/datasets/create
   MlflowService_searchEvaluationDatasets_get: GENAI, // GET /api/3.0/mlflow/datasets/search
   MlflowService_searchEvaluationDatasets_post: GENAI, // POST /api/3.0/mlflow/datasets/search
@@ -117,21 +110,5 @@ const notYetCovered: Record<string, string> = {
   MlflowService_getScorer: GENAI, // GET /api/3.0/mlflow/scorers/get
   MlflowService_listScorers: GENAI, // GET /api/3.0/mlflow/scorers/list
   MlflowService_registerScorer: GENAI, // POST /api/3.0/mlflow/scorers/register
-  MlflowService_listScorerVersions: GENAI, // GET /api/3.0/mlflow/scorers/versions
-  MlflowService_startTraceV3: GENAI, // POST /api/3.0/mlflow/traces
-  MlflowService_batchGetTraces: GENAI, // GET /api/3.0/mlflow/traces/batchGet
-  MlflowService_batchGetTraceInfos: GENAI, // POST /api/3.0/mlflow/traces/batchGetInfos
-  MlflowService_calculateTraceFilterCorrelation: GENAI, // POST /api/3.0/mlflow/traces/calculate-filter-correlation
-  MlflowService_deleteTracesV3: GENAI, // POST /api/3.0/mlflow/traces/delete-traces
-  MlflowService_getTrace: GENAI, // GET /api/3.0/mlflow/traces/get
-  MlflowService_queryTraceMetrics: GENAI, // POST /api/3.0/mlflow/traces/metrics
-  MlflowService_searchTracesV3: GENAI, // POST /api/3.0/mlflow/traces/search
-  MlflowService_getTraceInfoV3: GENAI, // GET /api/3.0/mlflow/traces/{trace_id}
-  MlflowService_createAssessment: GENAI, // POST /api/3.0/mlflow/traces/{trace_id}/assessments
-  MlflowService_deleteAssessment: GENAI, // DELETE /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}
-  MlflowService_GetAssessment: GENAI, // GET /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}
-  MlflowService_updateAssessment: GENAI, // PATCH /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}
-  MlflowService_deleteTraceTagV3: GENAI, // DELETE /api/3.0/mlflow/traces/{trace_id}/tags
-  MlflowService_setTraceTagV3: GENAI, // PATCH /api/3.0/mlflow/traces/{trace_id}/tags
-  WebhookService_testWebhook: 'not called yet',
+  MlflowService_listScorerVersions: GENAI, // GET /api/3.0/mlflow/scorers/versions // POST /api/3.0/mlflow/traces // GET /api/3.0/mlflow/traces/batchGet // POST /api/3.0/mlflow/traces/batchGetInfos // POST /api/3.0/mlflow/traces/calculate-filter-correlation // POST /api/3.0/mlflow/traces/delete-traces // GET /api/3.0/mlflow/traces/get // POST /api/3.0/mlflow/traces/metrics // POST /api/3.0/mlflow/traces/search // GET /api/3.0/mlflow/traces/{trace_id} // POST /api/3.0/mlflow/traces/{trace_id}/assessments // DELETE /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} // GET /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} // PATCH /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} // DELETE /api/3.0/mlflow/traces/{trace_id}/tags // PATCH /api/3.0/mlflow/traces/{trace_id}/tags
 };

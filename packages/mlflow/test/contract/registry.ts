@@ -223,7 +223,7 @@ describe('artifacts of model versions and logged models', () => {
 });
 
 describe('webhooks', () => {
-  it('create, get, list, update, delete', async () => {
+  it('create, get, list, update, test delivery, delete', { timeout: 150_000 }, async () => {
     // The server takes only https URLs of public addresses. Created DISABLED, for an event no test
     // fires, so it is never called.
     const created = await mlflow.post('/api/2.0/mlflow/webhooks', {
@@ -248,6 +248,15 @@ describe('webhooks', () => {
     });
     expect(check('/api/2.0/mlflow/webhooks/{webhook_id}', 'patch', updated)).toEqual([]);
     expect(updated.webhook).toMatchObject({ description: 'updated', status: 'DISABLED' });
+    // The test delivery goes out for real (a small signed POST). Nothing at that address is an MLflow
+    // webhook receiver (or, offline, nothing answers at all), so the server reports a failed delivery.
+    const tested = await mlflow.post('/api/2.0/mlflow/webhooks/{webhook_id}/test', {
+      params: { path },
+      body: { event: { entity: 'PROMPT', action: 'CREATED' } },
+    });
+    expect(check('/api/2.0/mlflow/webhooks/{webhook_id}/test', 'post', tested)).toEqual([]);
+    expect(tested.result?.success).toBe(false);
+    expect(tested.result?.error_message).toMatch(/\S/);
     const deleted = await mlflow.delete('/api/2.0/mlflow/webhooks/{webhook_id}', { params: { path } });
     expect(check('/api/2.0/mlflow/webhooks/{webhook_id}', 'delete', deleted)).toEqual([]);
   });
