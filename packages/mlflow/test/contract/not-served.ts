@@ -35,6 +35,20 @@ const PROXIED = (what: 'upload' | 'download'): Refusal => ({
   },
 });
 
+/** The job id asked for: no job can exist on a server that does not execute jobs. */
+export const NO_JOB = 'contract-no-such-job';
+const NO_SUCH_JOB: Refusal = {
+  why: 'no prompt optimization job can exist: the platform runs mlflow server with MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false, so creating one fails',
+  status: 404,
+  type: 'application/json',
+  body: {
+    error_code: 'RESOURCE_DOES_NOT_EXIST',
+    message: `Job with ID ${NO_JOB} not found`,
+    sqlstate: 'KAM00',
+    error_class: 'RESOURCE_NOT_FOUND',
+  },
+};
+
 export const refusals: Readonly<Record<string, Refusal>> = {
   MlflowService_listWorkspaces: WORKSPACES('/api/3.0/mlflow/workspaces'),
   MlflowService_createWorkspace: WORKSPACES('/api/3.0/mlflow/workspaces'),
@@ -55,6 +69,21 @@ export const refusals: Readonly<Record<string, Refusal>> = {
   },
   MlflowService_createPresignedDownloadUrl: PROXIED('download'),
   MlflowService_createPresignedUploadUrl: PROXIED('upload'),
+  MlflowService_createPromptOptimizationJob: {
+    why: 'the platform runs mlflow server with MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false (no background job runner); the handler creates the run, then fails submitting the job',
+    status: 500,
+    type: 'application/json',
+    body: {
+      error_code: 'INTERNAL_ERROR',
+      message:
+        "Mlflow server job execution feature is not enabled, please set environment variable 'MLFLOW_SERVER_ENABLE_JOB_EXECUTION' to 'true' to enable it.",
+      sqlstate: 'XXM00',
+      error_class: 'CLIENT_INTERNAL_ERROR',
+    },
+  },
+  MlflowService_getPromptOptimizationJob: NO_SUCH_JOB,
+  MlflowService_cancelPromptOptimizationJob: NO_SUCH_JOB,
+  MlflowService_deletePromptOptimizationJob: NO_SUCH_JOB,
 };
 
 describe('operations the platform server cannot serve answer exactly as recorded', () => {
