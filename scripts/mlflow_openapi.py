@@ -349,6 +349,13 @@ def proto_operations():
                     "200": {"description": "OK", "content": json_content(response_ref)},
                     "default": {"description": "MLflow error", "content": json_content(ERROR_REF)},
                 }
+                if path.startswith("/api/3.0/mlflow/workspaces"):
+                    # Workspaces exist only on a server started with --enable-workspaces; without it the server
+                    # answers every workspace route with a 503 and a text body (Flask's str, text/html).
+                    operation["responses"]["503"] = {
+                        "description": "the server runs without --enable-workspaces (plain text, labelled text/html)",
+                        "content": HTML_TEXT,
+                    }
                 # (searchDatasets has no entry in HANDLERS either: mlflow/server serves it by hand on the ajax route.)
                 if not notes and not_implemented(module, service_name, method):
                     # The route exists, but the open-source server maps this request to _not_implemented.

@@ -5,7 +5,7 @@
 // sees every operation they called.
 import { describe, expect, it } from 'vitest';
 import { refusals } from './contract/not-served';
-import { called, refused, spec } from './contract/support';
+import { called, complaints, refused, spec } from './contract/support';
 import './contract/tracking';
 import './contract/registry';
 import './contract/traces';
@@ -13,6 +13,21 @@ import './contract/genai';
 import './contract/gateway';
 
 describe('coverage', () => {
+  it('validates strictly: a field the spec lacks, a wrong type or a wrong enum value is a complaint', () => {
+    const get = '/api/3.0/mlflow/traces/get';
+    const span = { name: 'predict', start_time_unix_nano: 1, status: { code: 'STATUS_CODE_OK' } };
+    expect(complaints(get, 'get', { trace: { spans: [span] } })).toEqual([]);
+    expect(complaints(get, 'get', { trace: { spans: [{ ...span, colour: 'red' }] } })).toEqual([
+      '/trace/spans/0 must NOT have additional properties',
+    ]);
+    expect(complaints(get, 'get', { trace: { spans: [{ ...span, start_time_unix_nano: '1' }] } })).toEqual([
+      '/trace/spans/0/start_time_unix_nano must be integer',
+    ]);
+    expect(complaints(get, 'get', { trace: { spans: [{ ...span, status: { code: 'FINE' } }] } })).toEqual([
+      '/trace/spans/0/status/code must be equal to one of the allowed values',
+    ]);
+  });
+
   it('calls every operation of the spec, or asserts the recorded answer of a server that cannot serve it', () => {
     const all = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     const missing = all.filter((id) => !called.has(id) && !refused.has(id));

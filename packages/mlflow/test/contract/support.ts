@@ -36,10 +36,9 @@ export function operation(path: string, method: string): Operation {
   return op;
 }
 
-/** Records the operation as called; for a JSON answer, the spec's complaints about it (none when valid). */
-export function check(path: string, method: string, body?: unknown): string[] {
+/** The spec's complaints about a JSON answer of an operation (none when valid), without recording a call. */
+export function complaints(path: string, method: string, body: unknown): string[] {
   const op = operation(path, method);
-  called.add(op.operationId);
   const schema = op.responses['200']?.content?.['application/json']?.schema;
   if (schema === undefined) return [];
   let validate = validators.get(op.operationId);
@@ -49,6 +48,12 @@ export function check(path: string, method: string, body?: unknown): string[] {
     validators.set(op.operationId, validate);
   }
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+/** Records the operation as called; for a JSON answer, the spec's complaints about it (none when valid). */
+export function check(path: string, method: string, body?: unknown): string[] {
+  called.add(operation(path, method).operationId);
+  return complaints(path, method, body);
 }
 
 /** The media type of a non-JSON answer is one the spec declares for it (or the spec says any). */
@@ -97,6 +102,11 @@ export async function expectRefusal(
     type: recorded.type,
     body: recorded.body,
   });
+  // The spec describes the refusal: its status with that media type, or the default JSON error.
+  const declared = op.responses[String(recorded.status)] ?? op.responses.default;
+  expect(Object.keys(declared?.content ?? {}), `${op.operationId}: media types the spec declares`).toContain(
+    type,
+  );
   if (type === 'application/json') {
     const errorSchema = ajv.getSchema('mlflow#/components/schemas/ErrorResponse')!;
     expect(errorSchema(answer), JSON.stringify(errorSchema.errors)).toBe(true);
