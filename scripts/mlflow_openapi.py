@@ -97,7 +97,14 @@ def scalar_schema(field, direction):
     if t in INT32:
         return {"type": "integer", "format": "int32"}
     if t in INT64:
-        return int64_schema(direction)
+        schema = int64_schema(direction)
+        if direction == "response" and field.name.endswith("_unix_nano"):
+            # Nanoseconds since the epoch are about 1.8e18, far beyond 2^53: sent as JSON numbers, they reach
+            # JavaScript rounded to a multiple of 256 ns.
+            schema["description"] = (
+                "nanoseconds since the epoch, a JSON number beyond 2^53: JSON.parse rounds it (to 256 ns)"
+            )
+        return schema
     if t == F.TYPE_BOOL:
         return {"type": "boolean"}
     if t == F.TYPE_STRING:

@@ -13,9 +13,11 @@ const location = (experimentId: string) => ({
  * /v1/traces route (not a proto RPC, so not in the spec; StartTraceV3 stores the trace info only, and
  * getTrace answers 500 "Trace data not stored in tracking store" for a trace without spans).
  */
-async function traceWithSpans(experimentId: string): Promise<string> {
+async function traceWithSpans(
+  experimentId: string,
+  start = BigInt(Date.now()) * 1_000_000n,
+): Promise<string> {
   const hex = randomBytes(16).toString('hex');
-  const start = BigInt(Date.now()) * 1_000_000n;
   const response = await fetch(`${baseUrl}/v1/traces`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-mlflow-experiment-id': experimentId },
@@ -83,15 +85,20 @@ describe('traces (V3)', () => {
     expect(check('/api/3.0/mlflow/traces/{trace_id}', 'get', info)).toEqual([]);
     expect(info.trace?.trace_info?.tags?.team).toBe('mlops');
 
-    const spanned = await traceWithSpans(experimentId);
+    // An odd number of nanoseconds: no double in this range (multiples of 256) holds it exactly.
+    const start = BigInt(Date.now()) * 1_000_000n + 123_457n;
+    const spanned = await traceWithSpans(experimentId, start);
     const full = await mlflow.get('/api/3.0/mlflow/traces/get', { params: { query: { trace_id: spanned } } });
     expect(check('/api/3.0/mlflow/traces/get', 'get', full)).toEqual([]);
     const span = full.trace?.spans?.[0];
     expect(span?.name).toBe('predict');
-    // Span ids are bytes: base64 in MLflow's JSON. Nanosecond times are JSON numbers beyond 2^53, so
-    // JSON.parse rounds them (to the microsecond or so): they are read here as numbers, not compared exactly.
+    // Span ids are bytes: base64 in MLflow's JSON.
     expect(Buffer.from(span?.trace_id ?? '', 'base64').toString('hex')).toBe(spanned.slice(3));
-    expect(typeof span?.start_time_unix_nano).toBe('number');
+    // Nanosecond times are JSON numbers beyond 2^53, as the spec says: JSON.parse rounds them to the nearest
+    // multiple of 256 ns, so what arrives is close to what was sent but never equal.
+    const received = BigInt(span?.start_time_unix_nano ?? 0);
+    expect(received).not.toBe(start);
+    expect(received - start <= 128n && start - received <= 128n).toBe(true);
 
     const batch = await mlflow.get('/api/3.0/mlflow/traces/batchGet', {
       params: { query: { trace_ids: [spanned], experiment_ids: [experimentId] } },
