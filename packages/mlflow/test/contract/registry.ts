@@ -172,6 +172,74 @@ describe('logged models', () => {
   });
 });
 
+describe('MLflow 3 links between runs, logged models and model versions', () => {
+  it('metrics of a logged model, models as run inputs, a version registered from a logged model', async () => {
+    const experimentId = await newExperiment();
+    const runId = await newRun(experimentId);
+    const model = await mlflow.post('/api/2.0/mlflow/logged-models', {
+      body: { experiment_id: experimentId, name: unique('lm'), source_run_id: runId },
+    });
+    const modelId = model.model!.info!.model_id!;
+    await mlflow.post('/api/2.0/mlflow/runs/log-batch', {
+      body: {
+        run_id: runId,
+        metrics: [
+          {
+            key: 'acc',
+            value: 0.8,
+            timestamp: 1,
+            step: 0,
+            model_id: modelId,
+            dataset_name: 'train',
+            dataset_digest: 'abc123',
+          },
+        ],
+      },
+    });
+    const inputs = await mlflow.post('/api/2.0/mlflow/runs/log-inputs', {
+      body: { run_id: runId, models: [{ model_id: modelId }] },
+    });
+    expect(check('/api/2.0/mlflow/runs/log-inputs', 'post', inputs)).toEqual([]);
+    const run = await mlflow.get('/api/2.0/mlflow/runs/get', { params: { query: { run_id: runId } } });
+    expect(check('/api/2.0/mlflow/runs/get', 'get', run)).toEqual([]);
+    expect(run.run?.inputs?.model_inputs).toEqual([{ model_id: modelId }]);
+
+    const name = unique('model');
+    await mlflow.post('/api/2.0/mlflow/registered-models/create', { body: { name } });
+    const version = await mlflow.post('/api/2.0/mlflow/model-versions/create', {
+      body: { name, source: `models:/${modelId}`, model_id: modelId, run_id: runId },
+    });
+    expect(check('/api/2.0/mlflow/model-versions/create', 'post', version)).toEqual([]);
+    // The 3.18 server keeps the models:/ source as given and answers no model_id on the version; the link
+    // shows on the logged model (a tag) and in the download URI (its artifact location).
+    expect(version.model_version).toMatchObject({ source: `models:/${modelId}`, run_id: runId });
+    expect(version.model_version?.model_id).toBeUndefined();
+    const uri = await mlflow.get('/api/2.0/mlflow/model-versions/get-download-uri', {
+      params: { query: { name, version: '1' } },
+    });
+    expect(uri.artifact_uri).toBe(model.model?.info?.artifact_uri);
+
+    const got = await mlflow.get('/api/2.0/mlflow/logged-models/{model_id}', {
+      params: { path: { model_id: modelId } },
+    });
+    expect(check('/api/2.0/mlflow/logged-models/{model_id}', 'get', got)).toEqual([]);
+    expect(got.model?.data?.metrics).toEqual([
+      {
+        key: 'acc',
+        value: 0.8,
+        timestamp: 1,
+        step: 0,
+        dataset_name: 'train',
+        dataset_digest: 'abc123',
+        model_id: modelId,
+        run_id: runId,
+      },
+    ]);
+    const registrations = got.model?.info?.tags?.find((t) => t.key === 'mlflow.modelVersions')?.value;
+    expect(JSON.parse(registrations ?? '[]')).toEqual([{ name, version: 1 }]);
+  });
+});
+
 describe('artifacts of model versions and logged models', () => {
   const upload = async (proxyPath: string, text: string) => {
     await mlflow.fetch(`/api/2.0/mlflow-artifacts/artifacts/${proxyPath}`, {
