@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createHttpClient } from '@mlops/core';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
-import { beforeEach, expect } from 'vitest';
+import { beforeEach, expect, vi } from 'vitest';
 import { readPins } from '../../../../scripts/pins.mjs';
 import type { paths } from '../../src/generated/mlflow';
 
@@ -116,6 +116,10 @@ export async function expectRefusal(
 
 export const unique = (what: string) =>
   `contract-${what}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+// Each test makes tens of sequential calls to the platform's one-worker server, which every helper shares on
+// a 2-core machine: under load a test takes several times its idle 1-2 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 // Checked before every test (once, memoized), so each one fails, not skips, without a server.
 let reachable: Promise<void> | undefined;
