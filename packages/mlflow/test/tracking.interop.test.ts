@@ -211,10 +211,18 @@ describe('runs', () => {
     expect(BadRequestError.isInstance(changed)).toBe(true);
     expect(changed).toMatchObject({ status: 400, code: 'INVALID_PARAMETER_VALUE' });
 
-    const route = await client.raw
+    const empty = await client.raw
       .GET('/api/2.0/mlflow/runs/get', { params: { query: { run_id: '' } } })
       .catch((e: unknown) => e);
-    expect(BadRequestError.isInstance(route) || NotFoundError.isInstance(route)).toBe(true);
+    expect(BadRequestError.isInstance(empty)).toBe(true);
+    expect(empty).toMatchObject({ status: 400, code: 'INVALID_PARAMETER_VALUE' });
+
+    // A tracking URI with a wrong path: the server's HTML 404 page, named as Python names it.
+    const misplaced = new MlflowClient({ trackingUri: `${trackingUri}/no-such-prefix` });
+    const route = await misplaced.getRun('0123456789abcdef0123456789abcdef').catch((e: unknown) => e);
+    expect(NotFoundError.isInstance(route)).toBe(true);
+    expect(route).toMatchObject({ status: 404, code: 'ENDPOINT_NOT_FOUND' });
+    expect((route as Error).message).toContain('Not Found');
   });
 });
 
