@@ -1,3 +1,21 @@
+export {
+  AbortError,
+  ApiError,
+  AuthenticationError,
+  BadRequestError,
+  ConfigError,
+  ConflictError,
+  ConnectionError,
+  DecodeError,
+  InternalServerError,
+  MlopsError,
+  NotFoundError,
+  Paginator,
+  PermissionDeniedError,
+  RateLimitError,
+  TimeoutError,
+} from '@mlops/core';
+// ---- Model registry, logged models, artifacts and model resolution (mlflow-models).
 export type {
   ArtifactInfo,
   ArtifactSource,
@@ -9,7 +27,9 @@ export type {
 } from './artifacts';
 export { MlflowClient, type MlflowClientOptions } from './client';
 export { type MlflowConfig, type MlflowOptions, mlflowConfigSpec, resolveMlflowConfig } from './config';
-// ---- Model registry, logged models, artifacts and model resolution (mlflow-models).
+export { MlflowInputError, MlflowPartialWriteError } from './errors';
+export type { CreateExperimentOptions, SearchExperimentsOptions } from './experiments';
+export type { KeyValues, LogBatchInput, LogBatchOptions, MetricInput } from './log-batch';
 export type {
   CreateLoggedModelOptions,
   LoggedModel,
@@ -34,12 +54,29 @@ export type {
   ModelStage,
   ModelVersion,
   SearchModelVersionsOptions,
+  SearchPage,
   VersionRef,
 } from './model-versions';
+export type { PageOptions } from './paging';
 export type {
   CreateRegisteredModelOptions,
   RegisteredModel,
   SearchRegisteredModelsOptions,
 } from './registered-models';
+export type {
+  Dataset,
+  DatasetInput,
+  Experiment,
+  Metric,
+  Run,
+  RunData,
+  RunInfo,
+  RunInputs,
+  RunStatus,
+  ViewType,
+} from './run-data';
+export type { CreateRunOptions, DatasetInputInit, LogMetricOptions, SearchRunsOptions } from './runs';
 export { signatureSchema, validateInput } from './signature';
+export type { ParamValue } from './validation';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+export type { ActiveRun, WithRunBody, WithRunOptions } from './with-run';

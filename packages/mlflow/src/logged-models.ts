@@ -1,10 +1,10 @@
 // Logged models of MLflow 3 (`m-<32 hex>`): create, get, finalize, search, tags, params, delete. Answers are
 // Python's LoggedModel entity in camelCase: tags and params as records, metrics as a list.
 import { type CallOptions, MlopsError, type Paginator } from '@mlops/core';
-import { paginateByToken, type TokenPage } from '@mlops/core/sdk';
 import type { MlflowHttp } from './client';
 import type { components } from './generated/mlflow';
-import { tagRecord, toTagList } from './model-versions';
+import { pageSizeFor, type SearchPage, tagRecord, toTagList } from './model-versions';
+import { type PageOptions, tokenPages } from './paging';
 
 type Schemas = components['schemas'];
 
@@ -48,14 +48,11 @@ export interface CreateLoggedModelOptions {
   modelType?: string;
 }
 
-export interface SearchLoggedModelsOptions {
+export interface SearchLoggedModelsOptions extends PageOptions {
   /** e.g. `name = 'churn' AND metrics.auc > 0.8`. */
-  filterString?: string;
+  filter?: string;
   datasets?: Array<{ datasetName: string; datasetDigest?: string }>;
-  maxResults?: number;
   orderBy?: Array<{ fieldName: string; ascending?: boolean; datasetName?: string; datasetDigest?: string }>;
-  /** Stop after this many models in all (iterator only). */
-  maxItems?: number;
 }
 
 export function toNumber(value: number | 'NaN' | 'Infinity' | '-Infinity' | undefined): number {
@@ -182,12 +179,12 @@ export class LoggedModels {
     experimentIds: string[],
     options: SearchLoggedModelsOptions & { pageToken?: string } = {},
     call?: CallOptions,
-  ): Promise<TokenPage<LoggedModel>> {
+  ): Promise<SearchPage<LoggedModel>> {
     const body = await this.#http.post('/api/2.0/mlflow/logged-models/search', {
       body: {
         experiment_ids: experimentIds,
-        filter: options.filterString,
-        max_results: options.maxResults,
+        filter: options.filter,
+        max_results: pageSizeFor(options, 50),
         page_token: options.pageToken,
         datasets: options.datasets?.map((d) => ({
           dataset_name: d.datasetName,
@@ -212,9 +209,8 @@ export class LoggedModels {
     options: SearchLoggedModelsOptions = {},
     call?: CallOptions,
   ): Paginator<LoggedModel> {
-    return paginateByToken((pageToken) => this.searchPage(experimentIds, { ...options, pageToken }, call), {
-      ...(options.maxItems === undefined ? {} : { maxItems: options.maxItems }),
-      ...(call?.signal ? { signal: call.signal } : {}),
-    });
+    return tokenPages({ ...(call?.signal ? { signal: call.signal } : {}), ...options }, (pageToken) =>
+      this.searchPage(experimentIds, { ...options, pageToken }, call),
+    );
   }
 }

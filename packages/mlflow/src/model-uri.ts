@@ -167,8 +167,8 @@ export class ModelResolver {
         const page = await this.#d.loggedModels.searchPage(
           [run.experimentId],
           {
-            filterString: `source_run_id = '${run.runId}' AND name = '${top.replaceAll("'", "\\'")}'`,
-            maxResults: 2,
+            filter: `source_run_id = '${run.runId}' AND name = '${top.replaceAll("'", "\\'")}'`,
+            pageSize: 2,
           },
           call,
         );

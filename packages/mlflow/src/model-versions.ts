@@ -1,9 +1,9 @@
 // Model versions of the registry: create, get, update, delete, search, tags, legacy stages, aliases and the
 // download URI. Answers are Python's ModelVersion entity in camelCase (tags as a record, aliases a list).
 import type { CallOptions, Paginator } from '@mlops/core';
-import { paginateByToken, type TokenPage } from '@mlops/core/sdk';
 import type { MlflowHttp } from './client';
 import type { components } from './generated/mlflow';
+import { type PageOptions, tokenPages } from './paging';
 
 type Schemas = components['schemas'];
 
@@ -43,14 +43,10 @@ export interface CreateModelVersionOptions {
   modelId?: string;
 }
 
-export interface SearchModelVersionsOptions {
+export interface SearchModelVersionsOptions extends PageOptions {
   /** MLflow's filter string, e.g. `name = 'churn' and tag.team = 'risk'`. */
-  filterString?: string;
-  /** Page size (MLflow caps it at 200 000 over REST). */
-  maxResults?: number;
+  filter?: string;
   orderBy?: string[];
-  /** Stop after this many versions in all (iterator only). */
-  maxItems?: number;
 }
 
 /** Tags as a record, in the order the server sent them. */
@@ -85,6 +81,20 @@ export function toModelVersion(v: Schemas['mlflow_ModelVersion'] | undefined): M
     aliases: [...(v?.aliases ?? [])],
     modelId: v?.model_id,
   };
+}
+
+/** One page of a search: its items and the token of the next page (undefined on the last). */
+export interface SearchPage<T> {
+  items: T[];
+  nextPageToken: string | undefined;
+}
+
+/** MLflow's `max_results` of one request: `pageSize`, else no more than `maxResults` (the total) needs. */
+export function pageSizeFor(options: PageOptions, fallback: number): number | undefined {
+  return (
+    options.pageSize ??
+    (options.maxResults === undefined ? undefined : Math.min(options.maxResults, fallback))
+  );
 }
 
 /** Versions are numbers to Python and strings on the wire; both are accepted. */
@@ -150,12 +160,12 @@ export class ModelVersions {
   async searchPage(
     options: SearchModelVersionsOptions & { pageToken?: string } = {},
     call?: CallOptions,
-  ): Promise<TokenPage<ModelVersion>> {
+  ): Promise<SearchPage<ModelVersion>> {
     const body = await this.#http.get('/api/2.0/mlflow/model-versions/search', {
       params: {
         query: {
-          filter: options.filterString,
-          max_results: options.maxResults,
+          filter: options.filter,
+          max_results: pageSizeFor(options, 200),
           order_by: options.orderBy,
           page_token: options.pageToken,
         },
@@ -167,10 +177,9 @@ export class ModelVersions {
 
   /** Every matching version, page after page: `for await (const mv of client.searchModelVersions(…))`. */
   search(options: SearchModelVersionsOptions = {}, call?: CallOptions): Paginator<ModelVersion> {
-    return paginateByToken((pageToken) => this.searchPage({ ...options, pageToken }, call), {
-      ...(options.maxItems === undefined ? {} : { maxItems: options.maxItems }),
-      ...(call?.signal ? { signal: call.signal } : {}),
-    });
+    return tokenPages({ ...(call?.signal ? { signal: call.signal } : {}), ...options }, (pageToken) =>
+      this.searchPage({ ...options, pageToken }, call),
+    );
   }
 
   async setTag(

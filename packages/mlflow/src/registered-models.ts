@@ -1,10 +1,17 @@
 // Registered models of the registry: create, get, rename, update, delete, search, tags. Answers are Python's
 // RegisteredModel entity in camelCase: tags as a record, aliases as a record alias → version.
 import type { CallOptions, Paginator } from '@mlops/core';
-import { paginateByToken, type TokenPage } from '@mlops/core/sdk';
 import type { MlflowHttp } from './client';
 import type { components } from './generated/mlflow';
-import { type ModelVersion, tagRecord, toModelVersion, toTagList } from './model-versions';
+import {
+  type ModelVersion,
+  pageSizeFor,
+  type SearchPage,
+  tagRecord,
+  toModelVersion,
+  toTagList,
+} from './model-versions';
+import { type PageOptions, tokenPages } from './paging';
 
 type Schemas = components['schemas'];
 
@@ -28,14 +35,10 @@ export interface CreateRegisteredModelOptions {
   tags?: Record<string, string>;
 }
 
-export interface SearchRegisteredModelsOptions {
+export interface SearchRegisteredModelsOptions extends PageOptions {
   /** MLflow's filter string, e.g. `name LIKE 'churn-%'`. */
-  filterString?: string;
-  /** Page size (MLflow: default 100, at most 1000). */
-  maxResults?: number;
+  filter?: string;
   orderBy?: string[];
-  /** Stop after this many models in all (iterator only). */
-  maxItems?: number;
 }
 
 export function toRegisteredModel(m: Schemas['mlflow_RegisteredModel'] | undefined): RegisteredModel {
@@ -108,12 +111,12 @@ export class RegisteredModels {
   async searchPage(
     options: SearchRegisteredModelsOptions & { pageToken?: string } = {},
     call?: CallOptions,
-  ): Promise<TokenPage<RegisteredModel>> {
+  ): Promise<SearchPage<RegisteredModel>> {
     const body = await this.#http.get('/api/2.0/mlflow/registered-models/search', {
       params: {
         query: {
-          filter: options.filterString,
-          max_results: options.maxResults,
+          filter: options.filter,
+          max_results: pageSizeFor(options, 100),
           order_by: options.orderBy,
           page_token: options.pageToken,
         },
@@ -128,10 +131,9 @@ export class RegisteredModels {
 
   /** Every matching model, page after page: `for await (const m of client.searchRegisteredModels(…))`. */
   search(options: SearchRegisteredModelsOptions = {}, call?: CallOptions): Paginator<RegisteredModel> {
-    return paginateByToken((pageToken) => this.searchPage({ ...options, pageToken }, call), {
-      ...(options.maxItems === undefined ? {} : { maxItems: options.maxItems }),
-      ...(call?.signal ? { signal: call.signal } : {}),
-    });
+    return tokenPages({ ...(call?.signal ? { signal: call.signal } : {}), ...options }, (pageToken) =>
+      this.searchPage({ ...options, pageToken }, call),
+    );
   }
 
   async setTag(name: string, key: string, value: string, call?: CallOptions): Promise<void> {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignatureValidationError, signatureSchema, validateInput } from '@mlops/mlflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MlflowPython } from './support/mlflow-python';
 import { newClient, newRun, requireMlflow, unique } from './support/models-platform';
+import { MlflowPython } from './support/models-python';
 
 // Real server calls on a shared, loaded 2-core machine: generous per-test deadlines.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 180_000 });
@@ -75,7 +75,7 @@ describe('what we register, Python reads identically', () => {
     expect(sameKeys(await client.getRegisteredModel(name), theirsModel)).toEqual(theirsModel);
     const theirsVersions = await python.call<Array<Record<string, unknown>>>('search_versions', { name });
     const oursVersions = await client
-      .searchModelVersions({ filterString: `name = '${name}'`, orderBy: ['version_number ASC'] })
+      .searchModelVersions({ filter: `name = '${name}'`, orderBy: ['version_number ASC'] })
       .toArray();
     expect(theirsVersions).toHaveLength(2);
     expect(oursVersions.map((v, i) => sameKeys(v, theirsVersions[i] ?? {}))).toEqual(theirsVersions);

@@ -31,13 +31,13 @@ describe('registry', () => {
 
   it('searches are paginators, and one page at a time', () => {
     expectTypeOf(client.searchRegisteredModels()).toEqualTypeOf<Paginator<RegisteredModel>>();
-    expectTypeOf(client.searchModelVersions({ filterString: "name = 'm'" })).toEqualTypeOf<
+    expectTypeOf(client.searchModelVersions({ filter: "name = 'm'" })).toEqualTypeOf<
       Paginator<ModelVersion>
     >();
     expectTypeOf(client.searchLoggedModels(['1'])).toEqualTypeOf<Paginator<LoggedModel>>();
     expectTypeOf(client.searchRegisteredModelsPage({ pageToken: 't' }))
       .resolves.toHaveProperty('nextPageToken')
-      .toEqualTypeOf<string | null | undefined>();
+      .toEqualTypeOf<string | undefined>();
   });
 
   it('versions are numbers or strings; stages are the legacy four', () => {

@@ -1,6 +1,6 @@
 // The model registry on the real MLflow server: registered models, versions, tags, aliases, legacy stages,
 // search iterators over page tokens, logged models, and names that must be encoded, never injected.
-import { BadRequestError, NotFoundError } from '@mlops/core';
+import { BadRequestError, ConflictError, NotFoundError } from '@mlops/core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { newClient, newRun, requireMlflow, unique } from './support/models-platform';
 
@@ -36,12 +36,14 @@ describe('registered models', () => {
     await expect(client.getRegisteredModel(`${name}-renamed`)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('creating a model twice is a BadRequestError carrying RESOURCE_ALREADY_EXISTS (MLflow answers 400)', async () => {
+  it('creating a model twice is a ConflictError carrying RESOURCE_ALREADY_EXISTS (MLflow answers 400)', async () => {
     const name = unique('dup');
     await client.createRegisteredModel(name);
     const error = await client.createRegisteredModel(name).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BadRequestError);
-    expect((error as BadRequestError).body).toMatchObject({ error_code: 'RESOURCE_ALREADY_EXISTS' });
+    // The class follows MLflow's error_code (error-mapping.ts), not the 400 it is sent with.
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).status).toBe(400);
+    expect((error as ConflictError).body).toMatchObject({ error_code: 'RESOURCE_ALREADY_EXISTS' });
     await client.deleteRegisteredModel(name);
   });
 
@@ -52,7 +54,7 @@ describe('registered models', () => {
     const got = await client.getRegisteredModel(name);
     expect(got.name).toBe(name);
     expect(got.tags).toEqual({ 'a/b: c.d': 'v?#%&=/ü' });
-    const found = await client.searchRegisteredModels({ filterString: `name = '${name}'` }).toArray();
+    const found = await client.searchRegisteredModels({ filter: `name = '${name}'` }).toArray();
     expect(found.map((m) => m.name)).toEqual([name]);
     await client.deleteRegisteredModel(name);
 
@@ -67,8 +69,8 @@ describe('registered models', () => {
     for (const n of names) await client.createRegisteredModel(n);
     const walked: string[] = [];
     for await (const m of client.searchRegisteredModels({
-      filterString: `name LIKE '${prefix}-%'`,
-      maxResults: 2,
+      filter: `name LIKE '${prefix}-%'`,
+      pageSize: 2,
       orderBy: ['name ASC'],
     })) {
       walked.push(m.name);
@@ -76,22 +78,22 @@ describe('registered models', () => {
     expect(walked).toEqual(names);
 
     const first = await client.searchRegisteredModelsPage({
-      filterString: `name LIKE '${prefix}-%'`,
-      maxResults: 2,
+      filter: `name LIKE '${prefix}-%'`,
+      pageSize: 2,
       orderBy: ['name DESC'],
     });
     expect(first.items.map((m) => m.name)).toEqual([names[4], names[3]]);
     expect(typeof first.nextPageToken).toBe('string');
     const second = await client.searchRegisteredModelsPage({
-      filterString: `name LIKE '${prefix}-%'`,
-      maxResults: 2,
+      filter: `name LIKE '${prefix}-%'`,
+      pageSize: 2,
       orderBy: ['name DESC'],
       pageToken: first.nextPageToken ?? '',
     });
     expect(second.items.map((m) => m.name)).toEqual([names[2], names[1]]);
 
     const capped = await client
-      .searchRegisteredModels({ filterString: `name LIKE '${prefix}-%'`, maxResults: 2, maxItems: 3 })
+      .searchRegisteredModels({ filter: `name LIKE '${prefix}-%'`, pageSize: 2, maxResults: 3 })
       .toArray();
     expect(capped).toHaveLength(3);
     for (const n of names) await client.deleteRegisteredModel(n);
@@ -145,9 +147,9 @@ describe('model versions, aliases and stages', () => {
 
     const versions = await client
       .searchModelVersions({
-        filterString: `name = '${name}'`,
+        filter: `name = '${name}'`,
         orderBy: ['version_number ASC'],
-        maxResults: 1,
+        pageSize: 1,
       })
       .toArray();
     expect(versions.map((v) => [v.version, v.description])).toEqual([
@@ -197,11 +199,9 @@ describe('logged models', () => {
     expect(got.params).toEqual({ alpha: '0.5', l1: '0.1' });
 
     const second = await client.createLoggedModel(experimentId, { name: 'other' });
-    const all = await client.searchLoggedModels([experimentId], { maxResults: 1 }).toArray();
+    const all = await client.searchLoggedModels([experimentId], { pageSize: 1 }).toArray();
     expect(all.map((m) => m.modelId).sort()).toEqual([created.modelId, second.modelId].sort());
-    const filtered = await client
-      .searchLoggedModels([experimentId], { filterString: `name = 'other'` })
-      .toArray();
+    const filtered = await client.searchLoggedModels([experimentId], { filter: `name = 'other'` }).toArray();
     expect(filtered.map((m) => m.modelId)).toEqual([second.modelId]);
 
     await client.deleteLoggedModel(second.modelId);

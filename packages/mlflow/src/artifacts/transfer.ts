@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { AbortError, ApiError, type AuthOption, ConnectionError, DecodeError, MlopsError } from '@mlops/core';
 import { userAgent } from '@mlops/core/sdk';
 import type { MlflowHttp } from '../client';
+import { classifyMlflowError } from '../error-mapping';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { artifactUrlPath, type ProxyLocation } from './paths';
 
@@ -259,7 +260,7 @@ async function openGet(
     try {
       body = JSON.parse(text);
     } catch {}
-    throw ApiError.from({ status, service: 'mlflow', method: 'GET', url, body });
+    throw classifyMlflowError({ status, service: 'mlflow', method: 'GET', url, body });
   }
   return {
     status,
@@ -459,7 +460,7 @@ export async function uploadBody(
       try {
         parsed = JSON.parse(text);
       } catch {}
-      failure = ApiError.from({
+      failure = classifyMlflowError({
         status,
         service: 'mlflow',
         method: 'PUT',

@@ -1,78 +1,78 @@
-// Python's MlflowClient for the interop tests, in one long-lived process (mlflow_helper.py): mlflow's import
-// costs seconds of CPU on this machine, so it is paid once per test file, not once per call.
+// Python's MlflowClient for the interop tests and the benchmark: one long-lived process of the platform's
+// pinned mlflow venv (mlflow_py_server.py), so the import (seconds of CPU) is paid once per test file.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
-import { trackingUri } from './models-platform';
+import { createInterface } from 'node:readline';
 
 const root = resolve(import.meta.dirname, '../../../..');
 export const mlflowPython = resolve(root, 'platform/.state/venvs/mlflow/bin/python');
 
-export class MlflowPython {
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #lines: Interface;
-  readonly #waiting: Array<(line: string) => void> = [];
-  #stderr = '';
-  readonly ready: Promise<string>;
+export interface PythonMlflow {
+  call<T>(op: string, args?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
 
-  constructor() {
-    if (!existsSync(mlflowPython)) {
-      throw new Error(
-        `The MLflow venv of the platform is missing (${mlflowPython}): run \`pnpm platform up mlflow\`.`,
-      );
-    }
-    this.#child = spawn(mlflowPython, [resolve(import.meta.dirname, 'mlflow_helper.py')], {
-      env: {
-        ...process.env,
-        MLFLOW_TRACKING_URI: trackingUri,
-        MLFLOW_ENABLE_TELEMETRY: 'false',
-        MLFLOW_DISABLE_TELEMETRY: 'true',
-        DO_NOT_TRACK: 'true',
-        GIT_PYTHON_REFRESH: 'quiet',
-      },
-    });
-    this.#child.stderr.on('data', (chunk: Buffer) => {
-      this.#stderr = (this.#stderr + chunk.toString()).slice(-4000);
-    });
-    this.#lines = createInterface({ input: this.#child.stdout });
-    this.#lines.on('line', (line) => this.#waiting.shift()?.(line));
-    this.ready = this.#next().then((line) => (JSON.parse(line) as { ready: string }).ready);
+/** Starts Python's MlflowClient against `trackingUri`; fails (never skips) when the venv is missing. */
+export async function startPythonMlflow(trackingUri: string): Promise<PythonMlflow> {
+  if (!existsSync(mlflowPython)) {
+    throw new Error(`MLflow's Python venv is missing at ${mlflowPython}: run \`pnpm platform up mlflow\`.`);
   }
-
-  #next(): Promise<string> {
-    return new Promise((resolveLine, reject) => {
-      const onExit = (code: number | null) =>
-        reject(new Error(`mlflow_helper.py exited (${code}): ${this.#stderr}`));
-      this.#child.once('exit', onExit);
-      this.#waiting.push((line) => {
-        this.#child.off('exit', onExit);
-        resolveLine(line);
-      });
-    });
-  }
-
-  /**
-   * Calls one function of mlflow_helper.py; its exception becomes an Error with the Python traceback. Python's
-   * None arrives as undefined, which is how the TypeScript client says "not set".
-   */
-  async call<T>(fn: string, args: Record<string, unknown> = {}): Promise<T> {
-    await this.ready;
-    const answer = this.#next();
-    this.#child.stdin.write(`${JSON.stringify({ fn, args })}\n`);
-    const parsed = JSON.parse(await answer, (_key, value: unknown) =>
-      value === null ? undefined : value,
-    ) as {
-      ok?: T;
+  const child: ChildProcessWithoutNullStreams = spawn(
+    mlflowPython,
+    [resolve(import.meta.dirname, 'mlflow_py_server.py'), trackingUri],
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri } },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + String(chunk)).slice(-4000);
+  });
+  const waiting = new Map<number, { ok: (value: unknown) => void; fail: (error: Error) => void }>();
+  let ready: (() => void) | undefined;
+  const started = new Promise<void>((ok, fail) => {
+    ready = ok;
+    child.once('exit', (code) =>
+      fail(new Error(`Python MlflowClient exited (${code}) before it was ready:\n${stderr}`)),
+    );
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const message = JSON.parse(line) as {
+      ready?: boolean;
+      id?: number;
+      result?: unknown;
       error?: string;
+      trace?: string;
     };
-    if (parsed.error !== undefined) throw new Error(`Python ${fn} failed: ${parsed.error}`);
-    return parsed.ok as T;
-  }
-
-  close(): void {
-    this.#lines.close();
-    this.#child.stdin.end();
-    this.#child.kill();
-  }
+    if (message.ready) return ready?.();
+    const entry = waiting.get(message.id ?? -1);
+    if (!entry) return;
+    waiting.delete(message.id ?? -1);
+    if (message.error !== undefined)
+      entry.fail(new Error(`Python MlflowClient: ${message.error}\n${message.trace ?? ''}`));
+    else entry.ok(message.result);
+  });
+  child.once('exit', (code) => {
+    for (const entry of waiting.values())
+      entry.fail(new Error(`Python MlflowClient exited (${code}):\n${stderr}`));
+    waiting.clear();
+  });
+  await started;
+  let next = 0;
+  return {
+    call<T>(op: string, args: unknown = {}): Promise<T> {
+      const id = next++;
+      return new Promise<T>((ok, fail) => {
+        waiting.set(id, { ok: ok as (value: unknown) => void, fail });
+        child.stdin.write(`${JSON.stringify({ id, op, args })}\n`);
+      });
+    },
+    async close() {
+      child.stdin.end();
+      await new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        setTimeout(() => child.kill('SIGTERM'), 2000).unref();
+      });
+    },
+  };
 }
