@@ -4,12 +4,11 @@
 // (`stream: true`: auth, retries and deadlines up to the headers). Uploads cannot: the core pipeline buffers
 // request bodies to replay them on retry, so they are sent here, with the client's credentials and headers,
 // and retried only when their source can be read again (a file, a Blob, bytes; never a one-shot stream).
-import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AbortError, ApiError, type AuthOption, ConnectionError, DecodeError, MlopsError } from '@mlops/core';
 import { userAgent } from '@mlops/core/sdk';
@@ -118,36 +117,20 @@ export async function downloadFile(
       else await rm(tagFile, { force: true });
     }
     if (offset > 0) options.onBytes?.(offset);
-    const handle = await open(part, offset > 0 ? 'a' : 'w');
     let written = offset;
-    // Chunks are gathered up to 1 MiB and written while the next ones arrive (one write in flight).
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    let writing: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      await writing;
-      const chunks = batch;
-      const bytes = batchBytes;
-      batch = [];
-      batchBytes = 0;
-      writing = writeAll(handle, chunks, bytes).then(() => {
-        written += bytes;
-        options.onBytes?.(bytes);
-      });
-    };
+    const count = counter((n) => {
+      written += n;
+      options.onBytes?.(n);
+    });
     try {
-      for await (const chunk of response.body) {
-        // Chunks already buffered would still arrive after an abort: stop at the next one.
-        if (options.signal?.aborted) throw options.signal.reason;
-        batch.push(chunk);
-        batchBytes += chunk.byteLength;
-        if (batchBytes >= CHUNK) await flush();
-      }
-      await flush();
-      await writing;
+      // Node streams end to end (socket → counter → file), with backpressure and the caller's signal.
+      await pipeline(
+        response.body instanceof Readable ? response.body : Readable.from(response.body),
+        count,
+        createWriteStream(part, { flags: offset > 0 ? 'a' : 'w', highWaterMark: CHUNK }),
+        ...(options.signal ? [{ signal: options.signal }] : []),
+      );
     } catch (error) {
-      await writing.catch(() => {});
-      await handle.close();
       if (options.signal?.aborted) throw abortErrorOf(options.signal, `Downloading ${path}`, error);
       // The body broke off: resume from what we have, as long as the server gave a validator.
       if (etag === undefined || ++failures > t.maxRetries) {
@@ -159,10 +142,11 @@ export async function downloadFile(
           cause: error,
         });
       }
+      // The next attempt reports what is on disk again: what this one reported is taken back.
+      options.onBytes?.(-written);
       await sleep(200 * failures);
       continue;
     }
-    await handle.close();
     if (total !== undefined && written !== total) {
       throw new MlopsError(
         `The download of ${path} ended at ${written} of ${total} bytes; the partial file is kept at ${part} and a new call resumes it.`,
@@ -171,24 +155,6 @@ export async function downloadFile(
     await rename(part, dest);
     if (resumable) await rm(tagFile, { force: true });
     return written;
-  }
-}
-
-async function writeAll(handle: FileHandle, chunks: Uint8Array[], bytes: number): Promise<void> {
-  if (bytes === 0) return;
-  const { bytesWritten } = await handle.writev(chunks);
-  if (bytesWritten === bytes) return;
-  // A short write (rare on files): the rest, chunk by chunk.
-  let skip = bytesWritten;
-  for (const chunk of chunks) {
-    if (skip >= chunk.byteLength) {
-      skip -= chunk.byteLength;
-      continue;
-    }
-    let done = skip;
-    skip = 0;
-    while (done < chunk.byteLength)
-      done += (await handle.write(chunk, done, chunk.byteLength - done)).bytesWritten;
   }
 }
 
