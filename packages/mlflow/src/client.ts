@@ -1,9 +1,10 @@
-import { createHttpClient, type HttpClient, type Logger } from '@mlops/core';
+import { createHttpClient, type Logger } from '@mlops/core';
 import { REDACTED } from '@mlops/core/sdk';
 import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from './config';
 import { classifyMlflowError } from './error-mapping';
 import { type CreateExperimentOptions, Experiments, type SearchExperimentsOptions } from './experiments';
 import type { paths } from './generated/mlflow';
+import type { MlflowHttp } from './http';
 import type { LogBatchInput, LogBatchOptions } from './log-batch';
 import type { PageOptions, Paginator } from './paging';
 import type { Experiment, Metric, Run, RunInfo, RunStatus } from './run-data';
@@ -29,9 +30,6 @@ function redactedConfig(config: MlflowConfig): MlflowConfig {
         : { type: 'bearer', token: REDACTED },
   };
 }
-
-/** The HTTP client every resource of the MLflow client shares: typed by the generated MLflow spec. */
-export type MlflowHttp = HttpClient<paths>;
 
 /** The options of `new MlflowClient()`: the config spec's fields, plus what is injected rather than configured. */
 export interface MlflowClientOptions extends MlflowOptions {

@@ -1,3 +1,4 @@
+import type { AirflowConfig } from '@mlops/airflow';
 import type { ServiceId } from '@mlops/core';
 import {
   AuthenticationError,
@@ -7,7 +8,22 @@ import {
   PermissionDeniedError,
   TimeoutError,
 } from '@mlops/core';
-import type { Platform } from './platform';
+import type { FeatureStore } from '@mlops/feast';
+import type { FeastConfig } from '@mlops/feast/registry';
+import type { MetricsConfig } from '@mlops/metrics';
+import type { MlflowClient, MlflowConfig } from '@mlops/mlflow';
+
+/** What the doctor reads of a platform (the Platform of createPlatform): its settings and its clients. */
+export interface DoctorTarget {
+  readonly config: {
+    readonly feast: FeastConfig;
+    readonly mlflow: MlflowConfig;
+    readonly airflow: AirflowConfig;
+    readonly metrics: MetricsConfig;
+  };
+  readonly feast: FeatureStore;
+  readonly mlflow: MlflowClient;
+}
 
 /** The components `doctor()` checks, in the order it reports them. */
 export const DOCTOR_COMPONENTS = ['feast', 'mlflow', 'airflow', 'prometheus', 'pushgateway'] as const;
@@ -143,7 +159,7 @@ async function plainGet(
 }
 
 function checkers(
-  platform: Platform,
+  platform: DoctorTarget,
   fetchImpl: typeof fetch,
 ): Record<DoctorComponent, (s: AbortSignal) => Promise<Found>> {
   const { config } = platform;
@@ -216,7 +232,7 @@ function checkers(
 }
 
 /** `platform.doctor()`: every check runs concurrently, each within its own deadline. */
-export async function runDoctor(platform: Platform, options: DoctorOptions = {}): Promise<DoctorReport> {
+export async function runDoctor(platform: DoctorTarget, options: DoctorOptions = {}): Promise<DoctorReport> {
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 5000;
   const wanted = options.components ?? DOCTOR_COMPONENTS;
@@ -250,7 +266,7 @@ export async function runDoctor(platform: Platform, options: DoctorOptions = {})
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-function urlOf(platform: Platform, component: DoctorComponent): string {
+function urlOf(platform: DoctorTarget, component: DoctorComponent): string {
   const { config } = platform;
   switch (component) {
     case 'feast':

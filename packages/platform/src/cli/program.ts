@@ -1,8 +1,9 @@
 import { ConfigError, MlopsError } from '@mlops/core';
 import { Command, CommanderError } from 'commander';
 import { DOCTOR_COMPONENTS, type DoctorComponent } from '../doctor';
-import { createPlatform, type Platform, type PlatformOptions } from '../platform';
+import { createPlatform, type PlatformOptions } from '../platform';
 import { PACKAGE_VERSION } from '../version';
+import type { CliContext } from './context';
 import { addFeastCommands, table } from './feast-commands';
 import { toJson } from './json';
 import { findPlatformScript, runPlatformScript } from './platform-scripts';
@@ -26,16 +27,6 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** Options for the platform the commands use (tests point it elsewhere). */
   platformOptions?: PlatformOptions;
-}
-
-export interface CliContext {
-  out(text: string): void;
-  err(text: string): void;
-  isTTY: boolean;
-  stderrStream: NodeJS.WritableStream;
-  /** Creates the platform, runs `fn`, and closes it whatever happens. */
-  withPlatform<T>(fn: (platform: Platform) => Promise<T>): Promise<T>;
-  setExitCode(code: number): void;
 }
 
 export function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
