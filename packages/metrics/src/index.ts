@@ -9,5 +9,27 @@ export {
   type PushRequest,
   type PushTarget,
 } from './pushgateway/pushgateway';
+export {
+  FEATURE_FETCH_BUCKETS,
+  LATENCY_BUCKETS,
+  SCORE_BUCKETS,
+} from './serving/buckets';
 export { MetricsInputError } from './serving/errors';
+export type {
+  EventTime,
+  FeatureQuality,
+  FeatureStatus,
+  FeatureViewObservation,
+  OnlineFeaturesLike,
+  OnlineFeaturesOptions,
+} from './serving/feature-quality';
+export { type MetricsHandler, type MetricsHandlerOptions, metricsHandler } from './serving/metrics-handler';
+export {
+  createServingMetrics,
+  type ModelLabels,
+  type Outcome,
+  type PredictionObservation,
+  type ServingMetrics,
+  type ServingMetricsOptions,
+} from './serving/serving-metrics';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

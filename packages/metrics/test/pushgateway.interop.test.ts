@@ -1,5 +1,5 @@
 import { BadRequestError, ConnectionError } from '@mlops/core';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, type OpenMetricsContentType, Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MetricsInputError, Pushgateway } from '../src/index';
 import { PUSHGATEWAY_URL, requireUp, unique, waitForQuery } from './support/serving';
@@ -139,6 +139,8 @@ describe('Pushgateway against the real 1.5.1 gateway', () => {
       },
     });
     const registry = registryWith(unique('mlops_test_x'), 1);
+    const openMetrics = new Registry<OpenMetricsContentType>();
+    openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     const cases: Array<[() => Promise<void>, string, string]> = [
       [() => counting.push({ job: '', registry }), 'job', 'non-empty job name'],
       [
@@ -163,7 +165,7 @@ describe('Pushgateway against the real 1.5.1 gateway', () => {
       ],
       [
         // @ts-expect-error the types refuse an OpenMetrics registry too; this is what a JavaScript caller gets
-        () => counting.push({ job: 'j', registry: new Registry(Registry.OPENMETRICS_CONTENT_TYPE) }),
+        () => counting.push({ job: 'j', registry: openMetrics }),
         'registry',
         'Prometheus text format only',
       ],
