@@ -1,4 +1,19 @@
 export { type MetricsConfig, type MetricsOptions, metricsConfigSpec, resolveMetricsConfig } from './config';
+export {
+  createDriftMonitor,
+  type DriftMonitor,
+  type DriftMonitorOptions,
+  type FeatureDrift,
+} from './drift/monitor';
+export {
+  type CategoricalFeatureProfile,
+  type FeatureProfile,
+  type NumericFeatureProfile,
+  type Profile,
+  type ProfileOptions,
+  profileFrom,
+} from './drift/profile';
+export { PSI_EPSILON } from './drift/stats';
 // Pushgateway, serving metrics kit, data quality and drift (metrics-serving).
 export type { Groupings } from './pushgateway/grouping';
 export type { ExitProcess, PushOnExitHandle, PushOnExitOptions } from './pushgateway/push-on-exit';

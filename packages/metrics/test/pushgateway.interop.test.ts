@@ -33,7 +33,9 @@ beforeAll(() => requireUp('pushgateway'));
 describe('Pushgateway against the real 1.5.1 gateway', () => {
   const gateway = new Pushgateway({ url: PUSHGATEWAY_URL });
 
-  it('addresses grouping values with "/", empty, ".." and non-ASCII through @base64, readable in Prometheus', async () => {
+  it('addresses grouping values with "/", empty, ".." and non-ASCII through @base64, readable in Prometheus', {
+    timeout: 60_000,
+  }, async () => {
     await requireUp('prometheus');
     const job = unique('mlops_test_push');
     const metric = unique('mlops_test_rows');
