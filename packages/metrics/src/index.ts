@@ -42,9 +42,11 @@ export { type MetricsHandler, type MetricsHandlerOptions, metricsHandler } from 
 export {
   createServingMetrics,
   type ModelLabels,
+  type ModelMetrics,
   type Outcome,
   type PredictionObservation,
   type ServingMetrics,
   type ServingMetricsOptions,
+  type TimedOutcome,
 } from './serving/serving-metrics';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createServingMetrics, MetricsInputError } from '../src/index';
 
@@ -161,6 +161,69 @@ describe('createServingMetrics', () => {
     expect(await seriesValue(m.registry, 'mlops_feature_freshness_seconds', view('driver_trips'))).toBe(5);
   });
 
+  it('exposes exactly what the metrics of prom-client itself would for the same observations', async () => {
+    const m = createServingMetrics();
+    const churn3 = m.forModel(churn);
+    const reference = new Registry();
+    const labelNames = ['model_name', 'model_version', 'outcome'];
+    const histogram = new Histogram({
+      name: 'mlops_inference_request_duration_seconds',
+      help: 'Time from receiving an inference request to answering it, in seconds.',
+      labelNames,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [reference],
+    });
+    const counter = new Counter({
+      name: 'mlops_inference_requests_total',
+      help: 'Inference requests served, by model, version and outcome.',
+      labelNames,
+      registers: [reference],
+    });
+    for (const [outcome, seconds] of [
+      ['success', 0.003],
+      ['error', 0.5],
+      ['success', 0.001],
+      ['success', 12],
+      ['success', 0.0025],
+    ] as const) {
+      churn3.observeRequest(outcome, seconds);
+      histogram.observe({ model_name: 'churn', model_version: '3', outcome }, seconds);
+      counter.inc({ model_name: 'churn', model_version: '3', outcome });
+    }
+    for (const name of ['mlops_inference_request_duration_seconds', 'mlops_inference_requests_total'])
+      expect(await m.registry.getSingleMetricAsString(name)).toBe(
+        await reference.getSingleMetricAsString(name),
+      );
+  });
+
+  it("keeps prom-client's own methods working beside the fast cells, and resets both", async () => {
+    const m = createServingMetrics();
+    m.observeRequest({ ...churn, outcome: 'success', seconds: 0.01 });
+    m.requests.inc({ model_name: 'other', model_version: '1', outcome: 'success' }, 5);
+    m.requestDuration.observe({ model_name: 'other', model_version: '1', outcome: 'success' }, 0.2);
+    const labels = (model: string, version: string) => ({
+      model_name: model,
+      model_version: version,
+      outcome: 'success',
+    });
+    expect(await seriesValue(m.registry, 'mlops_inference_requests_total', labels('churn', '3'))).toBe(1);
+    expect(await seriesValue(m.registry, 'mlops_inference_requests_total', labels('other', '1'))).toBe(5);
+    expect(
+      await seriesValue(m.registry, 'mlops_inference_request_duration_seconds_count', labels('other', '1')),
+    ).toBe(1);
+    expect(
+      await seriesValue(m.registry, 'mlops_inference_request_duration_seconds_count', labels('churn', '3')),
+    ).toBe(1);
+    m.registry.resetMetrics();
+    // prom-client drops its own label sets; the kit's stay, at 0 (bound models keep their cells).
+    expect(
+      await seriesValue(m.registry, 'mlops_inference_requests_total', labels('other', '1')),
+    ).toBeUndefined();
+    expect(await seriesValue(m.registry, 'mlops_inference_requests_total', labels('churn', '3'))).toBe(0);
+    m.observeRequest({ ...churn, outcome: 'success', seconds: 0.01 });
+    expect(await seriesValue(m.registry, 'mlops_inference_requests_total', labels('churn', '3'))).toBe(1);
+  });
+
   it('refuses bad input with a MetricsInputError naming it', () => {
     const m = createServingMetrics();
     const cases: Array<[() => unknown, string, string]> = [
@@ -181,8 +244,8 @@ describe('createServingMetrics', () => {
       [
         () =>
           m.observeRequest({ model: 'x', version: 3 as unknown as string, outcome: 'success', seconds: 1 }),
-        'model',
-        'must be strings',
+        'model_version',
+        'must be a string',
       ],
       [
         () => m.observeFeatureView({ featureView: 'v', statuses: ['MISSING' as 'PRESENT'] }),

@@ -1,12 +1,13 @@
 /**
  * The serving metrics kit: the series a model-serving service exports, named after Prometheus's
  * conventions (base units, `_total` counters, `_seconds` durations) and the labels KServe, Seldon and
- * BentoML use (`model_name`, `model_version`), on prom-client. Label children are cached per label set, so
- * the hot path is a Map lookup and prom-client's own increments (bench/metrics-serving.mjs).
+ * BentoML use (`model_name`, `model_version`), on prom-client's registry. The hot path adds to cells found
+ * through nested Maps (families.ts), and `forModel()` binds them once per model (bench/metrics-serving.mjs).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { type Counter, type Gauge, type Histogram, Registry } from 'prom-client';
 import { checkBuckets, FEATURE_FETCH_BUCKETS, LATENCY_BUCKETS, SCORE_BUCKETS } from './buckets';
 import { checkMetricName, MetricsInputError } from './errors';
+import { CounterFamily, GaugeFamily, type HistogramCell, HistogramFamily, type ValueCell } from './families';
 import {
   FeatureQuality,
   type FeatureViewObservation,
@@ -32,11 +33,29 @@ export interface ModelLabels {
 /** How a request ended: `success`, `error`, or a value of your own (`timeout`, `rejected`, ...). */
 export type Outcome = 'success' | 'error' | (string & {});
 
-export interface PredictionObservation extends ModelLabels {
+export interface PredictionObservation {
   /** A score (a probability, a regression output): observed in `prediction_score`. */
   score?: number;
   /** A predicted class: counted in `predictions_total`. */
   predictedClass?: string;
+}
+
+/** A finished request or feature fetch whose duration you measured. */
+export interface TimedOutcome {
+  outcome: Outcome;
+  seconds: number;
+}
+
+/** The recording calls of one model version, its label sets bound once: the fastest way to record. */
+export interface ModelMetrics {
+  /** Starts timing a request: counts it in flight; the returned function ends it and returns its seconds. */
+  startRequest(): (outcome?: Outcome) => number;
+  /** Records a finished request whose duration you measured. */
+  observeRequest(outcome: Outcome, seconds: number): void;
+  /** Records one feature fetch (an online store read) and its duration. */
+  observeFeatureFetch(outcome: Outcome, seconds: number): void;
+  /** Records a prediction: its score, its class, or both. */
+  observePrediction(prediction: PredictionObservation): void;
 }
 
 /** The metrics of a serving service and the calls that record them. */
@@ -56,18 +75,20 @@ export interface ServingMetrics {
   readonly predictions: Counter<'model_name' | 'model_version' | 'predicted_class'>;
   /** The feature quality series (values, missing, stale, freshness), per feature view. */
   readonly features: FeatureQuality;
+  /** The recording calls of one model version, bound once (keep the result). */
+  forModel(model: ModelLabels): ModelMetrics;
   /** Starts timing a request: counts it in flight; the returned function ends it and returns its seconds. */
   startRequest(model: ModelLabels): (outcome?: Outcome) => number;
   /** Records a finished request whose duration you measured. */
-  observeRequest(model: ModelLabels & { outcome: Outcome; seconds: number }): void;
+  observeRequest(request: ModelLabels & TimedOutcome): void;
   /** Records one feature fetch (an online store read) and its duration. */
-  observeFeatureFetch(model: ModelLabels & { outcome: Outcome; seconds: number }): void;
+  observeFeatureFetch(fetch: ModelLabels & TimedOutcome): void;
   /** Records statuses and event timestamps of one feature view's values (Feast's PRESENT, NOT_FOUND, ...). */
   observeFeatureView(observation: FeatureViewObservation): void;
   /** Records every feature view of an online-features answer, columns named `<view>__<feature>`. */
   observeOnlineFeatures(result: OnlineFeaturesLike, options?: OnlineFeaturesOptions): void;
   /** Records a prediction: its score, its class, or both. */
-  observePrediction(prediction: PredictionObservation): void;
+  observePrediction(prediction: ModelLabels & PredictionObservation): void;
 }
 
 /**
@@ -75,7 +96,8 @@ export interface ServingMetrics {
  *
  * ```ts
  * const metrics = createServingMetrics();
- * const end = metrics.startRequest({ model: 'churn', version: '3' });
+ * const churn = metrics.forModel({ model: 'churn', version: '3' });
+ * const end = churn.startRequest();
  * // ... predict ...
  * end('success');
  * ```
@@ -94,40 +116,41 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
     score: checkBuckets(options.buckets?.score ?? SCORE_BUCKETS, 'buckets.score'),
   };
   const outcomeLabels = ['model_name', 'model_version', 'outcome'] as const;
-  const requests = new Counter({
+  const modelLabels = ['model_name', 'model_version'] as const;
+  const requests = new CounterFamily({
     name: `${prefix}inference_requests_total`,
     help: 'Inference requests served, by model, version and outcome.',
     labelNames: outcomeLabels,
     registers,
   });
-  const requestDuration = new Histogram({
+  const requestDuration = new HistogramFamily({
     name: `${prefix}inference_request_duration_seconds`,
     help: 'Time from receiving an inference request to answering it, in seconds.',
     labelNames: outcomeLabels,
     buckets: buckets.latency,
     registers,
   });
-  const inFlight = new Gauge({
+  const inFlight = new GaugeFamily({
     name: `${prefix}inference_requests_in_flight`,
     help: 'Inference requests being served now.',
-    labelNames: ['model_name', 'model_version'] as const,
+    labelNames: modelLabels,
     registers,
   });
-  const featureFetchDuration = new Histogram({
+  const featureFetchDuration = new HistogramFamily({
     name: `${prefix}feature_fetch_duration_seconds`,
     help: 'Time spent fetching online features for a request, in seconds.',
     labelNames: outcomeLabels,
     buckets: buckets.featureFetch,
     registers,
   });
-  const predictionScore = new Histogram({
+  const predictionScore = new HistogramFamily({
     name: `${prefix}prediction_score`,
     help: 'Distribution of the scores the model predicted.',
-    labelNames: ['model_name', 'model_version'] as const,
+    labelNames: modelLabels,
     buckets: buckets.score,
     registers,
   });
-  const predictions = new Counter({
+  const predictions = new CounterFamily({
     name: `${prefix}predictions_total`,
     help: 'Predictions made, by predicted class.',
     labelNames: ['model_name', 'model_version', 'predicted_class'] as const,
@@ -135,25 +158,81 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
   });
   const features = new FeatureQuality(prefix, registry);
 
-  const requestChildren = new Children((m, v, o) => ({
-    count: requests.labels(m, v, o),
-    duration: requestDuration.labels(m, v, o),
-  }));
-  const fetchChildren = new Children((m, v, o) => featureFetchDuration.labels(m, v, o));
-  const flightChildren = new Children((m, v) => inFlight.labels(m, v));
-  const scoreChildren = new Children((m, v) => predictionScore.labels(m, v));
-  const classChildren = new Children((m, v, c) => predictions.labels(m, v, c));
-
-  const observeRequest = ({
-    model,
-    version,
-    outcome,
-    seconds,
-  }: ModelLabels & { outcome: Outcome; seconds: number }) => {
-    checkSeconds(seconds, 'seconds');
-    const child = requestChildren.get(model, version, outcome);
-    child.count.inc();
-    child.duration.observe(seconds);
+  const bind = ({ model, version }: ModelLabels): ModelMetrics => {
+    const flight = inFlight.cells.get(model, version);
+    const scores = predictionScore.cells.get(model, version);
+    // The request cells of each outcome, and the class counters, found once per model.
+    const byOutcome = new Map<string, { count: ValueCell; duration: HistogramCell }>();
+    const fetches = new Map<string, HistogramCell>();
+    const classes = new Map<string, ValueCell>();
+    const observeRequest = (outcome: Outcome, seconds: number) => {
+      checkSeconds(seconds);
+      let cells = byOutcome.get(outcome);
+      if (cells === undefined) {
+        cells = {
+          count: requests.cells.get(model, version, outcome),
+          duration: requestDuration.cells.get(model, version, outcome),
+        };
+        byOutcome.set(outcome, cells);
+      }
+      cells.count.value++;
+      requestDuration.add(cells.duration, seconds);
+    };
+    return {
+      startRequest() {
+        flight.value++;
+        const started = performance.now();
+        let ended = false;
+        return (outcome = 'success') => {
+          const seconds = (performance.now() - started) / 1000;
+          if (ended) return seconds;
+          ended = true;
+          flight.value--;
+          observeRequest(outcome, seconds);
+          return seconds;
+        };
+      },
+      observeRequest,
+      observeFeatureFetch(outcome, seconds) {
+        checkSeconds(seconds);
+        let cell = fetches.get(outcome);
+        if (cell === undefined) {
+          cell = featureFetchDuration.cells.get(model, version, outcome);
+          fetches.set(outcome, cell);
+        }
+        featureFetchDuration.add(cell, seconds);
+      },
+      observePrediction({ score, predictedClass }) {
+        if (score !== undefined) {
+          if (typeof score !== 'number' || !Number.isFinite(score))
+            throw new MetricsInputError('score', `score: expected a finite number, got ${String(score)}.`);
+          predictionScore.add(scores, score);
+        }
+        if (predictedClass !== undefined) {
+          let cell = classes.get(predictedClass);
+          if (cell === undefined) {
+            cell = predictions.cells.get(model, version, predictedClass);
+            classes.set(predictedClass, cell);
+          }
+          cell.value++;
+        }
+      },
+    };
+  };
+  // The model-taking calls find the bound model through nested Maps too.
+  const models = new Map<string, Map<string, ModelMetrics>>();
+  const forModel = (labels: ModelLabels): ModelMetrics => {
+    let versions = models.get(labels.model);
+    if (versions === undefined) {
+      versions = new Map();
+      models.set(labels.model, versions);
+    }
+    let bound = versions.get(labels.version);
+    if (bound === undefined) {
+      bound = bind(labels);
+      versions.set(labels.version, bound);
+    }
+    return bound;
   };
 
   return {
@@ -165,65 +244,20 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
     predictionScore,
     predictions,
     features,
-    startRequest({ model, version }) {
-      const gauge = flightChildren.get(model, version, '');
-      gauge.inc();
-      const started = performance.now();
-      let ended = false;
-      return (outcome = 'success') => {
-        const seconds = (performance.now() - started) / 1000;
-        if (ended) return seconds;
-        ended = true;
-        gauge.dec();
-        observeRequest({ model, version, outcome, seconds });
-        return seconds;
-      };
-    },
-    observeRequest,
-    observeFeatureFetch({ model, version, outcome, seconds }) {
-      checkSeconds(seconds, 'seconds');
-      fetchChildren.get(model, version, outcome).observe(seconds);
-    },
+    forModel,
+    startRequest: (model) => forModel(model).startRequest(),
+    observeRequest: (r) => forModel(r).observeRequest(r.outcome, r.seconds),
+    observeFeatureFetch: (f) => forModel(f).observeFeatureFetch(f.outcome, f.seconds),
     observeFeatureView: (observation) => features.observeView(observation),
     observeOnlineFeatures: (result, opts) => features.observeOnlineFeatures(result, opts),
-    observePrediction({ model, version, score, predictedClass }) {
-      if (score !== undefined) {
-        if (typeof score !== 'number' || !Number.isFinite(score))
-          throw new MetricsInputError('score', `score: expected a finite number, got ${String(score)}.`);
-        scoreChildren.get(model, version, '').observe(score);
-      }
-      if (predictedClass !== undefined) classChildren.get(model, version, String(predictedClass)).inc();
-    },
+    observePrediction: (p) => forModel(p).observePrediction(p),
   };
 }
 
-function checkSeconds(seconds: number, input: string): void {
+function checkSeconds(seconds: number): void {
   if (typeof seconds !== 'number' || !(seconds >= 0) || seconds === Number.POSITIVE_INFINITY)
     throw new MetricsInputError(
-      input,
-      `${input}: a duration in seconds must be a finite number ≥ 0, got ${String(seconds)}.`,
+      'seconds',
+      `seconds: a duration in seconds must be a finite number ≥ 0, got ${String(seconds)}.`,
     );
-}
-
-/** prom-client's label children, made once per label set (its own lookup hashes the labels on every call). */
-class Children<T> {
-  readonly #make: (a: string, b: string, c: string) => T;
-  readonly #byKey = new Map<string, T>();
-  constructor(make: (a: string, b: string, c: string) => T) {
-    this.#make = make;
-  }
-  get(a: string, b: string, c: string): T {
-    const key = `${a}\u0000${b}\u0000${c}`;
-    let child = this.#byKey.get(key);
-    if (child === undefined) {
-      if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string')
-        throw new MetricsInputError(
-          'model',
-          `model, version and outcome must be strings (label values), got ${[a, b, c].map((v) => typeof v).join(', ')}.`,
-        );
-      child = this.#make(a, b, c);
-      this.#byKey.set(key, child);
-    }
-    return child;
-  }
 }
