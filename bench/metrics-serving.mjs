@@ -144,7 +144,11 @@ const contenders = {
       const j = k++ & 1023;
       const end = kit.startRequest(model);
       end('success');
-      kit.observePrediction({ ...model, score: scores[j], predictedClass: scores[j] > 0.5 ? 'churns' : 'stays' });
+      kit.observePrediction({
+        ...model,
+        score: scores[j],
+        predictedClass: scores[j] > 0.5 ? 'churns' : 'stays',
+      });
       drift.observe(vectors[j], scores[j]);
     }
   },
@@ -152,9 +156,13 @@ const contenders = {
 const samples = await interleave(contenders, { rounds, warmup: Math.ceil(rounds / 10) });
 
 // The kit counted every request of its three contenders: nothing lost on the fast path.
-const counted = (await kit.registry.getSingleMetric('mlops_inference_requests_total').get()).values.reduce((a, v) => a + v.value, 0);
+const counted = (await kit.registry.getSingleMetric('mlops_inference_requests_total').get()).values.reduce(
+  (a, v) => a + v.value,
+  0,
+);
 const expectedCount = 3 * (rounds + Math.ceil(rounds / 10)) * batch;
-if (counted !== expectedCount) throw new Error(`the kit counted ${counted} requests, expected ${expectedCount}`);
+if (counted !== expectedCount)
+  throw new Error(`the kit counted ${counted} requests, expected ${expectedCount}`);
 
 // One scrape of the kit's registry (the KS statistics sort each window then), for scale.
 const scrapes = [];
@@ -180,7 +188,11 @@ const result = {
   unit: 'µs per request',
   stats,
   scrapeMs: summarise(scrapes),
-  ratios: { p50: ours.p50 / reference.p50, kitOnlyP50: stats[names[2]].p50 / reference.p50, boundReferenceP50: ours.p50 / stats[names[1]].p50 },
+  ratios: {
+    p50: ours.p50 / reference.p50,
+    kitOnlyP50: stats[names[2]].p50 / reference.p50,
+    boundReferenceP50: ours.p50 / stats[names[1]].p50,
+  },
   targets: { ratioAtMost: 1.3, microsecondsUnder: 5 },
 };
 const fmt = (us) => `${us.toFixed(2)} µs`;

@@ -14,13 +14,10 @@ export {
   profileFrom,
 } from './drift/profile';
 export { PSI_EPSILON } from './drift/stats';
-// Pushgateway, serving metrics kit, data quality and drift (metrics-serving).
-export type { Groupings } from './pushgateway/grouping';
-export type { ExitProcess, PushOnExitHandle, PushOnExitOptions } from './pushgateway/push-on-exit';
+export type { PushOnExitHandle, PushOnExitOptions } from './pushgateway/push-on-exit';
 export {
   Pushgateway,
   type PushgatewayOptions,
-  type PushRegistry,
   type PushRequest,
   type PushTarget,
 } from './pushgateway/pushgateway';
@@ -31,8 +28,6 @@ export {
 } from './serving/buckets';
 export { MetricsInputError } from './serving/errors';
 export type {
-  EventTime,
-  FeatureQuality,
   FeatureStatus,
   FeatureViewObservation,
   OnlineFeaturesLike,

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Gauge, Registry } from 'prom-client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ExitProcess, Pushgateway } from '../src/index';
+import { Pushgateway } from '../src/index';
 import { groupingPath } from '../src/pushgateway/grouping';
+import type { ExitProcess } from '../src/pushgateway/push-on-exit';
 import { PUSHGATEWAY_URL, requireUp, unique } from './support/serving';
 
 /** A process stand-in: the events pushOnExit listens to, and exit/kill recorded instead of done. */
