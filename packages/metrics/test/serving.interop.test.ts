@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
+import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createServingMetrics, metricsHandler } from '../src/index';
+import { createDriftMonitor, createServingMetrics, metricsHandler, profileFrom } from '../src/index';
 import { requireUp, unique, waitForQuery } from './support/serving';
 
 /** The port the platform's Prometheus scrapes as job "serving" (platform/prometheus/prometheus.yml). */
@@ -41,6 +42,28 @@ describe('the serving kit scraped by the platform Prometheus on :9464', () => {
       statuses: ['PRESENT', 'NOT_FOUND', 'OUTSIDE_MAX_AGE', 'NULL_VALUE'],
     });
 
+    const profile = profileFrom(
+      new Table({
+        amount: vectorFromArray(
+          Array.from({ length: 500 }, (_, i) => i / 5),
+          new Float64(),
+        ),
+        city: vectorFromArray(
+          Array.from({ length: 500 }, (_, i) => (i % 3 ? 'Lyon' : 'Paris')),
+          new Utf8(),
+        ),
+      }),
+    );
+    const drift = createDriftMonitor({
+      profile,
+      registry: metrics.registry,
+      window: 50,
+      labels: { model_name: model },
+    });
+    for (let i = 0; i < 80; i++)
+      drift.observe({ amount: i % 7 === 0 ? null : 60 + i, city: i % 2 ? 'Lyon' : 'Nice' });
+    const local = Object.fromEntries(drift.snapshot().map((s) => [s.feature, s]));
+
     const server = createServer(metricsHandler(metrics.registry));
     await listenOnServingPort(server);
     try {
@@ -70,6 +93,20 @@ describe('the serving kit scraped by the platform Prometheus on :9464', () => {
         (s) => s.length === 1,
       );
       expect(stale?.value).toBe(1);
+      // The drift gauges, computed at the scrape, as the monitor computes them here.
+      const psi = await waitForQuery(`mlops_drift_psi{model_name="${model}"}`, (s) => s.length === 2);
+      for (const sample of psi)
+        expect(sample.value).toBeCloseTo(local[sample.metric.feature ?? '']?.psi ?? Number.NaN, 9);
+      const [ks] = await waitForQuery(
+        `mlops_drift_ks_statistic{model_name="${model}"}`,
+        (s) => s.length === 1,
+      );
+      expect([ks?.metric.feature, ks?.value]).toEqual(['amount', local.amount?.ks]);
+      const [driftMissing] = await waitForQuery(
+        `mlops_drift_missing_rate{model_name="${model}",feature="amount"}`,
+        (s) => s.length === 1,
+      );
+      expect(driftMissing?.value).toBe(local.amount?.missingRate);
       // prom-client's process_start_time_seconds: this very process, not another one that held the port.
       const [start] = await waitForQuery('process_start_time_seconds{job="serving"}', (s) => s.length === 1);
       expect(Math.abs((start?.value ?? 0) - (Date.now() / 1000 - process.uptime()))).toBeLessThan(2);
