@@ -61,13 +61,14 @@ export function metricsHandler<T extends RegistryContentType>(
     if (isNodeResponse(second)) {
       const method = (request as IncomingMessage).method ?? 'GET';
       const out = await render(method);
+      const body = new TextEncoder().encode(out.body);
       const headers: Record<string, string | number> = {
         'content-type': out.type,
-        'content-length': Buffer.byteLength(out.body),
+        'content-length': body.length,
       };
       if (out.allow) headers.allow = out.allow;
       second.writeHead(out.status, headers);
-      second.end(method === 'HEAD' ? undefined : out.body);
+      second.end(method === 'HEAD' ? undefined : body);
       return undefined;
     }
     const method = (request as Request).method;
