@@ -47,10 +47,9 @@ function entry<L extends string>(
   value: number,
   metricName: string,
 ) {
-  return Object.assign(
-    { value, metricName, sharedLabels },
-    { labels: Object.assign({}, own, {} as Partial<Record<L, string>>) },
-  );
+  // Typed as the label set it sits beside (prom-client's types have no place for `le`).
+  const none: Partial<Record<L, string>> = {};
+  return Object.assign({ value, metricName, sharedLabels }, { labels: Object.assign({}, own, none) });
 }
 
 /** Cells by label values, in nested Maps: one Map lookup per label, on strings that keep their hash. */

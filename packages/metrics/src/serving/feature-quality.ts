@@ -3,8 +3,9 @@
  * statuses (PRESENT, NOT_FOUND, NULL_VALUE, OUTSIDE_MAX_AGE) and event timestamps. Plain data in, so it
  * takes @mlops/feast's OnlineFeaturesResult, the feature server's JSON or your own store's answer alike.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
 import { MetricsInputError } from './errors';
+import { CounterFamily, GaugeFamily, type ValueCell } from './families';
 
 /** The status of one value, as Feast's serving API names them. */
 export type FeatureStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE';
@@ -59,34 +60,53 @@ export class FeatureQuality {
   readonly stale: Counter<'feature_view'>;
   /** `<prefix>feature_freshness_seconds{feature_view}`: age of the newest event timestamp last served. */
   readonly freshness: Gauge<'feature_view'>;
+  readonly #freshness: GaugeFamily<'feature_view'>;
+
+  /** Each view's cells, found once. */
+  readonly #views = new Map<string, ViewCells>();
 
   constructor(prefix: string, registry: Registry) {
     const registers = [registry];
-    this.values = new Counter({
+    const values = new CounterFamily({
       name: `${prefix}feature_values_total`,
       help: 'Feature values served, per feature view.',
       labelNames: ['feature_view'] as const,
       registers,
     });
-    this.missing = new Counter({
+    const missing = new CounterFamily({
       name: `${prefix}feature_missing_total`,
       help: 'Feature values served without a value (Feast status NOT_FOUND or NULL_VALUE), per feature view.',
       labelNames: ['feature_view', 'status'] as const,
       registers,
     });
-    this.stale = new Counter({
+    const stale = new CounterFamily({
       name: `${prefix}feature_stale_total`,
       help: 'Feature values served older than their max age (Feast status OUTSIDE_MAX_AGE), per feature view.',
       labelNames: ['feature_view'] as const,
       registers,
     });
-    this.freshness = new Gauge({
+    const freshness = new GaugeFamily({
       name: `${prefix}feature_freshness_seconds`,
       help: 'Seconds between now and the newest event timestamp of the feature view last served.',
       labelNames: ['feature_view'] as const,
       registers,
     });
+    this.values = values;
+    this.missing = missing;
+    this.stale = stale;
+    this.freshness = freshness;
+    this.#freshness = freshness;
+    this.#cellsOf = (view) => ({
+      values: values.cells.get(view),
+      notFound: missing.cells.get(view, 'NOT_FOUND'),
+      nullValue: missing.cells.get(view, 'NULL_VALUE'),
+      stale: stale.cells.get(view),
+      // Only once a timestamp is seen: a gauge at 0 would read as perfectly fresh.
+      freshness: undefined,
+    });
   }
+
+  readonly #cellsOf: (view: string) => ViewCells;
 
   /** Records one feature view's values. */
   observeView(observation: FeatureViewObservation): void {
@@ -132,13 +152,28 @@ export class FeatureQuality {
   }
 
   #apply(view: string, tally: Tally, now: number): void {
-    if (tally.values > 0) this.values.inc({ feature_view: view }, tally.values);
-    if (tally.notFound > 0) this.missing.inc({ feature_view: view, status: 'NOT_FOUND' }, tally.notFound);
-    if (tally.nullValue > 0) this.missing.inc({ feature_view: view, status: 'NULL_VALUE' }, tally.nullValue);
-    if (tally.stale > 0) this.stale.inc({ feature_view: view }, tally.stale);
-    if (tally.newest > Number.NEGATIVE_INFINITY)
-      this.freshness.set({ feature_view: view }, (now - tally.newest) / 1000);
+    let cells = this.#views.get(view);
+    if (cells === undefined) {
+      cells = this.#cellsOf(view);
+      this.#views.set(view, cells);
+    }
+    cells.values.value += tally.values;
+    cells.notFound.value += tally.notFound;
+    cells.nullValue.value += tally.nullValue;
+    cells.stale.value += tally.stale;
+    if (tally.newest > Number.NEGATIVE_INFINITY) {
+      cells.freshness ??= this.#freshness.cells.get(view);
+      cells.freshness.value = (now - tally.newest) / 1000;
+    }
   }
+}
+
+interface ViewCells {
+  values: ValueCell;
+  notFound: ValueCell;
+  nullValue: ValueCell;
+  stale: ValueCell;
+  freshness: ValueCell | undefined;
 }
 
 function newTally(): Tally {
