@@ -151,6 +151,17 @@ describe('createServingMetrics', () => {
       await seriesValue(m.registry, 'mlops_feature_freshness_seconds', view('driver_hourly_stats')),
     ).toBe(30);
     expect(await seriesValue(m.registry, 'mlops_feature_freshness_seconds', view('driver_trips'))).toBe(10);
+    m.observeFeatureView({ featureView: 'no_timestamps', statuses: ['PRESENT', 'NULL_VALUE'] });
+    // Without an event timestamp there is no freshness to tell: no gauge (at 0 it would read as fresh).
+    expect(
+      await seriesValue(m.registry, 'mlops_feature_freshness_seconds', view('no_timestamps')),
+    ).toBeUndefined();
+    expect(
+      await seriesValue(m.registry, 'mlops_feature_missing_total', {
+        ...view('no_timestamps'),
+        status: 'NOT_FOUND',
+      }),
+    ).toBe(0);
     m.observeFeatureView({
       featureView: 'driver_trips',
       statuses: ['PRESENT'],
