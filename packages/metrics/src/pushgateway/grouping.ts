@@ -1,7 +1,19 @@
+import type { PrometheusContentType, Registry } from 'prom-client';
 import { checkLabelName, MetricsInputError } from '../serving/errors';
 
 /** The grouping key of a push beside `job`: label name → value (e.g. `{ instance: 'train-1' }`). */
 export type Groupings = Readonly<Record<string, string>>;
+
+/** A registry whose `metrics()` is the Prometheus text format (prom-client's default; not OpenMetrics). */
+export type PushRegistry = Pick<Registry<PrometheusContentType>, 'metrics' | 'contentType'>;
+
+/** Where a push goes: the job and the rest of the grouping key. */
+export interface PushTarget {
+  /** The `job` label of the pushed series (any non-empty string). */
+  job: string;
+  /** More labels of the grouping key (`instance`, `dag_id`, ...); values may be empty or hold `/`. */
+  groupings?: Groupings;
+}
 
 /**
  * A value that survives the Pushgateway's router as a plain path segment: the router splits the decoded

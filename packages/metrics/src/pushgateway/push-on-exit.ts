@@ -1,4 +1,4 @@
-import type { PushRegistry, PushTarget } from './pushgateway';
+import type { PushRegistry, PushTarget } from './grouping';
 
 /** The part of `process` that pushOnExit uses; injectable so the exits can be tested in-process. */
 export interface ExitProcess {

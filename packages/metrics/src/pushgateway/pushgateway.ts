@@ -5,14 +5,15 @@
  */
 import { createHttpClient, type HttpClient, type Logger } from '@mlops/core';
 import { resolveConfig } from '@mlops/core/sdk';
-import type { PrometheusContentType, Registry } from 'prom-client';
 import { metricsConfigSpec } from '../config';
 import { MetricsInputError } from '../serving/errors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { type Groupings, groupingPath } from './grouping';
+import { groupingPath, type PushRegistry, type PushTarget } from './grouping';
 import { type PushOnExitHandle, type PushOnExitOptions, watchExit } from './push-on-exit';
 
 /** The only format the Pushgateway parses besides delimited protobuf: text exposition 0.0.4. */
+export type { PushRegistry, PushTarget };
+
 export const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8';
 
 const pushgatewayConfigSpec = {
@@ -36,17 +37,6 @@ export interface PushgatewayOptions {
   logger?: Logger;
   /** Headers sent with every request (a proxy's Authorization, say). */
   headers?: Record<string, string>;
-}
-
-/** A registry whose `metrics()` is the Prometheus text format (prom-client's default; not OpenMetrics). */
-export type PushRegistry = Pick<Registry<PrometheusContentType>, 'metrics' | 'contentType'>;
-
-/** Where a push goes: the job and the rest of the grouping key. */
-export interface PushTarget {
-  /** The `job` label of the pushed series (any non-empty string). */
-  job: string;
-  /** More labels of the grouping key (`instance`, `dag_id`, ...); values may be empty or hold `/`. */
-  groupings?: Groupings;
 }
 
 export interface PushRequest extends PushTarget {
