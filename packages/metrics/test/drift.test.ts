@@ -86,6 +86,27 @@ describe('drift statistics in closed form', () => {
     expect(text).toContain('mlops_drift_out_of_range_rate{feature="color",model_name="m"} 0\n');
   });
 
+  it('several monitors share one registry, told apart by their labels', async () => {
+    const registry = new Registry();
+    const churn = createDriftMonitor({ profile: uniform, registry, labels: { model_name: 'churn' } });
+    const fraud = createDriftMonitor({ profile: uniform, registry, labels: { model_name: 'fraud' } });
+    churn.observe({ x: 1, color: 'red' });
+    fraud.observe({ x: null, color: 'red' });
+    const text = await registry.metrics();
+    expect(text).toContain('mlops_drift_missing_rate{feature="x",model_name="churn"} 0\n');
+    expect(text).toContain('mlops_drift_missing_rate{feature="x",model_name="fraud"} 1\n');
+    expect(
+      errorOf(() => createDriftMonitor({ profile: uniform, registry, labels: { model_name: 'churn' } }))
+        .message,
+    ).toContain('tell the monitors apart with labels');
+    expect(errorOf(() => createDriftMonitor({ profile: uniform, registry })).message).toContain(
+      'the same label names',
+    );
+    // Another prefix is another set of gauges.
+    createDriftMonitor({ profile: uniform, registry, prefix: 'shadow_' }).observe({ x: 2, color: 'blue' });
+    expect(await registry.metrics()).toContain('shadow_drift_window_observations{feature="x"} 1\n');
+  });
+
   it('the profile survives JSON, and a damaged one is refused naming the field', () => {
     const parsed = JSON.parse(JSON.stringify(uniform)) as Profile;
     expect(createDriftMonitor({ profile: parsed }).snapshot()).toEqual([]);

@@ -84,40 +84,9 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
       `prediction: the profile has no feature ${JSON.stringify(options.prediction)} to compare predictions with (it has ${trackers.map((t) => t.name).join(', ')}).`,
     );
 
-  const labelNames = ['feature', ...Object.keys(constant)];
-  const gauge = (name: string, help: string, value: (t: Tracker) => number | undefined) =>
-    new Gauge({
-      name: `${prefix}${name}`,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const t of trackers) {
-          if (t.size() === 0) continue;
-          const v = value(t);
-          if (v !== undefined) this.set({ feature: t.name, ...constant }, v);
-        }
-      },
-    });
+  const source: Source = { trackers, constant };
+  attach(registry, prefix, source);
   const present = (t: Tracker) => t.size() * (1 - t.missingRate()) > 0;
-  gauge('drift_window_observations', 'Observations in the sliding window of the feature.', (t) => t.size());
-  gauge('drift_missing_rate', "Share of the window's observations where the feature was missing.", (t) =>
-    t.missingRate(),
-  );
-  gauge(
-    'drift_out_of_range_rate',
-    "Share of the window's present values outside the training range (numbers) or the training categories.",
-    (t) => t.outOfRangeRate(),
-  );
-  gauge('drift_psi', 'Population stability index of the window against the training distribution.', (t) =>
-    present(t) ? t.psi() : undefined,
-  );
-  gauge(
-    'drift_ks_statistic',
-    'Kolmogorov–Smirnov statistic of the window against the training distribution (numbers).',
-    (t) => t.ks(),
-  );
 
   return {
     registry,
@@ -141,4 +110,82 @@ export function createDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
         }));
     },
   };
+}
+
+/** One monitor's windows and its constant labels, as the shared gauges read them. */
+interface Source {
+  trackers: Tracker[];
+  constant: Record<string, string>;
+}
+
+/**
+ * The drift gauges of a registry and prefix, shared by every monitor on them (one per model, say): their
+ * collect callbacks read each monitor's windows when Prometheus scrapes.
+ */
+const sharedGauges = new WeakMap<Registry, Map<string, { labelNames: string[]; sources: Source[] }>>();
+
+function attach(registry: Registry, prefix: string, source: Source): void {
+  const labelNames = ['feature', ...Object.keys(source.constant)];
+  let byPrefix = sharedGauges.get(registry);
+  if (byPrefix === undefined) {
+    byPrefix = new Map();
+    sharedGauges.set(registry, byPrefix);
+  }
+  const existing = byPrefix.get(prefix);
+  if (existing !== undefined) {
+    if (existing.labelNames.join() !== labelNames.join())
+      throw new MetricsInputError(
+        'labels',
+        `labels: another drift monitor on this registry exports ${prefix}drift_* with the labels ${existing.labelNames.join(', ')}; give every monitor the same label names (labels: { model_name: ... }) or another prefix.`,
+      );
+    const key = JSON.stringify(source.constant);
+    const clash = existing.sources.find(
+      (other) =>
+        JSON.stringify(other.constant) === key &&
+        other.trackers.some((t) => source.trackers.some((u) => u.name === t.name)),
+    );
+    if (clash !== undefined)
+      throw new MetricsInputError(
+        'labels',
+        `labels: another drift monitor on this registry already exports these features with the labels ${key}; tell the monitors apart with labels (e.g. { model_name: 'churn' }).`,
+      );
+    existing.sources.push(source);
+    return;
+  }
+  const sources = [source];
+  byPrefix.set(prefix, { labelNames, sources });
+  const gauge = (name: string, help: string, value: (t: Tracker) => number | undefined) =>
+    new Gauge({
+      name: `${prefix}${name}`,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { trackers, constant } of sources)
+          for (const t of trackers) {
+            if (t.size() === 0) continue;
+            const v = value(t);
+            if (v !== undefined) this.set({ feature: t.name, ...constant }, v);
+          }
+      },
+    });
+  const present = (t: Tracker) => t.size() * (1 - t.missingRate()) > 0;
+  gauge('drift_window_observations', 'Observations in the sliding window of the feature.', (t) => t.size());
+  gauge('drift_missing_rate', "Share of the window's observations where the feature was missing.", (t) =>
+    t.missingRate(),
+  );
+  gauge(
+    'drift_out_of_range_rate',
+    "Share of the window's present values outside the training range (numbers) or the training categories.",
+    (t) => t.outOfRangeRate(),
+  );
+  gauge('drift_psi', 'Population stability index of the window against the training distribution.', (t) =>
+    present(t) ? t.psi() : undefined,
+  );
+  gauge(
+    'drift_ks_statistic',
+    'Kolmogorov–Smirnov statistic of the window against the training distribution (numbers).',
+    (t) => t.ks(),
+  );
 }

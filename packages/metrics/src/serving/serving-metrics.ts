@@ -106,6 +106,11 @@ export function createServingMetrics(options: ServingMetricsOptions = {}): Servi
   const prefix = options.prefix ?? 'mlops_';
   checkMetricName(prefix, 'prefix', true);
   const registry = options.registry ?? new Registry();
+  if (registry.getSingleMetric(`${prefix}inference_requests_total`) !== undefined)
+    throw new MetricsInputError(
+      'registry',
+      `registry: it holds the serving metrics (${prefix}inference_requests_*) already. Create the kit once and share it (forModel() serves every model), or pass another prefix.`,
+    );
   const registers = [registry];
   const buckets = {
     latency: checkBuckets(options.buckets?.latency ?? LATENCY_BUCKETS, 'buckets.latency'),
