@@ -238,6 +238,7 @@ describe('createServingMetrics', () => {
   it('refuses bad input with a MetricsInputError naming it', () => {
     const m = createServingMetrics();
     const cases: Array<[() => unknown, string, string]> = [
+      [() => createServingMetrics({ registry: m.registry }), 'registry', 'Create the kit once and share it'],
       [
         () => createServingMetrics({ prefix: 'my-app_' }),
         'prefix',
