@@ -28,6 +28,8 @@ export {
 } from './serving/buckets';
 export { MetricsInputError } from './serving/errors';
 export type {
+  FeatureColumnLike,
+  FeatureServerResponseLike,
   FeatureStatus,
   FeatureViewObservation,
   OnlineFeaturesLike,

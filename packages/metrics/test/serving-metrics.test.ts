@@ -172,6 +172,36 @@ describe('createServingMetrics', () => {
     expect(await seriesValue(m.registry, 'mlops_feature_freshness_seconds', view('driver_trips'))).toBe(5);
   });
 
+  it('with values, reads a PRESENT null as NOT_FOUND (no time) or NULL_VALUE (a time); 1970 is no time', async () => {
+    const m = createServingMetrics();
+    const now = Date.parse('2026-12-07T08:00:00Z');
+    m.observeOnlineFeatures(
+      {
+        columns: {
+          v__f: {
+            values: [1, null, null, 2],
+            statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'PRESENT'],
+            eventTimestamps: [now - 1_000, 0, now - 2_000, 0],
+          },
+        },
+      },
+      { now, maxAgeSeconds: 60 },
+    );
+    const view = { feature_view: 'v' };
+    expect(
+      await seriesValue(m.registry, 'mlops_feature_missing_total', { ...view, status: 'NOT_FOUND' }),
+    ).toBe(1);
+    expect(
+      await seriesValue(m.registry, 'mlops_feature_missing_total', { ...view, status: 'NULL_VALUE' }),
+    ).toBe(1);
+    // The value at 1970 has no time: neither stale nor the newest.
+    expect(await seriesValue(m.registry, 'mlops_feature_stale_total', view)).toBe(0);
+    expect(await seriesValue(m.registry, 'mlops_feature_freshness_seconds', view)).toBe(1);
+    expect(() => m.observeOnlineFeatures({ metadata: { feature_names: ['a'] }, results: [] })).toThrow(
+      "expected the feature server's answer",
+    );
+  });
+
   it('exposes exactly what the metrics of prom-client itself would for the same observations', async () => {
     const m = createServingMetrics();
     const churn3 = m.forModel(churn);

@@ -28,9 +28,26 @@ export interface FeatureViewObservation {
 
 /** What `observeOnlineFeatures` reads: columns with a status and an event timestamp per entity row. */
 export interface OnlineFeaturesLike {
-  readonly columns: Readonly<
-    Record<string, { readonly statuses: readonly string[]; readonly eventTimestamps?: readonly EventTime[] }>
-  >;
+  readonly columns: Readonly<Record<string, FeatureColumnLike>>;
+}
+
+/** One column: a status per entity row, and optionally the values and their event timestamps. */
+export interface FeatureColumnLike {
+  readonly statuses: readonly string[];
+  readonly eventTimestamps?: readonly EventTime[];
+  /** With values, a PRESENT status on a null value counts as missing (see observeOnlineFeatures). */
+  readonly values?: readonly unknown[];
+}
+
+/** The feature server's answer to `POST /get-online-features` (`full_feature_names: true`), as JSON. */
+export interface FeatureServerResponseLike {
+  readonly metadata: { readonly feature_names: readonly string[] };
+  readonly results: ReadonlyArray<{
+    readonly values?: readonly unknown[];
+    readonly statuses: readonly string[];
+    /** RFC 3339 times; the server writes 1970-01-01T00:00:00Z where there is none. */
+    readonly event_timestamps?: readonly string[];
+  }>;
 }
 
 export interface OnlineFeaturesOptions {
@@ -128,11 +145,15 @@ export class FeatureQuality {
    * belong to `<view>`; `featureViews` maps other columns to their view. Columns with neither (the join
    * keys) are not feature values and are skipped; an answer with no feature column at all is an error.
    */
-  observeOnlineFeatures(result: OnlineFeaturesLike, options: OnlineFeaturesOptions = {}): void {
+  observeOnlineFeatures(
+    result: OnlineFeaturesLike | FeatureServerResponseLike,
+    options: OnlineFeaturesOptions = {},
+  ): void {
     const now = options.now ?? Date.now();
+    const columns = 'columns' in result ? result.columns : columnsOf(result);
     const tallies = new Map<string, Tally>();
-    for (const name in result.columns) {
-      const column = result.columns[name]!;
+    for (const name in columns) {
+      const column = columns[name]!;
       const split = name.indexOf('__');
       const view = options.featureViews?.[name] ?? (split > 0 ? name.slice(0, split) : undefined);
       if (view === undefined) continue;
@@ -141,12 +162,12 @@ export class FeatureQuality {
         tally = newTally();
         tallies.set(view, tally);
       }
-      add(tally, column.statuses, column.eventTimestamps, options.maxAgeSeconds, now, name);
+      add(tally, column.statuses, column.eventTimestamps, options.maxAgeSeconds, now, name, column.values);
     }
     if (tallies.size === 0)
       throw new MetricsInputError(
         'result',
-        `result: none of the columns (${Object.keys(result.columns).join(', ')}) names a feature view. Fetch with fullFeatureNames: true (columns "<view>__<feature>"), or pass featureViews: { column: view }.`,
+        `result: none of the columns (${Object.keys(columns).join(', ')}) names a feature view. Fetch with fullFeatureNames: true (columns "<view>__<feature>"), or pass featureViews: { column: view }.`,
       );
     for (const [view, tally] of tallies) this.#apply(view, tally, now);
   }
@@ -187,6 +208,7 @@ function add(
   maxAgeSeconds: number | undefined,
   now: number,
   where: string,
+  values?: readonly unknown[],
 ): void {
   if (timestamps !== undefined && timestamps.length !== statuses.length)
     throw new MetricsInputError(
@@ -201,7 +223,15 @@ function add(
     else if (status === 'NULL_VALUE') tally.nullValue++;
     else if (status === 'PRESENT' || status === 'OUTSIDE_MAX_AGE') {
       const raw = timestamps?.[i];
-      const t = raw === undefined || raw === null ? undefined : typeof raw === 'number' ? raw : raw.getTime();
+      let t = raw === undefined || raw === null ? undefined : typeof raw === 'number' ? raw : raw.getTime();
+      // Feast's placeholder for "no timestamp" (the feature server writes 1970-01-01T00:00:00Z).
+      if (t === 0) t = undefined;
+      if (values !== undefined && (values[i] === null || values[i] === undefined)) {
+        // Feast 0.67's feature server answers a missing entity with PRESENT, a null value and no timestamp.
+        if (t === undefined) tally.notFound++;
+        else tally.nullValue++;
+        continue;
+      }
       if (t !== undefined) {
         if (!Number.isFinite(t))
           throw new MetricsInputError(
@@ -218,4 +248,33 @@ function add(
       );
     }
   }
+}
+
+/** The feature server's rows-of-columns JSON as columns, timestamps parsed. */
+function columnsOf(response: FeatureServerResponseLike): Record<string, FeatureColumnLike> {
+  const names = response.metadata?.feature_names;
+  if (!Array.isArray(names) || !Array.isArray(response.results) || names.length !== response.results.length)
+    throw new MetricsInputError(
+      'result',
+      "result: expected the feature server's answer ({ metadata: { feature_names }, results: [...] }, one result per name) or { columns }.",
+    );
+  const columns: Record<string, FeatureColumnLike> = {};
+  names.forEach((name, i) => {
+    const { statuses, values, event_timestamps: times } = response.results[i]!;
+    const eventTimestamps = times?.map((time, row) => {
+      const ms = Date.parse(time);
+      if (Number.isNaN(ms))
+        throw new MetricsInputError(
+          'result',
+          `result: event_timestamps of ${name}[${row}] is not a time (${JSON.stringify(time)}).`,
+        );
+      return ms;
+    });
+    columns[name] = {
+      statuses,
+      ...(values ? { values } : {}),
+      ...(eventTimestamps ? { eventTimestamps } : {}),
+    };
+  });
+  return columns;
 }

@@ -10,6 +10,7 @@ import { checkMetricName, MetricsInputError } from './errors';
 import { CounterFamily, GaugeFamily, type HistogramCell, HistogramFamily, type ValueCell } from './families';
 import {
   FeatureQuality,
+  type FeatureServerResponseLike,
   type FeatureViewObservation,
   type OnlineFeaturesLike,
   type OnlineFeaturesOptions,
@@ -86,7 +87,10 @@ export interface ServingMetrics {
   /** Records statuses and event timestamps of one feature view's values (Feast's PRESENT, NOT_FOUND, ...). */
   observeFeatureView(observation: FeatureViewObservation): void;
   /** Records every feature view of an online-features answer, columns named `<view>__<feature>`. */
-  observeOnlineFeatures(result: OnlineFeaturesLike, options?: OnlineFeaturesOptions): void;
+  observeOnlineFeatures(
+    result: OnlineFeaturesLike | FeatureServerResponseLike,
+    options?: OnlineFeaturesOptions,
+  ): void;
   /** Records a prediction: its score, its class, or both. */
   observePrediction(prediction: ModelLabels & PredictionObservation): void;
 }
