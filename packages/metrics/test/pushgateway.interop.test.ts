@@ -1,6 +1,6 @@
 import { BadRequestError, ConnectionError } from '@mlops/core';
 import { Counter, Gauge, type OpenMetricsContentType, Registry } from 'prom-client';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MetricsInputError, Pushgateway } from '../src/index';
 import { PUSHGATEWAY_URL, requireUp, unique, waitForQuery } from './support/serving';
 
@@ -53,7 +53,8 @@ describe('Pushgateway against the real 1.5.1 gateway', () => {
       value: 42,
     });
     await gateway.delete({ job, groupings });
-    expect(await groupsOf(job)).toEqual([]);
+    // 202: the gateway queues a delete; it is gone a moment later.
+    await vi.waitFor(async () => expect(await groupsOf(job)).toEqual([]), { timeout: 5_000 });
   });
 
   it('a job name with "/" goes as job@base64', async () => {
@@ -61,7 +62,8 @@ describe('Pushgateway against the real 1.5.1 gateway', () => {
     await gateway.push({ job, registry: registryWith(unique('mlops_test_g'), 1) });
     expect((await groupsOf(job)).map((g) => g.labels)).toEqual([{ job }]);
     await gateway.delete({ job });
-    expect(await groupsOf(job)).toEqual([]);
+    // 202: the gateway queues a delete; it is gone a moment later.
+    await vi.waitFor(async () => expect(await groupsOf(job)).toEqual([]), { timeout: 5_000 });
   });
 
   it('push (PUT) replaces the group, pushAdd (POST) replaces only the names it sends', async () => {

@@ -87,7 +87,10 @@ export class Pushgateway {
     return this.#send('POST', request);
   }
 
-  /** DELETE: removes every metric of the grouping key (a missing group is not an error). */
+  /**
+   * DELETE: removes every metric of the grouping key (a missing group is not an error). Resolves when the
+   * gateway has accepted it: it answers 202 and applies the delete a moment later.
+   */
   async delete(target: PushTarget & { signal?: AbortSignal }): Promise<void> {
     const path = groupingPath(target.job, target.groupings);
     await this.#http.fetch(path, { method: 'DELETE', ...(target.signal ? { signal: target.signal } : {}) });
