@@ -1,2 +1,49 @@
 export { type MetricsConfig, type MetricsOptions, metricsConfigSpec, resolveMetricsConfig } from './config';
+export {
+  createDriftMonitor,
+  type DriftMonitor,
+  type DriftMonitorOptions,
+  type FeatureDrift,
+} from './drift/monitor';
+export {
+  type CategoricalFeatureProfile,
+  type FeatureProfile,
+  type NumericFeatureProfile,
+  type Profile,
+  type ProfileOptions,
+  profileFrom,
+} from './drift/profile';
+export { PSI_EPSILON } from './drift/stats';
+export type { PushOnExitHandle, PushOnExitOptions } from './pushgateway/push-on-exit';
+export {
+  Pushgateway,
+  type PushgatewayOptions,
+  type PushRequest,
+  type PushTarget,
+} from './pushgateway/pushgateway';
+export {
+  FEATURE_FETCH_BUCKETS,
+  LATENCY_BUCKETS,
+  SCORE_BUCKETS,
+} from './serving/buckets';
+export { MetricsInputError } from './serving/errors';
+export type {
+  FeatureColumnLike,
+  FeatureServerResponseLike,
+  FeatureStatus,
+  FeatureViewObservation,
+  OnlineFeaturesLike,
+  OnlineFeaturesOptions,
+} from './serving/feature-quality';
+export { type MetricsHandler, type MetricsHandlerOptions, metricsHandler } from './serving/metrics-handler';
+export {
+  createServingMetrics,
+  type ModelLabels,
+  type ModelMetrics,
+  type Outcome,
+  type PredictionObservation,
+  type ServingMetrics,
+  type ServingMetricsOptions,
+  type TimedOutcome,
+} from './serving/serving-metrics';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
