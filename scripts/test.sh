@@ -11,4 +11,6 @@ source scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
 # The real components the integration tests need (idempotent: running, healthy ones are left alone).
 bash platform/bin/platform up
+# Optional components the metrics tests need (Elasticsearch 8 and 9 from Maven Central, ~25 s warm).
+bash platform/bin/platform up elasticsearch elasticsearch9
 exec node scripts/gate.mjs "$@"
