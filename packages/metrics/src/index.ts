@@ -1,4 +1,20 @@
+export {
+  type AlertingRule,
+  createServingRules,
+  type RecordingRule,
+  type Rule,
+  type RuleFile,
+  type RuleGroup,
+  type ServingRulesOptions,
+  servingRulesYaml,
+} from './alerts/serving-rules';
 export { type MetricsConfig, type MetricsOptions, metricsConfigSpec, resolveMetricsConfig } from './config';
+// Dashboards and alerts as code (src/dashboards, src/alerts).
+export {
+  createServingDashboard,
+  dashboardQueries,
+  type ServingDashboardOptions,
+} from './dashboards/serving-dashboard';
 // Logs: ECS lines on pino, shipped into an Elasticsearch data stream (src/logs).
 export { createEcsLogger, type EcsLoggerOptions } from './logs/ecs-logger';
 export { LogShipperError } from './logs/errors';

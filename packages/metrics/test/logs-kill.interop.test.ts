@@ -11,7 +11,9 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => es?.destroy(), 60_000);
 
-it('retries through a killed and restarted server: none lost, none duplicated', { timeout: 300_000 }, async () => {
+it('retries through a killed and restarted server: none lost, none duplicated', {
+  timeout: 300_000,
+}, async () => {
   const dataStream = uniqueDataStream('kill');
   const shipper = new LogShipper({
     elasticsearchUrl: es.url,

@@ -7,7 +7,7 @@ import { LogShipper, LogShipperError, type LogShipperOptions, type RejectedLog }
 
 const URL = 'http://es.test:9200';
 const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
