@@ -61,7 +61,6 @@ describe('serving dashboard', () => {
     expect(dashboardQueries(json)).toHaveLength(15);
     for (const panel of json.panels ?? []) {
       if (panel.type === 'row') continue;
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable reference.
       expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
     }
   });
