@@ -152,6 +152,48 @@ describe('LogShipper', () => {
     expect(s.stats()).toMatchObject({ written: 4, dropped: 1, shipped: 0 });
   });
 
+  it('with clientIds: false sends bare create actions (Elasticsearch makes the ids)', async () => {
+    const bodies: string[] = [];
+    server.use(
+      http.post(`${URL}/:ds/_bulk`, async ({ request }) => {
+        bodies.push(await request.text());
+        return items([201]);
+      }),
+    );
+    const s = shipper({ clientIds: false });
+    s.write(line(0));
+    await s.flush();
+    expect(bodies).toEqual([`{"create":{}}\n${line(0)}`]);
+  });
+
+  it('waitForCapacity() holds a producer while the queue is over half full and releases it as batches are acknowledged', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    server.use(
+      http.post(`${URL}/:ds/_bulk`, async ({ request }) => {
+        const n = (await request.text()).split('\n').filter((l) => l !== '').length / 2;
+        await gate;
+        return items(Array.from({ length: n }, () => 201));
+      }),
+    );
+    const one = `{"create":{"_id":"xxxxxxxxxxxx0"}}\n${line(0)}`.length;
+    const s = shipper({ maxBufferBytes: one * 8, flushBytes: one * 2, concurrency: 1, flushIntervalMs: 1e6 });
+    for (let i = 0; i < 7; i++) s.write(line(i));
+    let released = false;
+    const waiting = s.waitForCapacity().then(() => {
+      released = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(released).toBe(false);
+    release();
+    await waiting;
+    expect(s.stats().queuedBytes).toBeLessThan(one * 4);
+    await s.close();
+    expect(s.stats()).toMatchObject({ written: 7, shipped: 7, dropped: 0 });
+  });
+
   it('refuses a bad data stream name or option before anything is sent', () => {
     expect(() => shipper({ dataStream: 'Logs-App' })).toThrow(
       '"Logs-App" is not a valid data stream name: use lowercase letters',

@@ -57,6 +57,12 @@ export interface LogShipperOptions
   maxBufferBytes?: number;
   /** What a full queue does with a new line: drop the oldest queued lines (default) or the new one. */
   overflow?: OverflowPolicy;
+  /**
+   * Give every line a client-side `_id` (default true), so a batch re-sent after a lost response is not stored
+   * twice (the copies come back 409 and count as shipped). `false` lets Elasticsearch make the ids — its
+   * append-only fast path, faster to index — at the price of possible duplicates after a retry.
+   */
+  clientIds?: boolean;
   /** Bulk requests in flight at once. Default 2. */
   concurrency?: number;
   /** Backoff between retries of a failed batch: doubles from `retryInitialDelayMs` (default 100) up to `retryMaxDelayMs` (default 5000), with jitter. */
@@ -121,6 +127,7 @@ export class LogShipper {
   readonly #onReject: ((rejected: RejectedLog) => void) | undefined;
   readonly #bulkPath: string;
   readonly #idPrefix: string;
+  readonly #clientIds: boolean;
   #seq = 0;
   // The queue: entries `{"create":{"_id":…}}\n<line>\n`, a head index instead of shift() (O(1) per line).
   #queue: string[] = [];
@@ -133,6 +140,7 @@ export class LogShipper {
   #closed = false;
   #abort = new AbortController();
   #waiters: Waiter[] = [];
+  #capacityWaiters: Waiter[] = [];
   readonly #stats = {
     written: 0,
     shipped: 0,
@@ -192,6 +200,7 @@ export class LogShipper {
     // filter_path keeps the response to what the item loop reads (a 5 000-item response shrinks ~10×).
     this.#bulkPath = `/${encodeURIComponent(this.dataStream)}/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason`;
     this.#idPrefix = randomBytes(9).toString('base64url');
+    this.#clientIds = options.clientIds ?? true;
   }
 
   /**
@@ -216,7 +225,10 @@ export class LogShipper {
       this.#stats.dropped++;
       return;
     }
-    const entry = `{"create":{"_id":"${this.#idPrefix}${(this.#seq++).toString(36)}"}}\n${line.endsWith('\n') ? line : `${line}\n`}`;
+    const action = this.#clientIds
+      ? `{"create":{"_id":"${this.#idPrefix}${(this.#seq++).toString(36)}"}}\n`
+      : '{"create":{}}\n';
+    const entry = action + (line.endsWith('\n') ? line : `${line}\n`);
     if (this.#queuedBytes + entry.length > this.#maxBufferBytes) {
       if (this.#overflow === 'drop-newest') {
         this.#stats.dropped++;
@@ -244,6 +256,17 @@ export class LogShipper {
       this.#draining--;
     }, this.#flushIntervalMs);
     this.#timer.unref?.();
+  }
+
+  /**
+   * For producers that can wait (a batch job, a replay): resolves at once while the queue is under half of
+   * `maxBufferBytes`, otherwise once it has drained below that. A logger that cannot wait just writes, and a
+   * full queue drops per `overflow`.
+   */
+  waitForCapacity(): Promise<void> {
+    if (this.#queuedBytes < this.#maxBufferBytes / 2 || this.#closed) return Promise.resolve();
+    this.#pump();
+    return new Promise((resolve) => this.#capacityWaiters.push({ resolve }));
   }
 
   /** Counters since creation (a copy). */
@@ -333,6 +356,9 @@ export class LogShipper {
           if (this.#queue.length > this.#head) this.#armTimer();
         }
         if (this.#idle()) for (const w of this.#waiters.splice(0)) w.resolve();
+        if (this.#queuedBytes < this.#maxBufferBytes / 2 || this.#abort.signal.aborted) {
+          for (const w of this.#capacityWaiters.splice(0)) w.resolve();
+        }
       });
     }
   }
