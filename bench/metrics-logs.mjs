@@ -7,6 +7,7 @@
 //   pnpm build && pnpm --filter @mlops/bench metrics-logs
 //   LINES=100000 ROUNDS=1 pnpm --filter @mlops/bench metrics-logs      # quick run
 // Env: LINES, ROUNDS (default 2), FLUSH_BYTES (default 2 MiB, both contenders), MAX_BUFFER_MB (ours, default 32),
+// CONCURRENCY (ours, default 2 = the shipper's default), DEDUPE (ours: event-id (default) | document-id | off),
 // ELASTICSEARCH_URL (default http://127.0.0.1:9200).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +21,7 @@ const MAX_BUFFER_MB = Number(process.env.MAX_BUFFER_MB ?? 32);
 const ES = process.env.ELASTICSEARCH_URL || 'http://127.0.0.1:9200';
 const CHUNK = 1000;
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 2);
-const CLIENT_IDS = process.env.CLIENT_IDS !== '0';
+const DEDUPE = process.env.DEDUPE ?? 'event-id';
 
 async function es(path, init) {
   const res = await fetch(`${ES}${path}`, init);
@@ -49,7 +50,7 @@ async function child(contender, dataStream) {
       maxBufferBytes: MAX_BUFFER_MB * 1024 * 1024,
       flushTimeoutMs: 600_000,
       concurrency: CONCURRENCY,
-      clientIds: CLIENT_IDS,
+      dedupe: DEDUPE,
     });
     const log = createEcsLogger({
       service: { name: 'bench-api', version: '1.0.0', environment: 'bench' },
@@ -165,7 +166,7 @@ async function main() {
   const ref = row('pino-elasticsearch');
   const ratio = ours.linesPerSecond / ref.linesPerSecond;
   const md = [
-    `Log shipping: ${LINES.toLocaleString('en')} ECS lines into Elasticsearch 8.19.21 (${ES}), ${ROUNDS} round(s), median; flushBytes ${FLUSH_BYTES} for both; our queue bound ${MAX_BUFFER_MB} MiB.`,
+    `Log shipping: ${LINES.toLocaleString('en')} ECS lines into Elasticsearch 8.19.21 (${ES}), ${ROUNDS} round(s), median; flushBytes ${FLUSH_BYTES} for both; our queue bound ${MAX_BUFFER_MB} MiB, concurrency ${CONCURRENCY}, dedupe ${DEDUPE}.`,
     '',
     '| contender | lines/s | time (s) | peak RSS (MB) | lost lines |',
     '|---|---:|---:|---:|---:|',

@@ -19,6 +19,7 @@ export {
 export { createEcsLogger, type EcsLoggerOptions } from './logs/ecs-logger';
 export { LogShipperError } from './logs/errors';
 export {
+  type DedupeMode,
   LogShipper,
   type LogShipperOptions,
   type LogShipperStats,

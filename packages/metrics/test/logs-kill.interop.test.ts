@@ -47,6 +47,7 @@ it('retries through a killed and restarted server: none lost, none duplicated', 
   await shipper.close();
 
   const stats = shipper.stats();
+  console.info(`kill test: ${JSON.stringify(stats)}`);
   expect(stats).toMatchObject({ written: 8000, shipped: 8000, dropped: 0, rejected: 0, pendingLines: 0 });
   expect(stats.retried).toBeGreaterThan(0);
   expect(await countDocs(es.url, dataStream)).toBe(8000);

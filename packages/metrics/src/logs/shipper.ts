@@ -25,6 +25,9 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { LogShipperError } from './errors';
 import { ecsIndexTemplate } from './template';
 
+/** How retries avoid duplicates: see `LogShipperOptions.dedupe`. */
+export type DedupeMode = 'event-id' | 'document-id' | 'off';
+
 /** What happens to a new line when the queue is full. */
 export type OverflowPolicy = 'drop-oldest' | 'drop-newest';
 
@@ -58,11 +61,18 @@ export interface LogShipperOptions
   /** What a full queue does with a new line: drop the oldest queued lines (default) or the new one. */
   overflow?: OverflowPolicy;
   /**
-   * Give every line a client-side `_id` (default true), so a batch re-sent after a lost response is not stored
-   * twice (the copies come back 409 and count as shipped). `false` lets Elasticsearch make the ids — its
-   * append-only fast path, faster to index — at the price of possible duplicates after a retry.
+   * How a batch re-sent after a request whose outcome is unknown (connection lost, timeout, 5xx) avoids storing
+   * lines twice:
+   * - `'event-id'` (default): every line gets a unique ECS `event.id` as its first field; after such a failure
+   *   the shipper asks Elasticsearch which of the batch's ids are stored (a `terms` search after `_refresh`)
+   *   and re-sends only the others. Elasticsearch still makes the `_id`s, so indexing keeps its append-only
+   *   fast path. `event.id` must be a keyword (the template of `ensureIndexTemplate()` maps it so).
+   * - `'document-id'`: the same id as `_id`; copies come back 409 and count as shipped. Safe even when a
+   *   timed-out request is still being processed, but indexing with client ids costs Elasticsearch about
+   *   twice the work (bench/metrics-logs.mjs).
+   * - `'off'`: lines are sent as written; a retry after a lost response may store some twice.
    */
-  clientIds?: boolean;
+  dedupe?: DedupeMode;
   /** Bulk requests in flight at once. Default 2. */
   concurrency?: number;
   /** Backoff between retries of a failed batch: doubles from `retryInitialDelayMs` (default 100) up to `retryMaxDelayMs` (default 5000), with jitter. */
@@ -127,7 +137,7 @@ export class LogShipper {
   readonly #onReject: ((rejected: RejectedLog) => void) | undefined;
   readonly #bulkPath: string;
   readonly #idPrefix: string;
-  readonly #clientIds: boolean;
+  readonly #dedupe: DedupeMode;
   #seq = 0;
   // The queue: entries `{"create":{"_id":…}}\n<line>\n`, a head index instead of shift() (O(1) per line).
   #queue: string[] = [];
@@ -199,8 +209,15 @@ export class LogShipper {
     });
     // filter_path keeps the response to what the item loop reads (a 5 000-item response shrinks ~10×).
     this.#bulkPath = `/${encodeURIComponent(this.dataStream)}/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason`;
-    this.#idPrefix = randomBytes(9).toString('base64url');
-    this.#clientIds = options.clientIds ?? true;
+    // Lowercase hex + base36: one keyword token whatever the analyzer.
+    this.#idPrefix = randomBytes(8).toString('hex');
+    const dedupe = options.dedupe ?? 'event-id';
+    if (dedupe !== 'event-id' && dedupe !== 'document-id' && dedupe !== 'off') {
+      throw new LogShipperError(
+        `@mlops/metrics: dedupe must be 'event-id', 'document-id' or 'off', not ${JSON.stringify(dedupe)}.`,
+      );
+    }
+    this.#dedupe = dedupe;
   }
 
   /**
@@ -225,10 +242,17 @@ export class LogShipper {
       this.#stats.dropped++;
       return;
     }
-    const action = this.#clientIds
-      ? `{"create":{"_id":"${this.#idPrefix}${(this.#seq++).toString(36)}"}}\n`
-      : '{"create":{}}\n';
-    const entry = action + (line.endsWith('\n') ? line : `${line}\n`);
+    const doc = line.endsWith('\n') ? line : `${line}\n`;
+    let entry: string;
+    if (this.#dedupe === 'off' || doc.charCodeAt(0) !== 123 /* { */) entry = `{"create":{}}\n${doc}`;
+    else {
+      const id = this.#idPrefix + (this.#seq++).toString(36);
+      const rest = doc.charCodeAt(1) === 125 /* } */ ? doc.slice(1) : `,${doc.slice(1)}`;
+      entry =
+        this.#dedupe === 'event-id'
+          ? `{"create":{}}\n{"event.id":"${id}"${rest}`
+          : `{"create":{"_id":"${id}"}}\n{"event.id":"${id}"${rest}`;
+    }
     if (this.#queuedBytes + entry.length > this.#maxBufferBytes) {
       if (this.#overflow === 'drop-newest') {
         this.#stats.dropped++;
@@ -367,27 +391,57 @@ export class LogShipper {
   async #send(initial: string[]): Promise<void> {
     let batch = initial;
     let attempt = 0;
+    // Set after a request whose outcome is unknown: some of the batch may be stored already. `unsureRequests`
+    // are their X-Opaque-Ids: Elasticsearch may still be running one (a client timeout does not stop a bulk).
+    let unsure = false;
+    const unsureRequests: string[] = [];
     while (batch.length > 0 && !this.#abort.signal.aborted) {
       if (attempt > 0) {
-        this.#stats.retried += batch.length;
         await this.#backoff(attempt);
         if (this.#abort.signal.aborted) return;
       }
       attempt++;
+      if (unsure && this.#dedupe === 'event-id') {
+        try {
+          const before = batch.length;
+          await this.#awaitFinished(unsureRequests);
+          batch = await this.#notStored(batch);
+          this.#stats.shipped += before - batch.length;
+          this.#stats.duplicatesSuppressed += before - batch.length;
+          unsure = false;
+          if (batch.length === 0) return;
+        } catch {
+          if (this.#abort.signal.aborted) return;
+          continue; // Elasticsearch still away: ask again after the next backoff.
+        }
+      }
+      if (attempt > 1) this.#stats.retried += batch.length;
       this.#stats.requests++;
+      const opaqueId = `mlops-${this.#idPrefix}-${this.#stats.requests}`;
       let body: BulkResponse;
       try {
         const response = await this.#http.fetch(this.#bulkPath, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-ndjson' },
+          headers: { 'content-type': 'application/x-ndjson', 'x-opaque-id': opaqueId },
           body: batch.join(''),
           signal: this.#abort.signal,
         });
         body = (await response.json()) as BulkResponse;
       } catch (error) {
         if (this.#abort.signal.aborted) return;
-        if (ConnectionError.isInstance(error) || TimeoutError.isInstance(error)) continue;
-        if (ApiError.isInstance(error) && RETRYABLE(error.status)) continue;
+        if (ConnectionError.isInstance(error) || TimeoutError.isInstance(error)) {
+          unsure = true;
+          unsureRequests.push(opaqueId);
+          continue;
+        }
+        if (ApiError.isInstance(error) && RETRYABLE(error.status)) {
+          // A 429 is refused before indexing; a 5xx may come after some of it (a proxy, a dying node).
+          if (error.status !== 429) {
+            unsure = true;
+            unsureRequests.push(opaqueId);
+          }
+          continue;
+        }
         // The whole request refused (400 on a malformed batch, 404, 413, ...): every line is rejected.
         const status = ApiError.isInstance(error) ? error.status : 0;
         const reason = error instanceof Error ? error.message : String(error);
@@ -405,7 +459,7 @@ export class LogShipper {
         const result = item === undefined ? undefined : (item.create ?? Object.values(item)[0]);
         const status = result?.status ?? 500;
         if (status >= 200 && status < 300) this.#stats.shipped++;
-        else if (status === 409 && attempt > 1) {
+        else if (status === 409 && this.#dedupe === 'document-id' && attempt > 1) {
           // A previous attempt stored it and its response was lost: already there, not stored twice.
           this.#stats.shipped++;
           this.#stats.duplicatesSuppressed++;
@@ -416,10 +470,71 @@ export class LogShipper {
     }
   }
 
+  /** Throws while Elasticsearch still runs a bulk task of one of these requests (found by its X-Opaque-Id). */
+  async #awaitFinished(opaqueIds: string[]): Promise<void> {
+    const response = await this.#http.fetch('/_tasks?actions=indices:data/write/bulk*&group_by=none', {
+      signal: this.#abort.signal,
+    });
+    const { tasks = [] } = (await response.json()) as { tasks?: Array<{ headers?: Record<string, string> }> };
+    const running = tasks.filter((t) => opaqueIds.includes(t.headers?.['X-Opaque-Id'] ?? ''));
+    if (running.length > 0)
+      throw new Error(`${running.length} bulk tasks of an earlier attempt are still running`);
+  }
+
+  /**
+   * The entries of `batch` whose `event.id` Elasticsearch does not have (searched in chunks of 5 000). Throws —
+   * so the caller asks again later — unless every shard answered: a shard still recovering after a restart
+   * must not read as "not stored".
+   */
+  async #notStored(batch: string[]): Promise<string[]> {
+    const base = `/${encodeURIComponent(this.dataStream)}`;
+    const ids = batch.map(eventIdOf);
+    const stored = new Set<string>();
+    try {
+      await this.#http.fetch(`${base}/_refresh`, { method: 'POST', signal: this.#abort.signal });
+      for (let i = 0; i < ids.length; i += 5000) {
+        const chunk = ids.slice(i, i + 5000).filter((id) => id !== '');
+        if (chunk.length === 0) continue;
+        const response = await this.#http.fetch(
+          `${base}/_search?allow_partial_search_results=false&filter_path=_shards,timed_out,hits.hits.fields`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              size: chunk.length,
+              _source: false,
+              fields: ['event.id'],
+              query: { terms: { 'event.id': chunk } },
+            }),
+            signal: this.#abort.signal,
+          },
+        );
+        const found = (await response.json()) as SearchResponse;
+        const shards = found._shards;
+        if (found.timed_out || !shards || shards.failed !== 0 || shards.successful !== shards.total) {
+          throw new Error(`search of ${this.dataStream} incomplete: ${JSON.stringify(shards)}`);
+        }
+        for (const hit of found.hits?.hits ?? [])
+          for (const id of hit.fields?.['event.id'] ?? []) stored.add(id);
+      }
+    } catch (error) {
+      // No data stream yet: the lost request was its first, and nothing of it is stored.
+      if (ApiError.isInstance(error) && error.status === 404) return batch;
+      throw error;
+    }
+    return batch.filter((_, i) => ids[i] === '' || !stored.has(ids[i] as string));
+  }
+
   #reject(entry: string, status: number, errorType: string, reason: string): void {
     this.#stats.rejected++;
     if (this.#onReject) {
-      const line = entry.slice(entry.indexOf('\n') + 1, -1);
+      let line = entry.slice(entry.indexOf('\n') + 1, -1);
+      const id = eventIdOf(entry);
+      if (id.startsWith(this.#idPrefix)) {
+        // Hand back the line as it was written, without the event.id the shipper added.
+        const rest = line.slice(14 + id.length);
+        line = rest.startsWith(',') ? `{${rest.slice(1)}` : `{${rest}`;
+      }
       try {
         this.#onReject({ line, status, errorType, reason });
       } catch {
@@ -448,9 +563,22 @@ interface BulkItemResult {
   status?: number;
   error?: { type?: string; reason?: string };
 }
+interface SearchResponse {
+  timed_out?: boolean;
+  _shards?: { total: number; successful: number; failed: number };
+  hits?: { hits?: Array<{ fields?: { 'event.id'?: string[] } }> };
+}
 interface BulkResponse {
   errors?: boolean;
   items?: Array<Record<string, BulkItemResult | undefined>>;
+}
+
+/** The `event.id` the shipper put first in an entry's document ('' when it put none). */
+function eventIdOf(entry: string): string {
+  const at = entry.indexOf('\n{"event.id":"');
+  if (at < 0) return '';
+  const start = at + 14;
+  return entry.slice(start, entry.indexOf('"', start));
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

@@ -38,7 +38,7 @@ export function ecsIndexTemplate(options: EcsIndexTemplateOptions): Record<strin
               node: { properties: { name: keyword } },
             },
           },
-          event: { properties: { dataset: keyword } },
+          event: { properties: { dataset: keyword, id: keyword } },
           host: { properties: { hostname: keyword } },
           process: { properties: { pid: { type: 'long' } } },
           trace: { properties: { id: keyword } },
