@@ -7,7 +7,7 @@
 //   pnpm build && pnpm --filter @mlops/bench metrics-logs
 //   LINES=100000 ROUNDS=1 pnpm --filter @mlops/bench metrics-logs      # quick run
 // Env: LINES, ROUNDS (default 2), FLUSH_BYTES (default 2 MiB, both contenders), MAX_BUFFER_MB (ours, default 32),
-// CONCURRENCY (ours, default 2 = the shipper's default), DEDUPE (ours: event-id (default) | document-id | off),
+// CONCURRENCY (ours, default 4 = the shipper's default), DEDUPE (ours: event-id (default) | document-id | off),
 // ELASTICSEARCH_URL (default http://127.0.0.1:9200).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +20,7 @@ const FLUSH_BYTES = Number(process.env.FLUSH_BYTES ?? 2 * 1024 * 1024);
 const MAX_BUFFER_MB = Number(process.env.MAX_BUFFER_MB ?? 32);
 const ES = process.env.ELASTICSEARCH_URL || 'http://127.0.0.1:9200';
 const CHUNK = 1000;
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 2);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 const DEDUPE = process.env.DEDUPE ?? 'event-id';
 
 async function es(path, init) {

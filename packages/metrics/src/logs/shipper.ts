@@ -73,7 +73,7 @@ export interface LogShipperOptions
    * - `'off'`: lines are sent as written; a retry after a lost response may store some twice.
    */
   dedupe?: DedupeMode;
-  /** Bulk requests in flight at once. Default 2. */
+  /** Bulk requests in flight at once. Default 4. */
   concurrency?: number;
   /** Backoff between retries of a failed batch: doubles from `retryInitialDelayMs` (default 100) up to `retryMaxDelayMs` (default 5000), with jitter. */
   retryInitialDelayMs?: number;
@@ -181,7 +181,7 @@ export class LogShipper {
     this.#flushBytes = positive('flushBytes', options.flushBytes, 2 * 1024 * 1024);
     this.#flushIntervalMs = positive('flushIntervalMs', options.flushIntervalMs, 1000);
     this.#maxBufferBytes = positive('maxBufferBytes', options.maxBufferBytes, 64 * 1024 * 1024);
-    this.#concurrency = positive('concurrency', options.concurrency, 2);
+    this.#concurrency = positive('concurrency', options.concurrency, 4);
     this.#retryInitialDelayMs = positive('retryInitialDelayMs', options.retryInitialDelayMs, 100);
     this.#retryMaxDelayMs = positive('retryMaxDelayMs', options.retryMaxDelayMs, 5000);
     this.#flushTimeoutMs = positive('flushTimeoutMs', options.flushTimeoutMs, 30_000);

@@ -38,7 +38,9 @@ export function ecsIndexTemplate(options: EcsIndexTemplateOptions): Record<strin
               node: { properties: { name: keyword } },
             },
           },
-          event: { properties: { dataset: keyword, id: keyword } },
+          // event.id: the shipper's dedupe id, searched only after a failed request; doc values alone answer that
+          // `terms` query, so it is not indexed (one unique term per line would cost every write).
+          event: { properties: { dataset: keyword, id: { type: 'keyword', index: false } } },
           host: { properties: { hostname: keyword } },
           process: { properties: { pid: { type: 'long' } } },
           trace: { properties: { id: keyword } },
