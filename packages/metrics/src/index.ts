@@ -9,13 +9,11 @@ export {
   servingRulesYaml,
 } from './alerts/serving-rules';
 export { type MetricsConfig, type MetricsOptions, metricsConfigSpec, resolveMetricsConfig } from './config';
-// Dashboards and alerts as code (src/dashboards, src/alerts).
 export {
   createServingDashboard,
   dashboardQueries,
   type ServingDashboardOptions,
 } from './dashboards/serving-dashboard';
-// Logs: ECS lines on pino, shipped into an Elasticsearch data stream (src/logs).
 export { createEcsLogger, type EcsLoggerOptions } from './logs/ecs-logger';
 export { LogShipperError } from './logs/errors';
 export {
