@@ -22,6 +22,7 @@ import {
 } from '@mlops/core';
 import { type MetricsOptions, resolveMetricsConfig } from '../config';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+import { awaitFinished, eventIdOf, notStored } from './dedupe';
 import { LogShipperError } from './errors';
 import { ecsIndexTemplate } from './template';
 
@@ -404,8 +405,9 @@ export class LogShipper {
       if (unsure && this.#dedupe === 'event-id') {
         try {
           const before = batch.length;
-          await this.#awaitFinished(unsureRequests);
-          batch = await this.#notStored(batch);
+          const where = { http: this.#http, dataStream: this.dataStream, signal: this.#abort.signal };
+          await awaitFinished(where, unsureRequests);
+          batch = await notStored(where, batch);
           this.#stats.shipped += before - batch.length;
           this.#stats.duplicatesSuppressed += before - batch.length;
           unsure = false;
@@ -470,61 +472,6 @@ export class LogShipper {
     }
   }
 
-  /** Throws while Elasticsearch still runs a bulk task of one of these requests (found by its X-Opaque-Id). */
-  async #awaitFinished(opaqueIds: string[]): Promise<void> {
-    const response = await this.#http.fetch('/_tasks?actions=indices:data/write/bulk*&group_by=none', {
-      signal: this.#abort.signal,
-    });
-    const { tasks = [] } = (await response.json()) as { tasks?: Array<{ headers?: Record<string, string> }> };
-    const running = tasks.filter((t) => opaqueIds.includes(t.headers?.['X-Opaque-Id'] ?? ''));
-    if (running.length > 0)
-      throw new Error(`${running.length} bulk tasks of an earlier attempt are still running`);
-  }
-
-  /**
-   * The entries of `batch` whose `event.id` Elasticsearch does not have (searched in chunks of 5 000). Throws —
-   * so the caller asks again later — unless every shard answered: a shard still recovering after a restart
-   * must not read as "not stored".
-   */
-  async #notStored(batch: string[]): Promise<string[]> {
-    const base = `/${encodeURIComponent(this.dataStream)}`;
-    const ids = batch.map(eventIdOf);
-    const stored = new Set<string>();
-    try {
-      await this.#http.fetch(`${base}/_refresh`, { method: 'POST', signal: this.#abort.signal });
-      for (let i = 0; i < ids.length; i += 5000) {
-        const chunk = ids.slice(i, i + 5000).filter((id) => id !== '');
-        if (chunk.length === 0) continue;
-        const response = await this.#http.fetch(
-          `${base}/_search?allow_partial_search_results=false&filter_path=_shards,timed_out,hits.hits.fields`,
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              size: chunk.length,
-              _source: false,
-              fields: ['event.id'],
-              query: { terms: { 'event.id': chunk } },
-            }),
-            signal: this.#abort.signal,
-          },
-        );
-        const found = (await response.json()) as SearchResponse;
-        const shards = found._shards;
-        if (found.timed_out || !shards || shards.failed !== 0 || shards.successful !== shards.total) {
-          throw new Error(`search of ${this.dataStream} incomplete: ${JSON.stringify(shards)}`);
-        }
-        for (const hit of found.hits?.hits ?? [])
-          for (const id of hit.fields?.['event.id'] ?? []) stored.add(id);
-      }
-    } catch (error) {
-      // No data stream yet: the lost request was its first, and nothing of it is stored.
-      if (ApiError.isInstance(error) && error.status === 404) return batch;
-      throw error;
-    }
-    return batch.filter((_, i) => ids[i] === '' || !stored.has(ids[i] as string));
-  }
-
   #reject(entry: string, status: number, errorType: string, reason: string): void {
     this.#stats.rejected++;
     if (this.#onReject) {
@@ -563,22 +510,9 @@ interface BulkItemResult {
   status?: number;
   error?: { type?: string; reason?: string };
 }
-interface SearchResponse {
-  timed_out?: boolean;
-  _shards?: { total: number; successful: number; failed: number };
-  hits?: { hits?: Array<{ fields?: { 'event.id'?: string[] } }> };
-}
 interface BulkResponse {
   errors?: boolean;
   items?: Array<Record<string, BulkItemResult | undefined>>;
-}
-
-/** The `event.id` the shipper put first in an entry's document ('' when it put none). */
-function eventIdOf(entry: string): string {
-  const at = entry.indexOf('\n{"event.id":"');
-  if (at < 0) return '';
-  const start = at + 14;
-  return entry.slice(start, entry.indexOf('"', start));
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
