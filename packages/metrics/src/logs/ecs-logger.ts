@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import { type DestinationStream, type Level, type Logger, type LoggerOptions, pino } from 'pino';
 
@@ -51,7 +52,10 @@ export function createEcsLogger(options: EcsLoggerOptions): Logger {
     ...options.pino,
     ...ecs,
     level: options.level ?? 'info',
-    ...(options.base === undefined ? {} : { base: options.base }),
+    // pino's own base (pid, hostname → ECS process.pid, host.hostname) is kept under the caller's fields.
+    ...(options.base === undefined
+      ? {}
+      : { base: { pid: process.pid, hostname: hostname(), ...options.base } }),
   };
   return options.destination === undefined ? pino(config) : pino(config, options.destination);
 }
