@@ -13,4 +13,6 @@ pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
 bash platform/bin/platform up
 # The basic-auth MLflow (:5001) the @mlops/mlflow auth tests need; optional, so named here.
 bash platform/bin/platform up mlflow-auth
+# Optional components the metrics tests need (Elasticsearch 8 and 9 from Maven Central, ~25 s warm).
+bash platform/bin/platform up elasticsearch elasticsearch9
 exec node scripts/gate.mjs "$@"

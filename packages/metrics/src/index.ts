@@ -1,4 +1,19 @@
+export {
+  type AlertingRule,
+  createServingRules,
+  type RecordingRule,
+  type Rule,
+  type RuleFile,
+  type RuleGroup,
+  type ServingRulesOptions,
+  servingRulesYaml,
+} from './alerts/serving-rules';
 export { type MetricsConfig, type MetricsOptions, metricsConfigSpec, resolveMetricsConfig } from './config';
+export {
+  createServingDashboard,
+  dashboardQueries,
+  type ServingDashboardOptions,
+} from './dashboards/serving-dashboard';
 export {
   createDriftMonitor,
   type DriftMonitor,
@@ -14,6 +29,17 @@ export {
   profileFrom,
 } from './drift/profile';
 export { PSI_EPSILON } from './drift/stats';
+export { createEcsLogger, type EcsLoggerOptions } from './logs/ecs-logger';
+export { LogShipperError } from './logs/errors';
+export {
+  type DedupeMode,
+  LogShipper,
+  type LogShipperOptions,
+  type LogShipperStats,
+  type OverflowPolicy,
+  type RejectedLog,
+} from './logs/shipper';
+export { type EcsIndexTemplateOptions, ecsIndexTemplate } from './logs/template';
 export type { PushOnExitHandle, PushOnExitOptions } from './pushgateway/push-on-exit';
 export {
   Pushgateway,
