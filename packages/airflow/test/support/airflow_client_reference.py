@@ -40,17 +40,19 @@ def main() -> None:
             tis, offset = [], 0
             api_ti = task_instance_api.TaskInstanceApi(api)
             while True:
-                page = api_ti.get_task_instances(args["dagId"], args["runId"], limit=100, offset=offset)
+                page = api_ti.get_task_instances(dag_id=args["dagId"], dag_run_id=args["runId"], limit=100, offset=offset)
                 tis += [[t.task_id, t.map_index, t.state.value if t.state else None, t.try_number] for t in page.task_instances]
                 offset += len(page.task_instances)
                 if not page.task_instances or offset >= (page.total_entries or 0):
                     break
             out = sorted(tis)
         elif op == "dag_run":
-            run = dag_run_api.DagRunApi(api).get_dag_run(args["dagId"], args["runId"])
+            run = dag_run_api.DagRunApi(api).get_dag_run(dag_id=args["dagId"], dag_run_id=args["runId"])
             out = {"state": run.state.value, "conf": run.conf, "run_type": run.run_type.value}
         elif op == "xcom":
-            entry = x_com_api.XComApi(api).get_xcom_entry(args["dagId"], args["runId"], args["taskId"], args["key"])
+            entry = x_com_api.XComApi(api).get_xcom_entry(
+                dag_id=args["dagId"], dag_run_id=args["runId"], task_id=args["taskId"], xcom_key=args["key"]
+            )
             out = entry.actual_instance.value
         elif op == "variable":
             out = variable_api.VariableApi(api).get_variable(args["key"]).value
