@@ -35,15 +35,20 @@ export class Pools {
     return this.#http.post('/api/v2/pools', { body: pool, signal: options.signal });
   }
 
-  /** Changes the given fields only. */
-  update(
+  /**
+   * Changes the given fields only. (Airflow 3.3.2 rejects a PATCH body without `pool` and
+   * `include_deferred` with 422 whatever the update mask says, contrary to its spec: both are sent, from
+   * the pool as it is.)
+   */
+  async update(
     name: string,
     changes: Omit<Schemas['PoolPatchBody'], 'pool'>,
     options: RequestOptions = {},
   ): Promise<Pool> {
+    const current = await this.get(name, options);
     return this.#http.patch('/api/v2/pools/{pool_name}', {
       params: { path: { pool_name: name }, query: { update_mask: Object.keys(changes) } },
-      body: changes,
+      body: { pool: name, include_deferred: current.include_deferred, ...changes },
       idempotent: true,
       signal: options.signal,
     });
