@@ -47,9 +47,12 @@ export interface WaitOptions extends RequestOptions {
    * poll (the run's task instances).
    */
   onProgress?: (progress: WaitProgress) => void;
-  /** First poll interval in ms; it grows by half per poll up to `maxIntervalMs`. Default 250. */
+  /** First poll interval in ms; it grows by half per poll up to `maxIntervalMs`. Default 500. */
   initialIntervalMs?: number;
-  /** Longest poll interval in ms: the most the return can lag the run's end. Default 1000. */
+  /**
+   * Longest poll interval in ms: the most the return can lag the run's end (half of it on average).
+   * Default 1500: under 1 s of lag at the median for under one request per second.
+   */
   maxIntervalMs?: number;
   /** Raise DagRunFailedError when the run fails (default true); false resolves with the failed run. */
   throwOnFailure?: boolean;
@@ -175,16 +178,21 @@ export class DagRuns {
   }
 
   /**
-   * Polls the run until it ends (interval from 250 ms growing to 1 s by default) and returns it. A failed
-   * run raises DagRunFailedError naming each failed task, its try and its log's tail.
+   * Polls the run until it ends (every 500 ms at first, growing by half per poll to 1.5 s by default) and
+   * returns it. A failed run raises DagRunFailedError naming each failed task, its try and its log's tail.
    */
   async wait(run: DagRunRef, options: WaitOptions = {}): Promise<DagRun> {
     const ref = refOf(run);
     const timeout = options.timeout ?? 3_600_000;
-    const maxInterval = options.maxIntervalMs ?? 1000;
-    let interval = Math.min(options.initialIntervalMs ?? 250, maxInterval);
+    const maxInterval = options.maxIntervalMs ?? 1500;
+    let interval = Math.min(options.initialIntervalMs ?? 500, maxInterval);
     const started = this.#now();
     const seen = new Map<string, TaskInstance>();
+    // A run just triggered (a DagRun in hand, not finished) is not asked about again at once.
+    if ('dag_run_id' in run && !TERMINAL_RUN_STATES.has(run.state) && !options.onProgress) {
+      await sleepFor(Math.min(interval, timeout), options.signal);
+      interval = nextInterval(interval, maxInterval);
+    }
     for (;;) {
       const current = await this.get(ref, options);
       if (options.onProgress) {

@@ -27,7 +27,7 @@ export {
   problemDetails,
   type ValidationIssue,
 } from './errors';
-export { type LogLine, TaskInstances, type TaskLogOptions } from './task-instances';
+export { type LogLine, type TaskInstanceFilters, TaskInstances, type TaskLogOptions } from './task-instances';
 export type {
   Asset,
   AssetEvent,

@@ -14,6 +14,7 @@ import { rejection } from './support/rejection';
 
 const server = useMswServer();
 const RUNS = `${BASE}/api/v2/dags/d/dagRuns`;
+const TI_BATCH = `${BASE}/api/v2/dags/~/dagRuns/~/taskInstances/list`;
 
 function client(options: ConstructorParameters<typeof AirflowClient>[0] = {}) {
   return new AirflowClient({ baseUrl: BASE, username: 'admin', password: 'pw-behaviour', ...options });
@@ -171,7 +172,7 @@ describe('waiting', () => {
         polls++;
         return HttpResponse.json(dagRun({ state: polls >= 4 ? 'success' : 'running' }));
       }),
-      http.get(`${RUNS}/r/taskInstances`, () =>
+      http.post(TI_BATCH, () =>
         HttpResponse.json({
           task_instances: [taskInstance({ state: states[polls - 1]?.[0] })],
           total_entries: 1,
@@ -215,7 +216,7 @@ describe('waiting', () => {
     server.use(
       tokenEndpoint({ logins: 0 }),
       http.get(`${RUNS}/r`, () => HttpResponse.json(dagRun({ state: 'failed' }))),
-      http.get(`${RUNS}/r/taskInstances`, () =>
+      http.post(TI_BATCH, () =>
         HttpResponse.json({
           task_instances: [taskInstance({ task_id: 'load', try_number: 3 })],
           total_entries: 1,
