@@ -189,7 +189,8 @@ export class Dags {
       } catch (error) {
         if (!NotFoundError.isInstance(error)) throw error;
       }
-      if (dag !== undefined) {
+      // A stale DAG (its file was removed) is not live, whatever its last version says.
+      if (dag !== undefined && !dag.is_stale) {
         const latest = await this.latestVersion(dagId, request);
         lastSeen = latest?.version_number;
         if (latest !== undefined && (await this.#matches(dagId, latest, target))) return latest;

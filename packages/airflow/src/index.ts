@@ -1,4 +1,6 @@
-export { type AssetRef, Assets } from './assets';
+// The public surface: the client, its options and result types, this package's errors. The resources
+// (client.dags, client.dagRuns, ...) are reached through the client; their types are AirflowClient['dags'], ...
+export type { AssetRef } from './assets';
 export { AirflowClient, type AirflowClientOptions } from './client';
 export {
   type AirflowConfig,
@@ -7,17 +9,16 @@ export {
   airflowConfigSpec,
   resolveAirflowConfig,
 } from './config';
-export { type ConnectionBody, Connections, redactConnection } from './connections';
-export {
-  type DagRunRef,
-  DagRuns,
-  type RunResult,
-  type TaskStateChange,
-  type TriggerOptions,
-  type WaitOptions,
-  type WaitProgress,
+export { type ConnectionBody, redactConnection } from './connections';
+export type {
+  DagRunRef,
+  RunResult,
+  TaskStateChange,
+  TriggerOptions,
+  WaitOptions,
+  WaitProgress,
 } from './dag-runs';
-export { Dags, type DagVersionTarget } from './dags';
+export type { DagVersionTarget } from './dags';
 export {
   AirflowWaitTimeoutError,
   DagImportError,
@@ -27,25 +28,17 @@ export {
   problemDetails,
   type ValidationIssue,
 } from './errors';
-export { type LogLine, type TaskInstanceFilters, TaskInstances, type TaskLogOptions } from './task-instances';
+export type { LogLine, TaskInstanceFilters, TaskLogOptions } from './task-instances';
 export type {
   Asset,
   AssetEvent,
   Connection,
   Dag,
-  DagDetails,
   DagRun,
-  DagRunState,
   DagVersion,
-  Health,
-  ImportError,
-  Pool,
-  QueuedEvent,
   RequestOptions,
   TaskInstance,
   TaskInstanceState,
-  Variable,
-  Version,
 } from './types';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
-export { type XComEntry, XComs, type XComValue } from './xcoms';
+export type { XComValue } from './xcoms';

@@ -8,7 +8,13 @@ import {
 } from '@mlops/core';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { AirflowClient, AirflowWaitTimeoutError, DagRunFailedError, problemDetails } from '../src/index';
+import {
+  AirflowClient,
+  AirflowWaitTimeoutError,
+  type DagRun,
+  DagRunFailedError,
+  problemDetails,
+} from '../src/index';
 import { BASE, dagRun, fakeJwt, taskInstance, useMswServer } from './support/msw';
 import { rejection } from './support/rejection';
 
@@ -74,11 +80,11 @@ describe('triggering', () => {
   it('retries a 503 and creates one run; a 409 after a lost answer reads the run back', async () => {
     const counter = { logins: 0 };
     const posted: unknown[] = [];
-    let created: Record<string, unknown> | undefined;
+    let created: DagRun | undefined;
     server.use(
       tokenEndpoint(counter),
       http.post(RUNS, async ({ request }) => {
-        const body = (await request.json()) as Record<string, unknown>;
+        const body = (await request.json()) as { dag_run_id: string; conf: Record<string, unknown> };
         posted.push(body);
         if (posted.length === 1)
           return HttpResponse.json({ detail: 'busy' }, { status: 503, headers: { 'retry-after': '0' } });
@@ -161,6 +167,21 @@ describe('waiting', () => {
     // Backoff 20 → 30 → 45 → 60 (cap) → 60 ... (the retried 500 adds an immediate request).
     expect(Math.max(...gaps)).toBeLessThan(60 + 40);
     expect(gaps.at(-1)).toBeGreaterThanOrEqual(55);
+  });
+
+  it('does not ask again about a run it was just handed by trigger, before the first interval', async () => {
+    const seen: number[] = [];
+    server.use(
+      tokenEndpoint({ logins: 0 }),
+      http.get(`${RUNS}/r`, () => {
+        seen.push(Date.now());
+        return HttpResponse.json(dagRun({ state: 'success' }));
+      }),
+    );
+    const started = Date.now();
+    await client().dagRuns.wait(dagRun({ state: 'queued' }), { initialIntervalMs: 80 });
+    expect(seen.length).toBe(1);
+    expect((seen[0] ?? 0) - started).toBeGreaterThanOrEqual(75);
   });
 
   it('reports task state changes only when they change', async () => {
@@ -336,5 +357,35 @@ describe('connections', () => {
       InternalServerError.isInstance(await rejection(client({ maxRetries: 1 }).connections.list().toArray())),
     ).toBe(true);
     expect(calls).toBe(2);
+  });
+});
+
+describe('deploying', () => {
+  it('does not take a stale DAG (its file removed) for the deployed one', async () => {
+    let polls = 0;
+    server.use(
+      tokenEndpoint({ logins: 0 }),
+      http.get(`${BASE}/api/v2/dags/d`, () => {
+        polls++;
+        return HttpResponse.json({
+          dag_id: 'd',
+          is_stale: polls < 3,
+          relative_fileloc: 'd.py',
+          file_token: 't',
+        });
+      }),
+      http.get(`${BASE}/api/v2/dags/d/dagVersions`, () =>
+        HttpResponse.json({
+          dag_versions: [{ dag_id: 'd', version_number: 4, bundle_version: 'abc' }],
+          total_entries: 1,
+        }),
+      ),
+      http.get(`${BASE}/api/v2/importErrors`, () =>
+        HttpResponse.json({ import_errors: [], total_entries: 0 }),
+      ),
+    );
+    const version = await client().dags.waitForDagVersion('d', { bundleVersion: 'abc', pollIntervalMs: 5 });
+    expect(version.version_number).toBe(4);
+    expect(polls).toBe(3);
   });
 });

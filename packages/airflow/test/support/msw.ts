@@ -1,5 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { DagRun } from '../../src/index';
 
 /** An msw server for one test file; any request without a handler is an error. */
 export function useMswServer() {
@@ -21,7 +22,7 @@ export function fakeJwt(seconds: number, id = 'x'): string {
   return `eyJhbGciOiJIUzUxMiJ9.${payload}.sig`;
 }
 
-export function dagRun(overrides: Record<string, unknown> = {}) {
+export function dagRun(overrides: Partial<DagRun> = {}): DagRun {
   return {
     dag_id: 'd',
     dag_run_id: 'r',
