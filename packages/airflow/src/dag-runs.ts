@@ -4,6 +4,7 @@ import type { Clock } from './auth';
 import type { AirflowHttp } from './client';
 import { AirflowWaitTimeoutError, DagRunFailedError, type FailedTask } from './errors';
 import { nextInterval, sleepFor } from './polling';
+import { generateRunId, sameJson } from './run-id';
 import type { TaskInstances } from './task-instances';
 import type { DagRun, DagRunState, ListFilters, RequestOptions, Schemas, TaskInstance } from './types';
 import type { XComs } from './xcoms';
@@ -305,28 +306,4 @@ function refOf(run: DagRunRef): { dagId: string; runId: string } {
   return 'dag_run_id' in run
     ? { dagId: run.dag_id, runId: run.dag_run_id }
     : { dagId: run.dagId, runId: run.runId };
-}
-
-/** `mlops__2026-01-01T00:00:00.000Z_k3j9x2` — unique, sortable, and recognisable as ours. */
-export function generateRunId(now: number): string {
-  const random = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) =>
-    b.toString(36).padStart(2, '0'),
-  ).join('');
-  return `mlops__${new Date(now).toISOString()}_${random}`;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
-  }
-  return value;
 }

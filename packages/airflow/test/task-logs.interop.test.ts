@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogLine } from '../src/index';
+import type { DagRun, LogLine } from '../src/index';
 import { deployTempDag, tickingDagSource } from './support/dags';
 import { platformClient, requireAirflow, unique } from './support/platform';
 import { pythonReference } from './support/python';
@@ -73,7 +73,7 @@ describe('task instances and logs on the real Airflow', () => {
   }, 180_000);
 
   it('lists task instances across runs, the same in pages of 2 as in one page', async () => {
-    const runs = [];
+    const runs: DagRun[] = [];
     for (let i = 0; i < 3; i++)
       runs.push(await client.dagRuns.trigger(ticking.dagId, { runId: unique(`mlops_test_pages${i}`) }));
     // Finished runs: no task instance appears between the two listings.
