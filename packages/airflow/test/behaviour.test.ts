@@ -50,6 +50,36 @@ describe('authentication failures', () => {
     expect(`${error.message} ${JSON.stringify(error)} ${inspect(error)}`).not.toContain('pw-behaviour');
   });
 
+  it('logs requests, retries and the re-login without the password or any token', async () => {
+    const counter = { logins: 0 };
+    let calls = 0;
+    server.use(
+      tokenEndpoint(counter),
+      http.get(`${BASE}/api/v2/dags/d`, () => {
+        calls++;
+        if (calls === 1) return HttpResponse.json({ detail: 'Token Expired' }, { status: 401 });
+        if (calls === 2)
+          return HttpResponse.json({ detail: 'busy' }, { status: 503, headers: { 'retry-after': '0' } });
+        return HttpResponse.json({ dag_id: 'd' });
+      }),
+    );
+    const lines: string[] = [];
+    const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+      lines.push(JSON.stringify({ level, message, fields }));
+    const logger = {
+      debug: record('debug'),
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+    };
+    await client({ logger }).dags.get('d');
+    const log = lines.join('\n');
+    expect(log).toContain('mlops.http.auth-refresh');
+    expect(log).toContain('mlops.http.retry');
+    expect(log).not.toContain('pw-behaviour');
+    expect(log).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
+
   it('shares one login between concurrent calls', async () => {
     const counter = { logins: 0 };
     server.use(
