@@ -4,6 +4,7 @@ import { AirflowWaitTimeoutError, DagRunFailedError, type TaskStateChange } from
 import { deployTempDag, tickingDagSource } from './support/dags';
 import { shortLivedToken, tokenSwappingFetch } from './support/jwt';
 import { platformClient, requireAirflow, unique } from './support/platform';
+import { pythonReference } from './support/python';
 import { rejection } from './support/rejection';
 
 const client = platformClient();
@@ -97,7 +98,13 @@ describe('DAG runs on the real Airflow', () => {
     // Someone else's run under that id (another conf) stays a conflict.
     const conflict = await rejection(client.dagRuns.trigger('xcom_example', { runId, conf: { n: 4 } }));
     expect(ConflictError.isInstance(conflict)).toBe(true);
-    expect((await client.dagRuns.wait(run)).state).toBe('success');
+    const done = await client.dagRuns.wait(run);
+    expect(done.state).toBe('success');
+    expect(pythonReference('dag_run', { dagId: 'xcom_example', runId })).toEqual({
+      state: done.state,
+      conf: done.conf,
+      run_type: done.run_type,
+    });
   }, 120_000);
 
   it('lists runs with filters, clears, sets state and deletes', async () => {
