@@ -1,7 +1,7 @@
 import { NotFoundError, type Paginator } from '@mlops/core';
 import { paginateByOffset } from '@mlops/core/sdk';
-import type { AirflowHttp } from './client';
 import {
+  type AirflowHttp,
   type Asset,
   type AssetEvent,
   type ListFilters,

@@ -1,4 +1,4 @@
-import { createHttpClient, type HttpClient, type Logger } from '@mlops/core';
+import { createHttpClient, type Logger } from '@mlops/core';
 import { Assets } from './assets';
 import { type Clock, TokenSource } from './auth';
 import { type AirflowConfig, type AirflowOptions, resolveAirflowConfig } from './config';
@@ -9,12 +9,10 @@ import type { paths } from './generated/api-v2';
 import { Monitor } from './monitor';
 import { Pools } from './pools';
 import { TaskInstances } from './task-instances';
+import type { AirflowHttp } from './types';
 import { Variables } from './variables';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { XComs } from './xcoms';
-
-/** The HTTP client every resource of the Airflow client shares: typed by the generated /api/v2 spec. */
-export type AirflowHttp = HttpClient<paths, 'application/json'>;
 
 /** The options of `new AirflowClient()`: the config spec's fields, plus what is injected rather than configured. */
 export interface AirflowClientOptions extends AirflowOptions {

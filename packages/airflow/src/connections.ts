@@ -5,8 +5,14 @@
  */
 import { ApiError, type Paginator } from '@mlops/core';
 import { paginateByOffset, REDACTED } from '@mlops/core/sdk';
-import type { AirflowHttp } from './client';
-import { type Connection, type ListFilters, PAGE_SIZE, type RequestOptions, type Schemas } from './types';
+import {
+  type AirflowHttp,
+  type Connection,
+  type ListFilters,
+  PAGE_SIZE,
+  type RequestOptions,
+  type Schemas,
+} from './types';
 
 export type ConnectionBody = Schemas['ConnectionBody'];
 

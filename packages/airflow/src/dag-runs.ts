@@ -1,12 +1,19 @@
 import { ConflictError, NotFoundError, type Paginator } from '@mlops/core';
 import { paginateByToken } from '@mlops/core/sdk';
 import type { Clock } from './auth';
-import type { AirflowHttp } from './client';
 import { AirflowWaitTimeoutError, DagRunFailedError, type FailedTask } from './errors';
 import { nextInterval, sleepFor } from './polling';
 import { generateRunId, sameJson } from './run-id';
 import type { TaskInstances } from './task-instances';
-import type { DagRun, DagRunState, ListFilters, RequestOptions, Schemas, TaskInstance } from './types';
+import type {
+  AirflowHttp,
+  DagRun,
+  DagRunState,
+  ListFilters,
+  RequestOptions,
+  Schemas,
+  TaskInstance,
+} from './types';
 import type { XComs } from './xcoms';
 
 /** A run, or what names one. */

@@ -1,10 +1,10 @@
 import { NotFoundError, type Paginator } from '@mlops/core';
 import { paginateByOffset } from '@mlops/core/sdk';
 import type { Clock } from './auth';
-import type { AirflowHttp } from './client';
 import { AirflowWaitTimeoutError, DagImportError } from './errors';
 import { sleepFor } from './polling';
 import {
+  type AirflowHttp,
   type Dag,
   type DagDetails,
   type DagVersion,

@@ -1,5 +1,4 @@
-import type { AirflowHttp } from './client';
-import type { Health, RequestOptions, Version } from './types';
+import type { AirflowHttp, Health, RequestOptions, Version } from './types';
 
 /** Health and version: both answer without authentication. */
 export class Monitor {

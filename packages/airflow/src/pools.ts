@@ -1,7 +1,13 @@
 import type { Paginator } from '@mlops/core';
 import { paginateByOffset } from '@mlops/core/sdk';
-import type { AirflowHttp } from './client';
-import { type ListFilters, PAGE_SIZE, type Pool, type RequestOptions, type Schemas } from './types';
+import {
+  type AirflowHttp,
+  type ListFilters,
+  PAGE_SIZE,
+  type Pool,
+  type RequestOptions,
+  type Schemas,
+} from './types';
 
 /** Pools: named slot budgets tasks draw from. */
 export class Pools {

@@ -1,8 +1,7 @@
 import type { Paginator } from '@mlops/core';
 import { paginateByOffset } from '@mlops/core/sdk';
-import type { AirflowHttp } from './client';
 import { sleepFor } from './polling';
-import type { RequestOptions, Schemas, TaskInstance, TaskInstanceState } from './types';
+import type { AirflowHttp, RequestOptions, Schemas, TaskInstance, TaskInstanceState } from './types';
 
 /** Filters of `list`: the batch endpoint's body without the DAG and run (given as arguments) and paging. */
 export type TaskInstanceFilters = Omit<

@@ -1,4 +1,8 @@
-import type { components, operations } from './generated/api-v2';
+import type { HttpClient } from '@mlops/core';
+import type { components, operations, paths } from './generated/api-v2';
+
+/** The HTTP client every resource of the Airflow client shares: typed by the generated /api/v2 spec. */
+export type AirflowHttp = HttpClient<paths, 'application/json'>;
 
 /** The spec's schemas, by name. */
 export type Schemas = components['schemas'];

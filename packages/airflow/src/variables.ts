@@ -1,7 +1,6 @@
 import { ConflictError, DecodeError, type Paginator } from '@mlops/core';
 import { paginateByOffset } from '@mlops/core/sdk';
-import type { AirflowHttp } from './client';
-import { type ListFilters, PAGE_SIZE, type RequestOptions, type Variable } from './types';
+import { type AirflowHttp, type ListFilters, PAGE_SIZE, type RequestOptions, type Variable } from './types';
 
 /** Variables. Airflow returns every value as a string (JSON text for what was not one); `getJson` parses it. */
 export class Variables {

@@ -1,7 +1,6 @@
 import type { Paginator } from '@mlops/core';
 import { paginateByOffset } from '@mlops/core/sdk';
-import type { AirflowHttp } from './client';
-import { type ListFilters, PAGE_SIZE, type RequestOptions, type Schemas } from './types';
+import { type AirflowHttp, type ListFilters, PAGE_SIZE, type RequestOptions, type Schemas } from './types';
 
 /** An XCom without its value, as lists give them. */
 export type XComEntry = Schemas['XComResponse'];
