@@ -10,7 +10,7 @@ from airflow_client.client.api import dag_api, dag_run_api, pool_api, task_insta
 
 
 def client(base_url: str) -> ac.ApiClient:
-    # The same /auth/token our client uses (the Python client has no login helper of its own in 3.3.2).
+    # A JWT from /auth/token, the endpoint our client logs in at.
     import urllib.request
 
     request = urllib.request.Request(
