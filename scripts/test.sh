@@ -11,4 +11,6 @@ source scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
 # The real components the integration tests need (idempotent: running, healthy ones are left alone).
 bash platform/bin/platform up
+# The basic-auth MLflow (:5001) the @mlops/mlflow auth tests need; optional, so named here.
+bash platform/bin/platform up mlflow-auth
 exec node scripts/gate.mjs "$@"
