@@ -125,6 +125,7 @@ async function withoutSecrets<T>(connection: ConnectionBody, call: Promise<T>): 
       requestId: error.requestId,
       retryAfterMs: error.retryAfterMs,
       attempts: error.attempts,
+      code: error.code,
     };
     throw ApiError.from({ ...init, cause: undefined });
   }
