@@ -1,6 +1,7 @@
 import { ConfigError } from '@mlops/core';
 import type { Table } from 'apache-arrow';
 import type pg from 'pg';
+import { epochMicrosOf, microsToIso, type TimeInput } from './codec/instant';
 import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
 import {
   loadRepoConfig,
@@ -8,6 +9,7 @@ import {
   type RedisOnlineStoreConfig,
   type RepoConfig,
 } from './config/repo-config';
+import { InvalidFeatureRequestError } from './errors';
 import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
 import {
   checkFrame,
@@ -19,6 +21,7 @@ import { type OfflineIndex, offlineIndexes } from './offline/indexes';
 import {
   type MaterializeRunOptions,
   type MaterializeViewResult,
+  materializeBounds,
   pullLatestPlan,
   viewsToMaterialize,
 } from './offline/materialize';
@@ -33,9 +36,9 @@ import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-
 import type { OnlineFeaturesResult } from './online/result';
 import { type OnlineWriteResult, type OnlineWriteRow, onlineWriteColumns, writeOnline } from './online/write';
 import {
-  incrementalStart,
+  incrementalStartMicros,
   materializationRecorderFor,
-  recordedIntervals,
+  recordedIntervalsMicros,
 } from './registry/materialization-intervals';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import { Registry, type RegistrySnapshot } from './registry/registry';
@@ -68,8 +71,9 @@ export interface FeatureStoreOptions extends FeastConfigOptions {
 
 /** What to materialize, and how to report progress. */
 export interface MaterializeOptions extends MaterializeRunOptions {
-  start: Date;
-  end: Date;
+  /** The range of event timestamps, [start, end]: each a TimeInput, kept to the microsecond. */
+  start: TimeInput;
+  end: TimeInput;
   /** Views to materialize; default every online view of the project. */
   featureViews?: readonly string[];
   /** Record the interval in the registry, as Feast does (default true). */
@@ -170,7 +174,34 @@ export class FeatureStore {
     df: DataFrameColumns,
     options: { to?: 'online' | 'offline' | 'online_and_offline' } = {},
   ): Promise<void> {
-    await this.featureServer.push(pushSourceName, df, options);
+    await this.featureServer.push(pushSourceName, await this.#pushColumns(pushSourceName, df), options);
+  }
+
+  /**
+   * The push source's event timestamp column as ISO 8601 with microseconds, whatever TimeInput each value is
+   * (the same rule and error as writeToOnlineStore); other columns as given.
+   */
+  async #pushColumns(pushSourceName: string, df: DataFrameColumns): Promise<DataFrameColumns> {
+    const source = (await this.#snapshot())
+      .listFeatureViews()
+      .map((view) => ({ view, source: view.streamSource }))
+      .find(({ source }) => source?.name === pushSourceName);
+    const column =
+      source?.source?.batchSource?.timestampField || source?.view.batchSource?.timestampField || undefined;
+    const values = column === undefined ? undefined : df[column];
+    if (column === undefined || values === undefined) return df;
+    return {
+      ...df,
+      [column]: values.map((value, row) =>
+        value === null || value === undefined
+          ? value
+          : microsToIso(
+              epochMicrosOf(value, (problem) => {
+                throw new InvalidFeatureRequestError(`Row ${row}: ${column}: ${problem}.`);
+              }),
+            ),
+      ),
+    };
   }
 
   /**
@@ -187,8 +218,9 @@ export class FeatureStore {
     const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
       snapshot.getFeatureView(n),
     );
+    const { start, end } = materializeBounds(options.start, options.end);
     return this.#materialize(
-      views.map((view) => ({ view, start: options.start, end: options.end })),
+      views.map((view) => ({ view, start, end })),
       options,
     );
   }
@@ -198,8 +230,15 @@ export class FeatureStore {
    * Feast decides) up to `end`, and records the new interval.
    */
   async materializeIncremental(
-    options: Omit<MaterializeOptions, 'start'> & { now?: Date },
+    options: Omit<MaterializeOptions, 'start'> & { now?: TimeInput },
   ): Promise<MaterializeViewResult[]> {
+    const end = materializeBounds(options.end, options.end).end;
+    const now =
+      options.now === undefined
+        ? BigInt(Date.now()) * 1000n
+        : epochMicrosOf(options.now, (problem) => {
+            throw new InvalidFeatureRequestError(`now: ${problem}.`);
+          });
     const { config, registry } = await this.#init();
     const snapshot = await this.#snapshot();
     const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
@@ -209,13 +248,13 @@ export class FeatureStore {
     const proto = await registry.source.load();
     const ranges = views.map((view) => ({
       view,
-      start: incrementalStart(
+      start: incrementalStartMicros(
         view,
-        recordedIntervals(proto, config.project, view.name),
-        options.end,
-        options.now,
+        recordedIntervalsMicros(proto, config.project, view.name),
+        end,
+        now,
       ),
-      end: options.end,
+      end,
     }));
     return this.#materialize(ranges, options);
   }
@@ -304,14 +343,20 @@ export class FeatureStore {
   async getOnlineFeatures(
     request: OnlineFeaturesRequest & {
       statuses?: StatusMode;
-      /** The time TTLs are judged at (OUTSIDE_MAX_AGE); default now. */
-      now?: Date;
+      /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
+      now?: TimeInput;
     },
   ): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
       ...(statusMode ? { statuses: statusMode } : {}),
-      ...(request.now ? { now: request.now.getTime() } : {}),
+      ...(request.now === undefined
+        ? {}
+        : {
+            nowMicros: epochMicrosOf(request.now, (problem) => {
+              throw new InvalidFeatureRequestError(`now: ${problem}.`);
+            }),
+          }),
     };
     const { config, online } = await this.#init();
     const entityKeySerializationVersion = config.entityKeySerializationVersion as 1 | 2 | 3;
@@ -450,7 +495,9 @@ export class FeatureStore {
    * created timestamp first on ties: what materialization writes to the online store. Columns keep their
    * source names.
    */
-  async pullLatest(options: { featureView: string; start: Date; end: Date } & StreamOptions): Promise<Table> {
+  async pullLatest(
+    options: { featureView: string; start: TimeInput; end: TimeInput } & StreamOptions,
+  ): Promise<Table> {
     const { pool, config } = await this.#offline();
     const plan = pullLatestPlan(
       (await this.#snapshot()).getFeatureView(options.featureView),

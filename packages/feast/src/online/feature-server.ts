@@ -1,4 +1,5 @@
 import { createHttpClient, DecodeError, type HttpClient, type Logger } from '@mlops/core';
+import { epochMicrosOrProblem } from '../codec/instant';
 import { type FeastValue, type JsonValue, parseJsonLikePython } from '../codec/value';
 import { collectionElementType, ValueType } from '../codec/value-type';
 import type { components, paths } from '../generated/feature-server';
@@ -111,7 +112,7 @@ export class FeatureServerClient {
   async getOnlineFeatures(
     snapshot: RegistrySnapshot,
     request: OnlineFeaturesRequest,
-    options: { statuses?: StatusMode; now?: number; entityKeySerializationVersion?: 1 | 2 | 3 } = {},
+    options: { statuses?: StatusMode; nowMicros?: bigint; entityKeySerializationVersion?: 1 | 2 | 3 } = {},
   ): Promise<OnlineFeaturesResult> {
     const checked = checkOnlineRequest(snapshot, request, {
       entityKeySerializationVersion: options.entityKeySerializationVersion ?? 3,
@@ -145,7 +146,7 @@ export class FeatureServerClient {
       parsed,
       entities,
       options.statuses ?? 'computed',
-      options.now ?? Date.now(),
+      options.nowMicros === undefined ? Date.now() * 1000 : Number(options.nowMicros),
       `${this.http.baseUrl}/get-online-features`,
     );
   }
@@ -236,6 +237,12 @@ function fromServerJson(value: unknown, type: number): FeastValue {
   }
 }
 
+/** µs since the epoch of a timestamp the server answered (ISO 8601; Feast writes it with its microseconds). */
+function stampMicros(stamp: string): number | null {
+  const micros = epochMicrosOrProblem(/(?:[Zz]|[+-]\d\d:?\d\d)$/.test(stamp) ? stamp : `${stamp}Z`);
+  return typeof micros === 'bigint' ? Number(micros) : null;
+}
+
 function toResult(
   checked: CheckedOnlineRequest,
   response: OnlineFeaturesResponse,
@@ -286,7 +293,7 @@ function toResult(
       const state: ValueState = missing ? 'missing' : isNull ? 'null' : 'value';
       return fieldStatus(
         state,
-        isOutsideMaxAge(stamp ? Date.parse(stamp) : null, ttlSeconds, now),
+        isOutsideMaxAge(stamp ? stampMicros(stamp) : null, ttlSeconds, now),
         mode,
         status,
       );
