@@ -21,6 +21,7 @@ export {
   UnprocessableEntityError,
 } from '@mlops/core';
 export { EncodeError } from './codec/errors';
+export type { TemporalInstantLike, TimeInput } from './codec/instant';
 export type { RepoConfig } from './config/repo-config';
 export {
   FeastObjectNotFoundError,

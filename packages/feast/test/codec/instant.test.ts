@@ -4,6 +4,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { TimeUnit } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
   epochMicrosOf,
@@ -14,6 +15,7 @@ import {
   secondsNanosToMicros,
   type TemporalInstantLike,
 } from '../../src/codec/instant';
+import { toMicros } from '../../src/offline/entity-df';
 import { feastPythonJson } from '../support/platform';
 
 /** The real Temporal of V8 (Node 24 has it behind a flag; Deno and Bun have it on): a fresh context with it on. */
@@ -98,6 +100,16 @@ describe('epochMicrosOf: every accepted form, to the microsecond', () => {
         throw new RangeError(`start: ${p}`);
       }),
     ).toThrow(/^start: the string "2026-01-01T00:00:00" has no time zone/);
+  });
+});
+
+describe('Arrow timestamps of any unit to µs', () => {
+  it('floors nanoseconds, also before 1970 (where integer division would round toward zero)', () => {
+    expect(toMicros(1_500n, TimeUnit.NANOSECOND)).toBe(1n);
+    expect(toMicros(-1_500n, TimeUnit.NANOSECOND)).toBe(-2n);
+    expect(toMicros(-1_000n, TimeUnit.NANOSECOND)).toBe(-1n);
+    expect(toMicros(-1n, TimeUnit.MILLISECOND)).toBe(-1000n);
+    expect(toMicros(2n, TimeUnit.SECOND)).toBe(2_000_000n);
   });
 });
 

@@ -280,4 +280,37 @@ describe('event times keep their microseconds on both write paths', { timeout: 1
       await http.close();
     }
   });
+
+  it("push rows: the push source's event time, any TimeInput, with its microseconds", async () => {
+    const driver = 88_000_103n;
+    keyOf(driver);
+    const http = new FeatureStore({ repoPath: feastRepo, online: 'http' });
+    try {
+      await http.push('driver_stats_push', {
+        driver_id: [driver],
+        event_timestamp: [T + 9n],
+        created: ['2026-03-01T12:00:00Z'],
+        conv_rate: [0.125],
+        acc_rate: [0.5],
+        avg_daily_trips: [9n],
+      });
+      expect(await storedNanos(driver)).toBe((T + 9n) * 1000n);
+      const error = await http
+        .push('driver_stats_push', {
+          driver_id: [driver],
+          event_timestamp: ['2026-03-01 12:00:00.000010'],
+          created: ['2026-03-01T12:00:00Z'],
+          conv_rate: [0.125],
+          acc_rate: [0.5],
+          avg_daily_trips: [10n],
+        })
+        .catch((e: unknown) => e as Error);
+      expect(InvalidFeatureRequestError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(
+        /^Row 0: event_timestamp: the string "2026-03-01 12:00:00.000010" has no time zone/,
+      );
+    } finally {
+      await http.close();
+    }
+  });
 });
