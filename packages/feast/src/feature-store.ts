@@ -43,6 +43,7 @@ import {
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import { Registry, type RegistrySnapshot } from './registry/registry';
 import { type RegistrySource, registrySourceFor } from './registry/sources';
+import { checkJoinKeyValues } from './selection/selection';
 
 /**
  * The options of a FeatureStore. Those of feastConfigSpec (featureServerUrl, repoPath, maxRetries,
@@ -448,6 +449,24 @@ export class FeatureStore {
     const keyTypes = new Map<string, number>();
     for (const view of plan.views) for (const key of view.keys) keyTypes.set(key.entityColumn, key.valueType);
     const frame = prepareEntityFrame(request.entityDf, keyTypes, request.eventTimestampColumn);
+    if (frame.kind === 'rows') {
+      // Join key values by the online paths' rule and wording (a string id for an INT64 key, a rounded number).
+      const byName = new Map(frame.columns.map((c) => [c.name, c.values]));
+      for (const { view, keys } of plan.views) {
+        const needs = keys.map((k) => ({ name: k.entityColumn, valueType: k.valueType }));
+        for (const key of keys) {
+          const values = byName.get(key.entityColumn);
+          if (!values) continue; // a missing column is checkFrame's to report
+          checkJoinKeyValues(values, {
+            joinKey: key.entityColumn,
+            valueType: key.valueType,
+            view: view.name,
+            needs,
+            allowNull: true,
+          });
+        }
+      }
+    }
     const frameColumns =
       frame.kind === 'rows'
         ? frame.columns.map((c) => ({ name: c.name, typeOid: c.typeOid }))

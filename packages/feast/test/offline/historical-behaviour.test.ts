@@ -96,19 +96,36 @@ describe('getHistoricalFeatures: bad input is refused before any query', () => {
     );
   });
 
-  it('values that do not fit the join key type name the column and row', async () => {
-    const error = await store
+  it("values that do not fit the join key type: the online paths' error, class and words", async () => {
+    for (const bad of [1.5, '1002', 2 ** 60, true]) {
+      const offline = await store
+        .getHistoricalFeatures({
+          entityDf: { driver_id: [1001, bad], event_timestamp: [ts[0], ts[0]] },
+          features: ['driver_hourly_stats:conv_rate'],
+        })
+        .catch((e: unknown) => e as Error);
+      const online = await store
+        .getOnlineFeatures({
+          features: ['driver_hourly_stats:conv_rate'],
+          entities: { driver_id: [1001, bad as never] },
+        })
+        .catch((e: unknown) => e as Error);
+      expect(InvalidFeatureRequestError.isInstance(offline), String(bad)).toBe(true);
+      expect(InvalidFeatureRequestError.isInstance(online), String(bad)).toBe(true);
+      expect((offline as Error).message).toBe((online as Error).message);
+      expect((offline as Error).message).toMatch(
+        /^Entity row 1: Cannot encode entity key \(driver_id\): INT64 .* \(feature view driver_hourly_stats needs driver_id as INT64\)\.$/,
+      );
+    }
+    // Rows in row objects and Arrow columns of the wrong type get the same.
+    const rows = await store
       .getHistoricalFeatures({
-        entityDf: { driver_id: [1001, 1.5], event_timestamp: [ts[0], ts[0]] },
+        entityDf: [{ driver_id: '1001', event_timestamp: ts[0] }],
         features: ['driver_hourly_stats:conv_rate'],
       })
-      .then((job) => job.toArrow())
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(EncodeError);
-    expect(error).toMatchObject({ field: 'driver_id' });
-    expect(String(error)).toMatch(
-      /row 1: INT64 needs a bigint or a safe integer in the int64 range, got the number 1\.5/,
-    );
+      .catch((e: unknown) => e as Error);
+    expect((rows as Error).message).toMatch(/^Entity row 0: .* got the string "1001"/);
+    expect(EncodeError.isInstance(rows)).toBe(false);
   });
 
   it('on-demand views, name collisions, columns that clash with features', async () => {
