@@ -70,9 +70,13 @@ export class OnlineFeaturesResult {
     const arrow = await import('apache-arrow');
     const vectors: Record<string, import('apache-arrow').Vector> = {};
     for (const name of this.featureNames) {
-      const type = arrowType(arrow, this.valueTypes[name] ?? ValueType.UNKNOWN);
+      const valueType = this.valueTypes[name] ?? ValueType.UNKNOWN;
+      const type = arrowType(arrow, valueType);
       const values = this.columns[name]!.values;
-      vectors[name] = arrow.vectorFromArray(type ? values : values.map(jsonText), type ?? new arrow.Utf8());
+      vectors[name] = arrow.vectorFromArray(
+        type ? arrowValues(values, valueType) : values.map(jsonText),
+        type ?? new arrow.Utf8(),
+      );
     }
     return new arrow.Table(vectors);
   }
@@ -114,4 +118,28 @@ function jsonText(value: FeastValue): string | null {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v,
   );
+}
+
+/**
+ * Values as the Arrow builder of their type takes them. Join key columns hold the request's values as given,
+ * so an INT64 key asked for as `1001` (a safe integer, which the request check allows) becomes `1001n`, an INT32
+ * key asked for as `7n` becomes `7`, and a UNIX_TIMESTAMP key given in epoch seconds becomes its Date.
+ */
+function arrowValues(values: readonly FeastValue[], valueType: number): readonly FeastValue[] {
+  switch (valueType) {
+    case ValueType.INT64:
+      return values.some((v) => typeof v === 'number')
+        ? values.map((v) => (typeof v === 'number' ? BigInt(v) : v))
+        : values;
+    case ValueType.INT32:
+      return values.some((v) => typeof v === 'bigint')
+        ? values.map((v) => (typeof v === 'bigint' ? Number(v) : v))
+        : values;
+    case ValueType.UNIX_TIMESTAMP:
+      return values.some((v) => typeof v === 'number' || typeof v === 'bigint')
+        ? values.map((v) => (typeof v === 'number' || typeof v === 'bigint' ? new Date(Number(v) * 1000) : v))
+        : values;
+    default:
+      return values;
+  }
 }
