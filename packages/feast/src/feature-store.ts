@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { ConfigError } from '@mlops/core';
 import type { Table } from 'apache-arrow';
 import type pg from 'pg';
@@ -137,9 +138,14 @@ export class FeatureStore {
       const registry = new Registry(source, config.project, {
         cacheTtlSeconds: config.registry.cacheTtlSeconds,
       });
+      const yamlFile = this.#options.config
+        ? 'the config passed to FeatureStore'
+        : resolve(this.#options.fsYamlFile ?? join(this.#settings.repoPath!, 'feature_store.yaml'));
       const online =
         config.onlineStore.type === 'redis'
-          ? new RedisOnlineStore(config.onlineStore as RedisOnlineStoreConfig)
+          ? new RedisOnlineStore(config.onlineStore as RedisOnlineStoreConfig, undefined, {
+              configSource: `online_store.connection_string in ${yamlFile}`,
+            })
           : undefined;
       return { config, registry, online };
     })().catch((error: unknown) => {
@@ -532,7 +538,16 @@ export class FeatureStore {
     );
   }
 
-  /** Closes the connections this store opened. */
+  /** `await using store = new FeatureStore(...)`: closed when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Closes the connections this store opened. Idle connections do not keep the process open (Redis sockets
+   * and PostgreSQL pool clients are released while nothing is in flight), so a script that forgets this
+   * still exits; a long-running service should close the store when it stops.
+   */
   async close(): Promise<void> {
     const ready = this.#ready;
     const offline = this.#offlinePool;

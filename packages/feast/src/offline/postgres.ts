@@ -70,6 +70,8 @@ export function createOfflinePool(
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? '@mlops/feast',
+    // Idle pooled connections do not keep the process open (a script that forgets close() still exits).
+    allowExitOnIdle: true,
     options: `-c search_path=${searchPathOption(config.dbSchema || 'public')}`,
   });
   // An idle connection that dies (server restart) must not crash the process; the next checkout reconnects.
