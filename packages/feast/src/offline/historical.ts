@@ -10,7 +10,7 @@ import { type RowSources, takeRows } from './arrow-take';
 import { type EntityFrame, resolveTimestampColumn } from './entity-df';
 import { encodeCopyBinary, PG_OID, type PgColumn, pgTypeName } from './pg-copy';
 import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
-import { offlineError } from './postgres';
+import { ENTITY_SQL_ADVICE, offlineError } from './postgres';
 import {
   collectTable,
   type OfflineSession,
@@ -371,7 +371,7 @@ export async function describeEntitySql(
     });
     return result.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
   } catch (error) {
-    throw offlineError(error, { step: 'describing the entity SQL query', config });
+    throw offlineError(error, { step: 'describing the entity SQL query', config, advice: ENTITY_SQL_ADVICE });
   }
 }
 

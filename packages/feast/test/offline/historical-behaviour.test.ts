@@ -18,6 +18,7 @@ import { RegistrySchema } from '../../src/generated/proto/feast/core/Registry_pb
 import type { HistoricalRetrievalJob, RetrievalProgress } from '../../src/offline/historical';
 import type { RegistrySource } from '../../src/registry/sources';
 import { feastRepo } from '../support/platform';
+import { rejection } from '../support/rejection';
 
 const pgConfig = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'feast' };
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -126,6 +127,28 @@ describe('getHistoricalFeatures: bad input is refused before any query', () => {
       .catch((e: unknown) => e as Error);
     expect((rows as Error).message).toMatch(/^Entity row 0: .* got the string "1001"/);
     expect(EncodeError.isInstance(rows)).toBe(false);
+  });
+
+  it('a mistake in the entity SQL query is blamed on that query, not on a feature view', async () => {
+    for (const [sql, advice] of [
+      [
+        'SELECT driver_id, event_timestamp FROM driver_hourly_statz',
+        /A table your entity SQL query \(entityDf\) names does not exist/,
+      ],
+      [
+        'SELECT driver_idd, event_timestamp FROM driver_hourly_stats',
+        /A column your entity SQL query \(entityDf\) names does not exist/,
+      ],
+      ['SELEC driver_id FROM driver_hourly_stats', /Your entity SQL query \(entityDf\) is not valid SQL/],
+    ] as const) {
+      const error = await rejection(
+        store.getHistoricalFeatures({ entityDf: sql, features: ['driver_hourly_stats:conv_rate'] }),
+      );
+      expect(OfflineStoreError.isInstance(error), sql).toBe(true);
+      expect(error.message).toMatch(/^the PostgreSQL offline store refused describing the entity SQL query: /);
+      expect(error.message).toMatch(advice);
+      expect(error.message).not.toMatch(/feature view/);
+    }
   });
 
   it('on-demand views, name collisions, columns that clash with features', async () => {
