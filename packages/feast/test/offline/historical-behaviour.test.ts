@@ -145,7 +145,9 @@ describe('getHistoricalFeatures: bad input is refused before any query', () => {
         store.getHistoricalFeatures({ entityDf: sql, features: ['driver_hourly_stats:conv_rate'] }),
       );
       expect(OfflineStoreError.isInstance(error), sql).toBe(true);
-      expect(error.message).toMatch(/^the PostgreSQL offline store refused describing the entity SQL query: /);
+      expect(error.message).toMatch(
+        /^the PostgreSQL offline store refused describing the entity SQL query: /,
+      );
       expect(error.message).toMatch(advice);
       expect(error.message).not.toMatch(/feature view/);
     }
