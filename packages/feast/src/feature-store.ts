@@ -4,47 +4,30 @@ import type { Table } from 'apache-arrow';
 import type pg from 'pg';
 import { epochMicrosOf, microsToIso, type TimeInput } from './codec/instant';
 import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
-import {
-  loadRepoConfig,
-  type PostgresOfflineStoreConfig,
-  type RedisOnlineStoreConfig,
-  type RepoConfig,
-} from './config/repo-config';
+import type { PostgresOfflineStoreConfig, RedisOnlineStoreConfig, RepoConfig } from './config/repo-config';
 import { InvalidFeatureRequestError } from './errors';
-import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
-import {
-  checkFrame,
-  describeEntitySql,
-  type HistoricalRetrievalJob,
-  PostgresHistoricalRetrievalJob,
-} from './offline/historical';
-import { type OfflineIndex, offlineIndexes } from './offline/indexes';
-import {
-  type MaterializeRunOptions,
-  type MaterializeViewResult,
-  materializeBounds,
-  pullLatestPlan,
-  viewsToMaterialize,
-} from './offline/materialize';
-import { type MaterializeRange, runMaterialization } from './offline/materialize-run';
-import { type HistoricalFeaturesSelection, planHistoricalRequest } from './offline/plan';
-import { createOfflinePool, type OfflineConnectionOptions, offlineError } from './offline/postgres';
-import { collectTable, openSession, type StreamOptions, streamQuery } from './offline/session';
+import type { EntityDf } from './offline/entity-df';
+import type { HistoricalRetrievalJob } from './offline/historical';
+import type { OfflineIndex } from './offline/indexes';
+import type { MaterializeRunOptions, MaterializeViewResult } from './offline/materialize';
+import type { MaterializeRange } from './offline/materialize-run';
+import type { HistoricalFeaturesSelection } from './offline/plan';
+import type { OfflineConnectionOptions } from './offline/postgres';
+import type { StreamOptions } from './offline/session';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
-import { readOnline, type StatusMode } from './online/read';
-import { RedisOnlineStore } from './online/redis-online-store';
-import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
+import type { StatusMode } from './online/read';
+import type { RedisOnlineStore } from './online/redis-online-store';
+import type { OnlineFeaturesRequest } from './online/request-plan';
 import type { OnlineFeaturesResult } from './online/result';
-import { type OnlineWriteResult, type OnlineWriteRow, onlineWriteColumns, writeOnline } from './online/write';
-import {
-  incrementalStartMicros,
-  materializationRecorderFor,
-  recordedIntervalsMicros,
-} from './registry/materialization-intervals';
+import type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
-import { Registry, type RegistrySnapshot } from './registry/registry';
-import { type RegistrySource, registrySourceFor } from './registry/sources';
-import { checkJoinKeyValues } from './selection/selection';
+import type { Registry, RegistrySnapshot } from './registry/registry';
+import type { RegistrySource } from './registry/sources';
+
+/** The online store and registry code, loaded on first use (not when @mlops/feast is imported). */
+const onlineStack = () => import('./online/online-stack');
+/** The offline store code (Arrow, pg), loaded on first use of historical retrieval or materialization. */
+const offlineStack = () => import('./offline/offline-stack');
 
 /**
  * The options of a FeatureStore. Those of feastConfigSpec (featureServerUrl, repoPath, maxRetries,
@@ -129,6 +112,7 @@ export class FeatureStore {
 
   #init() {
     this.#ready ??= (async () => {
+      const { loadRepoConfig, Registry, RedisOnlineStore, registrySourceFor } = await onlineStack();
       const config =
         this.#options.config ??
         (await loadRepoConfig(this.#settings.repoPath!, { fsYamlFile: this.#options.fsYamlFile }));
@@ -221,6 +205,7 @@ export class FeatureStore {
    * available as `store.featureServer.materialize`.)
    */
   async materialize(options: MaterializeOptions): Promise<MaterializeViewResult[]> {
+    const { materializeBounds, viewsToMaterialize } = await offlineStack();
     const snapshot = await this.#snapshot();
     const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
       snapshot.getFeatureView(n),
@@ -239,6 +224,8 @@ export class FeatureStore {
   async materializeIncremental(
     options: Omit<MaterializeOptions, 'start'> & { now?: TimeInput },
   ): Promise<MaterializeViewResult[]> {
+    const { incrementalStartMicros, materializeBounds, recordedIntervalsMicros, viewsToMaterialize } =
+      await offlineStack();
     const end = materializeBounds(options.end, options.end).end;
     const now =
       options.now === undefined
@@ -278,6 +265,8 @@ export class FeatureStore {
       );
     }
     const offline = await this.#offline();
+    const { materializationRecorderFor, openSession, runMaterialization } = await offlineStack();
+    const { writeOnline } = await onlineStack();
     const recorder =
       options.recordInRegistry === false
         ? undefined
@@ -381,6 +370,7 @@ export class FeatureStore {
         { option: 'online_store.type' },
       );
     }
+    const { planOnlineRequest, readOnline } = await onlineStack();
     const plan = planOnlineRequest(snapshot, request, {
       project: config.project,
       entityKeySerializationVersion,
@@ -400,6 +390,7 @@ export class FeatureStore {
     if (this.#viaHttp) {
       // The view must exist, as on the direct path: an unknown name is refused here, with suggestions.
       const view = (await this.#snapshot()).getFeatureView(featureViewName);
+      const { onlineWriteColumns } = await onlineStack();
       await this.featureServer.writeToOnlineStore(featureViewName, onlineWriteColumns(view, rows));
       // The server does not say which rows it skipped as stale.
       return { written: rows.length, skipped: 0 };
@@ -412,6 +403,7 @@ export class FeatureStore {
       );
     }
     const view = (await this.#snapshot()).getFeatureView(featureViewName);
+    const { writeOnline } = await onlineStack();
     return writeOnline(online, view, rows, {
       project: config.project,
       entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
@@ -431,6 +423,7 @@ export class FeatureStore {
       );
     }
     const postgres = offline as PostgresOfflineStoreConfig;
+    const { createOfflinePool } = await offlineStack();
     this.#offlinePool ??= { config: postgres, pool: createOfflinePool(postgres, this.#options.offline) };
     return this.#offlinePool;
   }
@@ -451,6 +444,14 @@ export class FeatureStore {
    */
   async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob> {
     const { config, pool } = await this.#offline();
+    const {
+      checkFrame,
+      checkJoinKeyValues,
+      describeEntitySql,
+      PostgresHistoricalRetrievalJob,
+      planHistoricalRequest,
+      prepareEntityFrame,
+    } = await offlineStack();
     const plan = planHistoricalRequest(await this.#snapshot(), request);
     const keyTypes = new Map<string, number>();
     for (const view of plan.views) for (const key of view.keys) keyTypes.set(key.entityColumn, key.valueType);
@@ -491,6 +492,7 @@ export class FeatureStore {
     options: { includeFeatures?: boolean } = {},
   ): Promise<OfflineIndex[]> {
     const { pool } = await this.#offline();
+    const { offlineIndexes, planHistoricalRequest } = await offlineStack();
     // Full names: views that share feature names need indexes all the same.
     const plan = planHistoricalRequest(await this.#snapshot(), { ...request, fullFeatureNames: true });
     return offlineIndexes(pool, plan, options);
@@ -502,6 +504,7 @@ export class FeatureStore {
     options: { includeFeatures?: boolean } = {},
   ): Promise<string[]> {
     const { pool, config } = await this.#offline();
+    const { offlineError } = await offlineStack();
     const ran: string[] = [];
     for (const index of await this.offlineIndexes(request, options)) {
       if (index.exists || !index.sql) continue;
@@ -524,6 +527,7 @@ export class FeatureStore {
     options: { featureView: string; start: TimeInput; end: TimeInput } & StreamOptions,
   ): Promise<Table> {
     const { pool, config } = await this.#offline();
+    const { collectTable, openSession, pullLatestPlan, streamQuery } = await offlineStack();
     const plan = pullLatestPlan(
       (await this.#snapshot()).getFeatureView(options.featureView),
       options.start,

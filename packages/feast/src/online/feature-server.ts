@@ -1,6 +1,7 @@
 import { createHttpClient, DecodeError, type HttpClient, type Logger } from '@mlops/core';
 import { epochMicrosOrProblem } from '../codec/instant';
-import { type FeastValue, type JsonValue, parseJsonLikePython } from '../codec/value';
+import { type JsonValue, parseJsonLikePython } from '../codec/python-json';
+import type { FeastValue } from '../codec/value';
 import { collectionElementType, ValueType } from '../codec/value-type';
 import type { components, paths } from '../generated/feature-server';
 import { nodeHttpFetch } from '../http/node-http-fetch';
