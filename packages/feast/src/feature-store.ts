@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { ConfigError } from '@mlops/core';
-import type { Table } from 'apache-arrow';
+import type { DataType, Table } from 'apache-arrow';
 import type pg from 'pg';
 import { epochMicrosOf, microsToIso, type TimeInput } from './codec/instant';
 import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
@@ -17,8 +17,8 @@ import type { StreamOptions } from './offline/session';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
-import type { OnlineFeaturesRequest } from './online/request-plan';
-import type { OnlineFeaturesResult } from './online/result';
+import type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
+import type { OnlineFeaturesResult, OnlineResultColumns, OutputName } from './online/result';
 import type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import type { Registry, RegistrySnapshot } from './registry/registry';
@@ -52,6 +52,28 @@ export interface FeatureStoreOptions extends FeastConfigOptions {
   fetch?: typeof fetch;
   /** Connections to the PostgreSQL offline store (historical retrieval, materialization). */
   offline?: OfflineConnectionOptions;
+}
+
+/**
+ * The Arrow columns of a historical retrieval for features `Refs` over entity columns `Columns`: each named,
+ * typed as Arrow's DataType (which one comes from the registry at run time); any name when the references
+ * are not literals.
+ */
+export type HistoricalColumnsOf<Refs extends string, Columns extends string, Full extends boolean = false> =
+  // biome-ignore lint/suspicious/noExplicitAny: Arrow's own open TypeMap.
+  string extends Refs ? any : { [K in Columns | OutputName<Refs, Full>]: DataType };
+
+/** A historical request by literal feature references (its entity frame is added by each overload). */
+export type TypedHistoricalRequest<Refs extends readonly string[], Full extends boolean> = Omit<
+  HistoricalFeaturesRequest,
+  'features' | 'featureService' | 'entityDf' | 'fullFeatureNames'
+> & { features: Refs; fullFeatureNames?: Full };
+
+/** How an online read reports statuses and judges TTLs. */
+export interface OnlineReadOptions {
+  statuses?: StatusMode;
+  /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
+  now?: TimeInput;
 }
 
 /** What to materialize, and how to report progress. */
@@ -336,13 +358,20 @@ export class FeatureStore {
    * Everything is checked before Redis is asked: unknown views, features or services, missing or extra
    * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
    */
-  async getOnlineFeatures(
-    request: OnlineFeaturesRequest & {
-      statuses?: StatusMode;
-      /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
-      now?: TimeInput;
+  async getOnlineFeatures<
+    const Refs extends readonly string[],
+    Keys extends string = never,
+    Full extends boolean = false,
+  >(
+    request: OnlineReadOptions & {
+      features: Refs;
+      entityRows?: ReadonlyArray<Readonly<Record<Keys, EntityValue>>>;
+      entities?: Readonly<Record<Keys, readonly EntityValue[]>>;
+      fullFeatureNames?: Full;
     },
-  ): Promise<OnlineFeaturesResult> {
+  ): Promise<OnlineFeaturesResult<OnlineResultColumns<Refs[number], Keys, Full>>>;
+  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
+  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
       ...(statusMode ? { statuses: statusMode } : {}),
@@ -442,6 +471,23 @@ export class FeatureStore {
    * const training = await job.toArrow();
    * ```
    */
+  async getHistoricalFeatures<
+    const Refs extends readonly string[],
+    Columns extends string,
+    Full extends boolean = false,
+  >(
+    request: TypedHistoricalRequest<Refs, Full> & {
+      entityDf: ReadonlyArray<Readonly<Record<Columns, unknown>>>;
+    },
+  ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
+  async getHistoricalFeatures<
+    const Refs extends readonly string[],
+    Columns extends string,
+    Full extends boolean = false,
+  >(
+    request: TypedHistoricalRequest<Refs, Full> & { entityDf: Readonly<Record<Columns, ArrayLike<unknown>>> },
+  ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
+  async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob>;
   async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob> {
     const { config, pool } = await this.#offline();
     const {

@@ -33,8 +33,11 @@ export {
 export {
   FeatureStore,
   type FeatureStoreOptions,
+  type HistoricalColumnsOf,
   type HistoricalFeaturesRequest,
   type MaterializeOptions,
+  type OnlineReadOptions,
+  type TypedHistoricalRequest,
 } from './feature-store';
 export type { EntityDf } from './offline/entity-df';
 export type {
@@ -48,7 +51,16 @@ export type { OfflineIndex } from './offline/indexes';
 export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
-export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';
+export {
+  type FeastFeatureTypes,
+  type FeatureColumn,
+  type FeatureValueOf,
+  type FieldStatus,
+  type OnlineColumnsOf,
+  OnlineFeaturesResult,
+  type OnlineResultColumns,
+  type OutputName,
+} from './online/result';
 export type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 export type { Entity, Feature, FeatureService, FeatureView } from './registry/model';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
