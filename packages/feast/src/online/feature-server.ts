@@ -1,8 +1,9 @@
 import { createHttpClient, DecodeError, type HttpClient, type Logger } from '@mlops/core';
-import { epochMicrosOrProblem } from '../codec/instant';
+import { epochMicrosOf, epochMicrosOrProblem, microsToIso, type TimeInput } from '../codec/instant';
 import { type JsonValue, parseJsonLikePython } from '../codec/python-json';
 import type { FeastValue } from '../codec/value';
 import { collectionElementType, ValueType } from '../codec/value-type';
+import { InvalidFeatureRequestError } from '../errors';
 import type { components, paths } from '../generated/feature-server';
 import { nodeHttpFetch } from '../http/node-http-fetch';
 import type { FeatureView } from '../registry/model';
@@ -180,11 +181,15 @@ export class FeatureServerClient {
   }
 
   /** POST /materialize: loads the online store from the offline store for [start, end]. */
-  async materialize(options: { start: Date; end: Date; featureViews?: readonly string[] }): Promise<void> {
+  async materialize(options: {
+    start: TimeInput;
+    end: TimeInput;
+    featureViews?: readonly string[];
+  }): Promise<void> {
     await this.http.post('/materialize', {
       body: {
-        start_ts: options.start.toISOString(),
-        end_ts: options.end.toISOString(),
+        start_ts: serverTime(options.start, 'start'),
+        end_ts: serverTime(options.end, 'end'),
         ...(options.featureViews ? { feature_views: [...options.featureViews] } : {}),
       },
       parseAs: 'text',
@@ -194,10 +199,10 @@ export class FeatureServerClient {
   }
 
   /** POST /materialize-incremental: from where the last materialization stopped, up to `end`. */
-  async materializeIncremental(options: { end: Date; featureViews?: readonly string[] }): Promise<void> {
+  async materializeIncremental(options: { end: TimeInput; featureViews?: readonly string[] }): Promise<void> {
     await this.http.post('/materialize-incremental', {
       body: {
-        end_ts: options.end.toISOString(),
+        end_ts: serverTime(options.end, 'end'),
         ...(options.featureViews ? { feature_views: [...options.featureViews] } : {}),
       },
       parseAs: 'text',
@@ -236,6 +241,15 @@ function fromServerJson(value: unknown, type: number): FeastValue {
     default:
       return json;
   }
+}
+
+/** A time for the server's JSON: ISO 8601 with its microseconds, any TimeInput (the parser's refusals otherwise). */
+function serverTime(value: TimeInput, name: string): string {
+  return microsToIso(
+    epochMicrosOf(value, (problem) => {
+      throw new InvalidFeatureRequestError(`${name}: ${problem}.`);
+    }),
+  );
 }
 
 /** µs since the epoch of a timestamp the server answered (ISO 8601; Feast writes it with its microseconds). */
