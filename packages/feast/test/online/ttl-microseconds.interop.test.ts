@@ -66,6 +66,13 @@ describe('TTLs to the microsecond', { timeout: 120_000 }, () => {
         ).columns.conv_rate!.statuses[0];
       expect(await status(T + DAY)).toBe('PRESENT');
       expect(await status(T + DAY + 1n)).toBe('OUTSIDE_MAX_AGE');
+      // The one place a time still comes back as a Date (documented): the event timestamp, floored to the ms.
+      const read = await store.getOnlineFeatures({
+        features: ['driver_hourly_stats:conv_rate'],
+        entityRows: [{ driver_id: driver }],
+        now: T,
+      });
+      expect(read.columns.conv_rate.eventTimestamps[0]?.getTime()).toBe(Number(T / 1000n));
     }
   });
 
