@@ -1,4 +1,4 @@
-import type { AirflowConfig } from '@mlops/airflow';
+import type { AirflowClient, AirflowConfig } from '@mlops/airflow';
 import type { ServiceId } from '@mlops/core';
 import {
   AuthenticationError,
@@ -23,6 +23,7 @@ export interface DoctorTarget {
   };
   readonly feast: FeatureStore;
   readonly mlflow: MlflowClient;
+  readonly airflow: AirflowClient;
 }
 
 /** The components `doctor()` checks, in the order it reports them. */
@@ -75,7 +76,10 @@ const ENV_OF: Record<DoctorComponent, { url: string; auth?: string }> = {
     url: 'MLFLOW_TRACKING_URI',
     auth: 'MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN',
   },
-  airflow: { url: 'AIRFLOW_API_URL', auth: 'the Airflow username/password or token variables' },
+  airflow: {
+    url: 'AIRFLOW_API_URL',
+    auth: 'AIRFLOW_USERNAME/AIRFLOW_PASSWORD or AIRFLOW_TOKEN (AIRFLOW_CLI_TOKEN)',
+  },
   prometheus: { url: 'PROMETHEUS_URL' },
   pushgateway: { url: 'PUSHGATEWAY_URL' },
 };
@@ -193,18 +197,19 @@ function checkers(
       };
     },
     async airflow(signal) {
-      const url = config.airflow.baseUrl;
-      const response = await plainGet(
-        'airflow',
-        fetchImpl,
-        `${url.replace(/\/$/, '')}/api/v2/monitor/health`,
-        signal,
+      const client = platform.airflow;
+      const [health, version] = await Promise.all([
+        client.monitor.health({ signal }),
+        client.monitor.version({ signal }),
+      ]);
+      const parts = Object.entries(health).map(
+        ([name, part]) => `${name} ${(part as { status?: string | null } | null)?.status ?? '?'}`,
       );
-      const body = (await response.json()) as Record<string, { status?: string } | undefined>;
-      const parts = Object.entries(body).map(([name, part]) => `${name} ${part?.status ?? '?'}`);
-      const unhealthy = parts.filter((p) => !p.endsWith('healthy') || p.endsWith('unhealthy'));
+      const unhealthy = parts.filter((p) => !p.endsWith(' healthy'));
       if (unhealthy.length) throw new MlopsError(`Airflow reports ${unhealthy.join(', ')}`);
-      return { url, auth: 'none', detail: parts.join(', ') };
+      // An authenticated call: a token from the configured credentials (or the static token) must be accepted.
+      await client.raw.GET('/api/v2/dags', { params: { query: { limit: 1 } }, signal });
+      return { url: config.airflow.baseUrl, version: version.version, auth: 'ok', detail: parts.join(', ') };
     },
     async prometheus(signal) {
       const url = config.metrics.prometheusUrl;
