@@ -1,24 +1,23 @@
 export { type MetricsConfig, type MetricsOptions, metricsConfigSpec, resolveMetricsConfig } from './config';
-export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 // Prometheus: the query client, its results and errors.
-export {
-  type LabelOptions,
-  type MetadataOptions,
-  type PrometheusCallOptions,
-  PrometheusClient,
-  type PrometheusClientOptions,
-  type QueryOptions,
-  type RangeQueryOptions,
-  type RulesOptions,
-  type SelectOptions,
-  type TargetsOptions,
-} from './prometheus/client';
+export { PrometheusClient } from './prometheus/client';
 export {
   PrometheusApiError,
   PrometheusArgumentError,
   type PrometheusErrorType,
   PrometheusUnsupportedError,
 } from './prometheus/errors';
+export type {
+  LabelOptions,
+  MetadataOptions,
+  PrometheusCallOptions,
+  PrometheusClientOptions,
+  QueryOptions,
+  RangeQueryOptions,
+  RulesOptions,
+  SelectOptions,
+  TargetsOptions,
+} from './prometheus/options';
 export type { PrometheusDuration, PrometheusTime } from './prometheus/params';
 export type {
   Alert,
@@ -48,3 +47,4 @@ export type {
   TargetDiscovery,
   VectorResult,
 } from './prometheus/types';
+export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

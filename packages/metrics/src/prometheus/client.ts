@@ -3,18 +3,24 @@
 // series and label names go as POST forms (long expressions and many matchers fit; idempotent, so retried like
 // GET); label values are GET only (in 3.x too). Parameters newer than the server are refused before anything is
 // sent (gated on its build info, fetched once and cached), since an older Prometheus silently ignores them.
-import { ApiError, type CallOptions, createHttpClient, type HttpClient, type Logger } from '@mlops/core';
+import { type CallOptions, createHttpClient, type HttpClient } from '@mlops/core';
 import { resolveConfig } from '@mlops/core/sdk';
 import { metricsConfigSpec } from '../config';
 import type { paths } from '../generated/prometheus';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { matrixResult, queryResult } from './decode';
-import {
-  PrometheusApiError,
-  PrometheusArgumentError,
-  type PrometheusErrorType,
-  PrometheusUnsupportedError,
-} from './errors';
+import { fromApiError, PrometheusArgumentError, PrometheusUnsupportedError } from './errors';
+import type {
+  LabelOptions,
+  MetadataOptions,
+  PrometheusCallOptions,
+  PrometheusClientOptions,
+  QueryOptions,
+  RangeQueryOptions,
+  RulesOptions,
+  SelectOptions,
+  TargetsOptions,
+} from './options';
 import {
   atLeast,
   countParam,
@@ -22,11 +28,19 @@ import {
   type GatedParameter,
   matchersParam,
   PARAMETER_SINCE,
-  type PrometheusDuration,
-  type PrometheusTime,
   parseVersion,
   timeParam,
 } from './params';
+import {
+  defined,
+  durationMs,
+  FORM_HEADERS,
+  type Form,
+  formBody,
+  listing,
+  RETRY_STATUSES,
+  signal,
+} from './request';
 import type * as T from './types';
 
 /** `url` → PROMETHEUS_URL → http://127.0.0.1:9090; retries and attempt timeout as the rest of @mlops/metrics. */
@@ -36,96 +50,7 @@ export const prometheusConfigSpec = {
   attemptTimeoutMs: metricsConfigSpec.attemptTimeoutMs,
 };
 
-export interface PrometheusClientOptions {
-  /** Base URL of Prometheus (userinfo means basic auth). Default: PROMETHEUS_URL, then http://127.0.0.1:9090. */
-  url?: string;
-  /** Retries of a failed call (connection errors, 408/425/429/500/502/504). Default 2. */
-  maxRetries?: number;
-  /** Deadline of one attempt in ms (raised to the query's own `timeout` + 5 s when that is longer). Default 30 000. */
-  attemptTimeoutMs?: number;
-  fetch?: typeof fetch;
-  logger?: Logger;
-  headers?: Record<string, string>;
-}
-
-/** Per call: the caller's abort signal. */
-export interface PrometheusCallOptions {
-  signal?: AbortSignal;
-}
-export interface QueryOptions extends PrometheusCallOptions {
-  /** Evaluation time; default: the server's now. */
-  time?: PrometheusTime;
-  /** Evaluation timeout, capped by the server's --query.timeout. */
-  timeout?: PrometheusDuration;
-  /** At most this many series (Prometheus 3.2+). */
-  limit?: number;
-  /** This query's lookback period instead of the server's (Prometheus 3.7+). */
-  lookbackDelta?: PrometheusDuration;
-  /** Ask for query statistics (`stats` on the result). */
-  stats?: boolean;
-}
-export interface RangeQueryOptions extends Omit<QueryOptions, 'time'> {
-  start: PrometheusTime;
-  end: PrometheusTime;
-  /** Resolution: milliseconds, or a duration such as `15s`. */
-  step: PrometheusDuration;
-}
-export interface SelectOptions extends PrometheusCallOptions {
-  start?: PrometheusTime;
-  end?: PrometheusTime;
-  /** At most this many items (Prometheus 2.51+); a truncated answer says so in `warnings` (3.x). */
-  limit?: number;
-}
-export interface LabelOptions extends SelectOptions {
-  /** Only labels of the series these selectors match. */
-  match?: string | string[];
-}
-export interface MetadataOptions extends PrometheusCallOptions {
-  metric?: string;
-  limit?: number;
-  /** Prometheus 2.46+. */
-  limitPerMetric?: number;
-}
-export interface TargetsOptions extends PrometheusCallOptions {
-  state?: 'active' | 'dropped' | 'any';
-  scrapePool?: string;
-}
-export interface RulesOptions extends PrometheusCallOptions {
-  type?: 'alert' | 'record';
-  /** Prometheus 2.44+ (as are ruleGroup and file). */
-  ruleName?: string[];
-  ruleGroup?: string[];
-  file?: string[];
-  /** Prometheus 2.49+. */
-  excludeAlerts?: boolean;
-  /** Prometheus 3.0+ (as are groupLimit and groupNextToken). */
-  match?: string[];
-  groupLimit?: number;
-  groupNextToken?: string;
-}
-
 type Http = HttpClient<paths>;
-type Form = Record<string, string | string[] | undefined>;
-const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded' };
-// Not 503: Prometheus answers it for a query that timed out (and, in 2.42, was canceled); repeating such a query
-// multiplies the load it was too heavy for.
-const RETRY_STATUSES = [408, 425, 429, 500, 502, 504];
-
-/** Repeats array values as `name=a&name=b` (what `match[]` needs) and leaves out undefined ones. */
-function formBody(body: unknown): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(body as Form)) {
-    if (Array.isArray(value)) for (const item of value) params.append(name, item);
-    else if (value !== undefined) params.append(name, value);
-  }
-  return params.toString();
-}
-
-/** Keeps the defined values, as the generated query types want them. */
-function defined<V extends object>(values: V): V {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as V;
-}
-
 export class PrometheusClient {
   /** The resolved settings. */
   readonly config: { url: string; maxRetries: number; attemptTimeoutMs: number };
@@ -367,50 +292,7 @@ export class PrometheusClient {
     try {
       return await send();
     } catch (error) {
-      if (!ApiError.isInstance(error) || typeof error.body !== 'object' || error.body === null) throw error;
-      const body = error.body as { errorType?: unknown; error?: unknown; warnings?: unknown };
-      if (typeof body.errorType !== 'string') throw error;
-      throw new PrometheusApiError({
-        status: error.status,
-        service: error.service,
-        method: error.method,
-        url: error.url,
-        body: error.body,
-        requestId: error.requestId,
-        retryAfterMs: error.retryAfterMs,
-        attempts: error.attempts,
-        cause: error,
-        errorType: body.errorType as PrometheusErrorType,
-        error: typeof body.error === 'string' ? body.error : undefined,
-        warnings: Array.isArray(body.warnings)
-          ? body.warnings.filter((w) => typeof w === 'string')
-          : undefined,
-      });
+      throw fromApiError(error);
     }
   }
-}
-
-function signal(options: PrometheusCallOptions): { signal?: AbortSignal } {
-  return options.signal ? { signal: options.signal } : {};
-}
-
-function listing<D>(answer: { data: D; warnings?: string[]; infos?: string[] }): T.Listing<D> {
-  return { data: answer.data, warnings: answer.warnings ?? [], infos: answer.infos ?? [] };
-}
-
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1e3,
-  m: 6e4,
-  h: 3.6e6,
-  d: 8.64e7,
-  w: 6.048e8,
-  y: 3.1536e10,
-};
-/** "1m30s" → 90 000 (durationParam has validated it; a bare number is seconds). */
-function durationMs(text: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  let ms = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+)(ms|[smhdwy])/g)) ms += Number(n) * UNIT_MS[unit!]!;
-  return ms;
 }

@@ -47,7 +47,7 @@ function fail(context: DecodeContext, field: string, what: string): never {
 export function parseSampleValue(text: unknown, context: DecodeContext, field: string): number {
   if (typeof text !== 'string') return fail(context, field, `a ${typeof text} instead of a value string`);
   const value = Number(text);
-  if (value === value || text === 'NaN') return value;
+  if (!Number.isNaN(value) || text === 'NaN') return value;
   if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
   if (text === '-Inf') return Number.NEGATIVE_INFINITY;
   return fail(context, field, `the value ${JSON.stringify(text.slice(0, 40))}`);
@@ -136,7 +136,7 @@ export function decodeSeries(result: readonly WireSeries[], context: DecodeConte
         const text = point[1];
         // Inline fast path for the common case; anything unusual goes through the checked decoders.
         const v = Number(text);
-        if (typeof t === 'number' && typeof text === 'string' && v === v && text !== '')
+        if (typeof t === 'number' && typeof text === 'string' && !Number.isNaN(v) && text !== '')
           values[j] = [Math.round(t * 1000), v];
         else values[j] = floatPoint(point, context, `data.result[${i}].values[${j}]`);
       }

@@ -108,3 +108,24 @@ export class PrometheusArgumentError extends MlopsError {
     this.argument = argument;
   }
 }
+
+/** Core's ApiError whose body is Prometheus's error becomes a PrometheusApiError; anything else is returned as is. */
+export function fromApiError(error: unknown): unknown {
+  if (!ApiError.isInstance(error) || typeof error.body !== 'object' || error.body === null) return error;
+  const body = error.body as { errorType?: unknown; error?: unknown; warnings?: unknown };
+  if (typeof body.errorType !== 'string') return error;
+  return new PrometheusApiError({
+    status: error.status,
+    service: error.service,
+    method: error.method,
+    url: error.url,
+    body: error.body,
+    requestId: error.requestId,
+    retryAfterMs: error.retryAfterMs,
+    attempts: error.attempts,
+    cause: error,
+    errorType: body.errorType as PrometheusErrorType,
+    error: typeof body.error === 'string' ? body.error : undefined,
+    warnings: Array.isArray(body.warnings) ? body.warnings.filter((w) => typeof w === 'string') : undefined,
+  });
+}
