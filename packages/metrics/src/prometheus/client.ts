@@ -80,7 +80,7 @@ export class PrometheusClient {
       time: options.time === undefined ? undefined : timeParam('time', options.time),
     });
     const answer = await this.#call(() =>
-      this.#http.post('/api/v1/query', { body, ...this.#form(options), ...this.#deadline(options) }),
+      this.#http.post('/api/v1/query', { body, ...this.#plainForm(options), ...this.#deadline(options) }),
     );
     return queryResult(answer, answer.data, { source: 'POST /api/v1/query' });
   }
@@ -93,7 +93,11 @@ export class PrometheusClient {
       step: durationParam('step', options.step),
     });
     const answer = await this.#call(() =>
-      this.#http.post('/api/v1/query_range', { body, ...this.#form(options), ...this.#deadline(options) }),
+      this.#http.post('/api/v1/query_range', {
+        body,
+        ...this.#plainForm(options),
+        ...this.#deadline(options),
+      }),
     );
     return matrixResult(answer, answer.data, { source: 'POST /api/v1/query_range' });
   }
@@ -250,7 +254,7 @@ export class PrometheusClient {
         `${endpoint}:lookback_delta`,
         `lookbackDelta of ${endpoint === 'query' ? 'query' : 'queryRange'}()`,
       );
-    return {
+    return defined({
       query: expr,
       ...extra,
       timeout: options.timeout === undefined ? undefined : durationParam('timeout', options.timeout),
@@ -260,7 +264,7 @@ export class PrometheusClient {
           ? undefined
           : durationParam('lookbackDelta', options.lookbackDelta),
       stats: options.stats ? 'all' : undefined,
-    };
+    });
   }
 
   async #select(endpoint: 'series' | 'labels' | 'label_values', options: SelectOptions) {
@@ -276,6 +280,12 @@ export class PrometheusClient {
     };
   }
 
+  /** A form of single values: core's own serializer takes it, on its fast path (no Request object). */
+  #plainForm(options: PrometheusCallOptions) {
+    return { headers: FORM_HEADERS, idempotent: true, ...signal(options) };
+  }
+
+  /** A form with repeated keys (`match[]`). */
   #form(options: PrometheusCallOptions) {
     return { headers: FORM_HEADERS, bodySerializer: formBody, idempotent: true, ...signal(options) };
   }
