@@ -5,6 +5,7 @@
 import { DecodeError } from '@mlops/core';
 import type { components } from '../generated/prometheus';
 import { matrixToArrow } from './arrow';
+import { scanMatrix } from './matrix-scan';
 import type {
   FloatSample,
   HistogramSample,
@@ -195,4 +196,46 @@ export function queryResult(body: Envelope, data: WireQueryData, context: Decode
         `the result type ${JSON.stringify((data as { resultType?: unknown }).resultType)}`,
       );
   }
+}
+
+/**
+ * A range answer from its text: scanned (matrix-scan.ts) when it has Prometheus's exact form, parsed as JSON
+ * otherwise; the same result either way.
+ */
+export function matrixFromText(text: string, context: DecodeContext): MatrixResult {
+  const scanned = scanMatrix(text);
+  if (scanned !== undefined) {
+    const { result, rest } = scanned;
+    const stats = rest.data?.stats;
+    return {
+      resultType: 'matrix',
+      result,
+      warnings: rest.warnings ?? [],
+      infos: rest.infos ?? [],
+      ...(stats === undefined ? {} : { stats }),
+      toArrow: () => matrixToArrow(result),
+    };
+  }
+  // JSON.parse's any: every field is checked below, and decodeSeries checks each sample.
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (cause) {
+    const snippet = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    throw new DecodeError(
+      { what: 'JSON response body', source: context.source, cause },
+      `Prometheus answered ${context.source} with a body that is not JSON: ${JSON.stringify(snippet)}`,
+    );
+  }
+  if (typeof body !== 'object' || body === null || body.status !== 'success')
+    return fail(context, 'status', 'an answer that is not a success envelope');
+  const data = body.data;
+  if (
+    typeof data !== 'object' ||
+    data === null ||
+    data.resultType !== 'matrix' ||
+    !Array.isArray(data.result)
+  )
+    return fail(context, 'data.resultType', 'a range answer that is not a matrix');
+  return matrixResult(body, data, context);
 }
