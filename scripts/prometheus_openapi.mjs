@@ -329,8 +329,16 @@ const schemas = {
       duration: num('seconds of `for`'),
       labels: ref('Labels'),
       annotations: ref('Labels'),
-      alerts: arrayOf(ref('Alert')),
-      state: { type: 'string', enum: ['inactive', 'pending', 'firing'] },
+      alerts: {
+        type: ['array', 'null'],
+        items: ref('Alert'),
+        description: 'null when the call asked for exclude_alerts',
+      },
+      state: {
+        type: 'string',
+        enum: ['inactive', 'pending', 'firing', 'unknown'],
+        description: 'unknown: not evaluated yet (3.x; 2.42 says inactive)',
+      },
       health: ref('RuleHealth'),
       evaluationTime: num('seconds'),
       lastEvaluation: str('RFC 3339'),

@@ -216,8 +216,7 @@ export function matrixFromText(text: string, context: DecodeContext): MatrixResu
       toArrow: () => matrixToArrow(result),
     };
   }
-  // JSON.parse's any: every field is checked below, and decodeSeries checks each sample.
-  let body;
+  let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (cause) {
@@ -227,15 +226,18 @@ export function matrixFromText(text: string, context: DecodeContext): MatrixResu
       `Prometheus answered ${context.source} with a body that is not JSON: ${JSON.stringify(snippet)}`,
     );
   }
-  if (typeof body !== 'object' || body === null || body.status !== 'success')
+  if (!isRecord(body) || body.status !== 'success')
     return fail(context, 'status', 'an answer that is not a success envelope');
   const data = body.data;
-  if (
-    typeof data !== 'object' ||
-    data === null ||
-    data.resultType !== 'matrix' ||
-    !Array.isArray(data.result)
-  )
+  if (!isRecord(data) || data.resultType !== 'matrix' || !Array.isArray(data.result))
     return fail(context, 'data.resultType', 'a range answer that is not a matrix');
-  return matrixResult(body, data, context);
+  const envelope: Envelope = {};
+  if (Array.isArray(body.warnings)) envelope.warnings = body.warnings.map(String);
+  if (Array.isArray(body.infos)) envelope.infos = body.infos.map(String);
+  const stats = isRecord(data.stats) ? { stats: data.stats } : {};
+  return matrixResult(envelope, { result: data.result, ...stats }, context);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -56,7 +56,8 @@ describe('PrometheusClient results', () => {
   it('a rule narrows on type', async () => {
     const { groups } = await prometheus.rules();
     const rule = groups[0]!.rules[0]!;
-    if (rule.type === 'alerting') expectTypeOf(rule.alerts).toEqualTypeOf<components['schemas']['Alert'][]>();
+    if (rule.type === 'alerting')
+      expectTypeOf(rule.alerts).toEqualTypeOf<components['schemas']['Alert'][] | null>();
     else expectTypeOf(rule.type).toEqualTypeOf<'recording'>();
   });
 });

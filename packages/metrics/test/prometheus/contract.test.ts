@@ -5,11 +5,13 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   eventually,
   type PrivateServer,
   requireServer,
   type Server,
+  shared3,
   sharedServers,
   startPrivate,
 } from './support';
@@ -173,7 +175,9 @@ describe.each([2, 3] as const)(
     }, 40_000);
     afterAll(() => server?.stop());
 
-    it('rules and alerts: recording, firing and pending, with their alerts', async () => {
+    it('rules and alerts: recording, firing and pending, with their alerts', {
+      timeout: 30_000,
+    }, async () => {
       const rules = await eventually('the rules to be evaluated', async () => {
         const { body } = await call(server, 'get', '/api/v1/rules');
         const groups = (body.data as { groups: { rules: { health: string; state?: string }[] }[] }).groups;
@@ -185,11 +189,17 @@ describe.each([2, 3] as const)(
       expect((alerts.body.data as { alerts: { state: string }[] }).alerts.map((a) => a.state).sort()).toEqual(
         ['firing', 'pending'],
       );
+      if (major === 3) {
+        const excluded = await call(server, 'get', '/api/v1/rules', [['exclude_alerts', 'true']]);
+        const alerting = (excluded.body.data as { groups: { rules: { alerts?: unknown }[] }[] }).groups[0]
+          ?.rules[1];
+        expect(alerting?.alerts).toBeNull();
+      }
       const filtered = await call(server, 'get', '/api/v1/rules', [['type', 'record']]);
       expect((filtered.body.data as { groups: { rules: unknown[] }[] }).groups[0]?.rules).toHaveLength(1);
     });
 
-    it('targets: active and dropped', async () => {
+    it('targets: active and dropped', { timeout: 30_000 }, async () => {
       const { body } = await eventually('the dropped target', async () => {
         const answer = await call(server, 'get', '/api/v1/targets', [['state', 'any']]);
         return (answer.body.data as { droppedTargets: unknown[] }).droppedTargets.length === 1
@@ -201,7 +211,7 @@ describe.each([2, 3] as const)(
 
     // 2.42 has native histograms only as an experiment, and none among its own metrics: 3.x only.
     if (major === 3)
-      it('native histograms in a vector and in a matrix', async () => {
+      it('native histograms in a vector and in a matrix', { timeout: 30_000 }, async () => {
         const metric = 'prometheus_http_request_duration_seconds';
         const vector = await eventually('a native histogram sample', async () => {
           const answer = await call(server, 'post', '/api/v1/query', [['query', `sum(${metric})`]]);
@@ -221,6 +231,53 @@ describe.each([2, 3] as const)(
       });
   },
 );
+
+describe('the official spec Prometheus 3.x serves (GET /api/v1/openapi.yaml)', () => {
+  beforeAll(() => requireServer(shared3));
+
+  it('has every path, method and parameter of ours; it has more query parameters (cost limits) that we do not send', async () => {
+    const response = await fetch(`${shared3.url}/api/v1/openapi.yaml`);
+    expect(response.status).toBe(200);
+    type Op = {
+      parameters?: { name: string }[];
+      requestBody?: { content: Record<string, { schema: unknown }> };
+    };
+    const official = parseYaml(await response.text()) as {
+      openapi: string;
+      paths: Record<string, Record<string, Op>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(official.openapi).toBe('3.1.0');
+    const names = (op: Op | undefined, method: string): string[] => {
+      if (method === 'get') return (op?.parameters ?? []).map((p) => p.name).filter((n) => n !== 'name');
+      let schema = op?.requestBody?.content['application/x-www-form-urlencoded']?.schema as
+        | { $ref?: string; properties?: Record<string, unknown> }
+        | undefined;
+      if (schema?.$ref) schema = official.components.schemas[schema.$ref.split('/').pop()!];
+      return Object.keys(schema?.properties ?? {});
+    };
+    const onlyOfficial = new Set<string>();
+    for (const [path, item] of Object.entries(spec.paths)) {
+      const theirs = official.paths[path.replace('/api/v1', '')];
+      for (const [method, op] of Object.entries(item)) {
+        const ours = names(op as Op, method);
+        const official_ = names(theirs?.[method], method);
+        expect(theirs?.[method], `${method.toUpperCase()} ${path} in the official spec`).toBeDefined();
+        expect(
+          ours.filter((n) => !official_.includes(n)),
+          `${method} ${path}`,
+        ).toEqual([]);
+        for (const n of official_) if (!ours.includes(n)) onlyOfficial.add(n);
+      }
+    }
+    expect([...onlyOfficial].sort()).toEqual([
+      'cost',
+      'max_query_duration',
+      'max_samples_read',
+      'max_series',
+    ]);
+  });
+});
 
 describe('coverage', () => {
   it('every operation of the spec was called on 2.x and on 3.x', () => {
