@@ -80,8 +80,11 @@ export class PrometheusUnsupportedError extends MlopsError {
   readonly serverVersion: string;
 
   constructor(init: { feature: string; since: string; serverVersion: string; url: string }) {
+    const runs = /^v?\d+\.\d+\.\d+/.test(init.serverVersion)
+      ? `runs ${init.serverVersion} (which would ignore it and answer as if it were not given)`
+      : `does not say its version (build info version ${JSON.stringify(init.serverVersion)}: a build without version stamps), so it may ignore it`;
     super(
-      `${init.feature} needs Prometheus ${init.since} or newer, but the server at ${init.url} runs ${init.serverVersion} (which would ignore it and answer as if it were not given). Upgrade Prometheus, or call without it.`,
+      `${init.feature} needs Prometheus ${init.since} or newer, but the server at ${init.url} ${runs}. Upgrade Prometheus, or call without it.`,
     );
     this.feature = init.feature;
     this.since = init.since;

@@ -5,7 +5,7 @@ import { ConnectionError, DecodeError, InternalServerError, RateLimitError } fro
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PrometheusApiError, PrometheusClient } from '../../src/index';
+import { PrometheusApiError, PrometheusClient, PrometheusUnsupportedError } from '../../src/index';
 
 const url = 'http://prometheus.test:9090';
 const server = setupServer();
@@ -195,5 +195,17 @@ describe('what is sent', () => {
     await prometheus.query('up', { limit: 1 });
     await prometheus.query('up', { lookbackDelta: '1m' });
     expect(calls).toBe(2);
+  });
+
+  it('a server without a version in its build info is refused gated parameters, saying why', async () => {
+    server.use(
+      http.get(`${url}/api/v1/status/buildinfo`, () =>
+        success({ version: '', revision: '', branch: '', buildUser: '', buildDate: '', goVersion: 'go1.26' }),
+      ),
+    );
+    const error = await rejection(client().series('up', { limit: 5 }));
+    expect(PrometheusUnsupportedError.isInstance(error) && error.message).toBe(
+      `limit of series() needs Prometheus 2.51.0 or newer, but the server at ${url} does not say its version (build info version "": a build without version stamps), so it may ignore it. Upgrade Prometheus, or call without it.`,
+    );
   });
 });
