@@ -39,6 +39,7 @@ import {
   formBody,
   listing,
   RETRY_STATUSES,
+  readText,
   signal,
 } from './request';
 import type * as T from './types';
@@ -51,6 +52,9 @@ export const prometheusConfigSpec = {
 };
 
 type Http = HttpClient<paths>;
+/** The form of a range query, as the spec types it. */
+type RangeForm =
+  paths['/api/v1/query_range']['post']['requestBody']['content']['application/x-www-form-urlencoded'];
 export class PrometheusClient {
   /** The resolved settings. */
   readonly config: { url: string; maxRetries: number; attemptTimeoutMs: number };
@@ -92,14 +96,28 @@ export class PrometheusClient {
       end: timeParam('end', options.end),
       step: durationParam('step', options.step),
     });
-    // As text: matrixFromText scans it without JSON.parse (bench/prometheus-query.mjs).
-    const text = await this.#call(() =>
-      this.#http.post('/api/v1/query_range', {
-        body,
-        ...this.#plainForm(options),
-        ...this.#deadline(options),
-        parseAs: 'text',
+    // Streamed and read as text here: matrixFromText scans it without JSON.parse (bench/prometheus-query.mjs).
+    const form: RangeForm = body;
+    const controller = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+    const deadline = this.#deadline(options);
+    const response = await this.#call(() =>
+      this.#http.fetch('/api/v1/query_range', {
+        method: 'POST',
+        body: formBody(form),
+        headers: FORM_HEADERS,
+        idempotent: true,
+        stream: true,
+        signal,
+        ...deadline,
       }),
+    );
+    const text = await readText(
+      response,
+      signal,
+      controller,
+      options.signal,
+      deadline.attemptTimeoutMs ?? this.config.attemptTimeoutMs,
     );
     return matrixFromText(text, { source: 'POST /api/v1/query_range' });
   }

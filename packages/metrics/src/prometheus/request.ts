@@ -1,8 +1,10 @@
 // Small helpers of PrometheusClient's requests: form bodies, defined-only query objects, listings, durations.
+import { AbortError, ConnectionError, TimeoutError } from '@mlops/core';
+import { redactUrl } from '@mlops/core/sdk';
 import type { PrometheusCallOptions } from './options';
 import type { Listing } from './types';
 
-export type Form = Record<string, string | string[] | undefined>;
+export type Form = Record<string, string | number | string[] | undefined>;
 export const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded' };
 // Not 503: Prometheus answers it for a query that timed out (and, in 2.42, was canceled); repeating such a query
 // multiplies the load it was too heavy for.
@@ -13,7 +15,7 @@ export function formBody(body: unknown): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(body as Form)) {
     if (Array.isArray(value)) for (const item of value) params.append(name, item);
-    else if (value !== undefined) params.append(name, value);
+    else if (value !== undefined) params.append(name, String(value));
   }
   return params.toString();
 }
@@ -46,4 +48,51 @@ export function durationMs(text: string): number {
   let ms = 0;
   for (const [, n, unit] of text.matchAll(/(\d+)(ms|[smhdwy])/g)) ms += Number(n) * UNIT_MS[unit!]!;
   return ms;
+}
+
+/**
+ * The body of a response core handed over at its headers (`stream: true`), read as text under `timeoutMs`: the
+ * buffered path copies a large answer twice more (bench/prometheus-query.mjs). `signal` is the request's (the
+ * caller's and `controller`'s): aborting it ends the read, also with a fetch that does not tie the body to the
+ * signal. The deadline gives core's TimeoutError, the caller's abort its AbortError.
+ */
+export async function readText(
+  response: Response,
+  signal: AbortSignal,
+  controller: AbortController,
+  caller: AbortSignal | undefined,
+  timeoutMs: number,
+): Promise<string> {
+  const timer = setTimeout(() => controller.abort(new Error('deadline')), timeoutMs);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const text = response.text();
+  text.catch(() => {}); // settles after an abort, if ever: nobody waits for it then
+  try {
+    return await Promise.race([text, aborted]);
+  } catch (cause) {
+    const url = redactUrl(response.url);
+    if (caller?.aborted)
+      throw new AbortError(`POST ${url} to Prometheus was aborted by the caller.`, {
+        reason: caller.reason,
+        cause,
+      });
+    if (controller.signal.aborted)
+      throw new TimeoutError({
+        service: 'prometheus',
+        method: 'POST',
+        url,
+        scope: 'attempt',
+        timeoutMs,
+        cause,
+      });
+    throw new ConnectionError({ service: 'prometheus', method: 'POST', url, cause });
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }

@@ -1,7 +1,14 @@
 // PrometheusClient's failure paths, which the real servers will not produce on demand: timeouts and cancels
 // (503, 499), a proxy's 502 and 429, bodies that are not Prometheus's, shapes the spec does not allow. msw, with
 // unhandled requests as errors.
-import { ConnectionError, DecodeError, InternalServerError, RateLimitError } from '@mlops/core';
+import {
+  AbortError,
+  ConnectionError,
+  DecodeError,
+  InternalServerError,
+  RateLimitError,
+  TimeoutError,
+} from '@mlops/core';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +137,29 @@ describe('Prometheus errors', () => {
     server.use(http.post(`${url}/api/v1/query`, () => success({ resultType: 'histogram', result: [] })));
     const kind = await rejection(client().query('up'));
     expect(DecodeError.isInstance(kind) && kind.field).toBe('data.resultType');
+  });
+
+  it('a range answer whose body stalls after its headers ends at the deadline, or at the caller’s abort', async () => {
+    const stalled = () =>
+      new HttpResponse(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(
+              new TextEncoder().encode('{"status":"success","data":{"resultType":"matrix","result":['),
+            );
+          },
+        }),
+        { headers: { 'content-type': 'application/json' } },
+      );
+    server.use(http.post(`${url}/api/v1/query_range`, stalled));
+    const range = { start: 0, end: 1000, step: 1000 };
+    const slow = new PrometheusClient({ url, attemptTimeoutMs: 300 });
+    const timeout = await rejection(slow.queryRange('up', range));
+    expect(TimeoutError.isInstance(timeout) && [timeout.scope, timeout.timeoutMs]).toEqual(['attempt', 300]);
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(new Error('user left')), 100);
+    const aborted = await rejection(client().queryRange('up', { ...range, signal: caller.signal }));
+    expect(AbortError.isInstance(aborted) && aborted.reason).toEqual(new Error('user left'));
   });
 
   it('a refused connection is a ConnectionError after the retries', async () => {
