@@ -11,4 +11,6 @@ source scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
 # The real components the integration tests need (idempotent: running, healthy ones are left alone).
 bash platform/bin/platform up
+# Prometheus 3.x next to Debian's 2.42 (@mlops/metrics tests both): built once with go install, then cached.
+bash platform/bin/platform up prometheus3
 exec node scripts/gate.mjs "$@"
