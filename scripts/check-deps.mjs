@@ -2,8 +2,9 @@
 // One version of each dependency across the workspace, checked in the gate:
 //   1. every package.json of the workspace that names a dependency names it with the same range
 //      (dependencies, devDependencies, optionalDependencies and peerDependencies alike; workspace: links aside);
-//   2. the lockfile resolves each runtime dependency of a published package (its "dependencies") to exactly
-//      one version, so users never install two copies of zod, ioredis, apache-arrow, ... from us.
+//   2. what a user installs with our published packages (their runtime dependencies and everything those pull
+//      in, per the lockfile) holds one version of each name, so users never get two copies of zod, ioredis,
+//      apache-arrow, ... from us.
 // Exit 1 with one line per problem, naming the packages and what to do.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -58,31 +59,52 @@ for (const [name, byRange] of ranges) {
   problems.push(`${name} is declared with ${byRange.size} ranges: ${list}. Use one range everywhere.`);
 }
 
-// What the lockfile resolves: package keys look like `name@version` or `name@version(peer@x)`.
+// What a user of our published packages installs: the closure of their runtime dependencies in the lockfile
+// (importers' "dependencies", then each snapshot's dependencies and optionalDependencies, transitively; workspace
+// links followed). Copies that only our dev tools pull in (a CLI parser of a linter, say) never reach users.
 const lock = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8'));
-/** name → set of versions */
-const resolved = new Map();
-for (const key of Object.keys(lock.packages ?? {})) {
-  const at = key.lastIndexOf('@');
-  if (at <= 0) continue;
-  const name = key.slice(0, at);
-  const version = key.slice(at + 1).replace(/\(.*$/, '');
-  resolved.set(name, new Set([...(resolved.get(name) ?? []), version]));
-}
-for (const { where, manifest } of published) {
-  for (const name of Object.keys(manifest.dependencies ?? {})) {
-    const versions = resolved.get(name);
-    if (!versions || versions.size < 2) continue;
-    problems.push(
-      `${name}, a runtime dependency of ${manifest.name} (${where}), resolves to ${versions.size} versions in pnpm-lock.yaml (${[...versions].join(', ')}): align the ranges (or the dependency that pulls the other copy) so that one remains.`,
-    );
+/** name → version → the published packages whose install brings it */
+const installed = new Map();
+function visit(name, version, from, seen) {
+  const key = `${name}@${version}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  const bare = version.replace(/\(.*$/, '');
+  const byVersion = installed.get(name) ?? new Map();
+  byVersion.set(bare, new Set([...(byVersion.get(bare) ?? []), from]));
+  installed.set(name, byVersion);
+  const snapshot = lock.snapshots?.[key] ?? {};
+  for (const deps of [snapshot.dependencies, snapshot.optionalDependencies]) {
+    for (const [depName, depVersion] of Object.entries(deps ?? {}))
+      visit(depName, String(depVersion), from, seen);
   }
 }
-
+function visitImporter(importerPath, from, seen) {
+  const importer = lock.importers?.[importerPath] ?? {};
+  for (const [name, { version }] of Object.entries(importer.dependencies ?? {})) {
+    if (String(version).startsWith('link:')) {
+      const target = join(importerPath, String(version).slice('link:'.length)).replaceAll('\\', '/');
+      if (!seen.has(`link:${target}`)) {
+        seen.add(`link:${target}`);
+        visitImporter(target, from, seen);
+      }
+    } else visit(name, String(version), from, seen);
+  }
+}
+for (const { where, manifest } of published) visitImporter(where, manifest.name, new Set());
+for (const [name, byVersion] of installed) {
+  if (byVersion.size < 2) continue;
+  const list = [...byVersion]
+    .map(([version, from]) => `${version} (through ${[...from].join(', ')})`)
+    .join('; ');
+  problems.push(
+    `${name} reaches users of our packages in ${byVersion.size} versions (${list}): align the ranges (or the dependency that pulls the other copy) so that one remains.`,
+  );
+}
 if (problems.length > 0) {
   for (const problem of problems) process.stdout.write(`${problem}\n`);
   process.exit(1);
 }
 process.stdout.write(
-  `one version of each dependency: ${ranges.size} names across the workspace; runtime dependencies of ${published.length} packages resolve once each\n`,
+  `one version of each dependency: ${ranges.size} names across the workspace; ${installed.size} packages installed with our ${published.length} published ones, one version each\n`,
 );

@@ -18,6 +18,7 @@ const steps = [
   ['generated code is up to date', 'node', ['scripts/codegen.mjs', '--check']],
   ['protobuf code is up to date', 'node', ['scripts/protogen.mjs', '--check']],
   ['one version of each dependency', 'node', ['scripts/check-deps.mjs']],
+  ['GitHub workflows (actionlint)', 'bash', ['scripts/actionlint.sh']],
   // TypeScript 7's native tsc; `typescript` itself stays 5.9 for the tools that need its JS API (README, Toolchain).
   [
     'typecheck (strict, whole workspace)',
@@ -37,6 +38,7 @@ const staticSteps = new Set([
   'generated code is up to date',
   'protobuf code is up to date',
   'one version of each dependency',
+  'GitHub workflows (actionlint)',
   'architecture rules (dependency-cruiser)',
   'public API report is up to date',
   'typecheck (strict, whole workspace)',

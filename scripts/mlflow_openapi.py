@@ -97,7 +97,14 @@ def scalar_schema(field, direction):
     if t in INT32:
         return {"type": "integer", "format": "int32"}
     if t in INT64:
-        return int64_schema(direction)
+        schema = int64_schema(direction)
+        if direction == "response" and field.name.endswith("_unix_nano"):
+            # Nanoseconds since the epoch are about 1.8e18, far beyond 2^53: sent as JSON numbers, they reach
+            # JavaScript rounded to a multiple of 256 ns.
+            schema["description"] = (
+                "nanoseconds since the epoch, a JSON number beyond 2^53: JSON.parse rounds it (to 256 ns)"
+            )
+        return schema
     if t == F.TYPE_BOOL:
         return {"type": "boolean"}
     if t == F.TYPE_STRING:
@@ -349,6 +356,13 @@ def proto_operations():
                     "200": {"description": "OK", "content": json_content(response_ref)},
                     "default": {"description": "MLflow error", "content": json_content(ERROR_REF)},
                 }
+                if path.startswith("/api/3.0/mlflow/workspaces"):
+                    # Workspaces exist only on a server started with --enable-workspaces; without it the server
+                    # answers every workspace route with a 503 and a text body (Flask's str, text/html).
+                    operation["responses"]["503"] = {
+                        "description": "the server runs without --enable-workspaces (plain text, labelled text/html)",
+                        "content": HTML_TEXT,
+                    }
                 # (searchDatasets has no entry in HANDLERS either: mlflow/server serves it by hand on the ajax route.)
                 if not notes and not_implemented(module, service_name, method):
                     # The route exists, but the open-source server maps this request to _not_implemented.

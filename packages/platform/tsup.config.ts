@@ -1,4 +1,7 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../scripts/tsup-preset';
 
-export default defineConfig(packageBuild(import.meta.dirname));
+// `index` is the package root; `cli` is the `mlops` bin (package.json "bin"), not an export.
+export default defineConfig(
+  packageBuild(import.meta.dirname, { index: 'src/index.ts', cli: 'src/cli/index.ts' }),
+);

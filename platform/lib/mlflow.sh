@@ -30,15 +30,34 @@ mlflow_install() {
 
 mlflow_healthy() { [[ $(curl -fsS --max-time 3 "http://127.0.0.1:$MLFLOW_PORT/health" 2>/dev/null) == OK ]]; }
 
+# The server's environment. Webhooks may be delivered over http to loopback receivers (tests run their own on
+# 127.0.0.1): MLflow refuses both by default (https only, public addresses only), which a local platform on
+# loopback must allow so that nothing is ever sent off the machine.
+MLFLOW_SERVER_ENV=(MLFLOW_ENABLE_TELEMETRY=false MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true
+  MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true)
+
+# mlflow_restart_if_env_changed name : a server started with another environment is stopped, so it starts anew.
+mlflow_restart_if_env_changed() {
+  local name=$1 want; want=$(printf '%s\n' "${MLFLOW_SERVER_ENV[@]}")
+  if pid_alive "$name" && [[ $(cat "$RUN/$name.env" 2>/dev/null) != "$want" ]]; then
+    log "$name runs with an older environment; restarting it"
+    stop_proc "$name"
+  fi
+  printf '%s' "$want" >"$RUN/$name.env"
+}
+
 mlflow_start() {
   mlflow_install
+  mlflow_restart_if_env_changed mlflow
   running_healthy mlflow 90 mlflow_healthy && return 0
   require_free_port mlflow "$MLFLOW_PORT"
   mkdir -p "$MLFLOW_DATA/artifacts"
-  MLFLOW_ENABLE_TELEMETRY=false MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
-  start_bg mlflow "$MLFLOW_VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
-    --backend-store-uri "sqlite:///$MLFLOW_DATA/mlflow.db" \
-    --serve-artifacts --artifacts-destination "$MLFLOW_DATA/artifacts"
+  (
+    export "${MLFLOW_SERVER_ENV[@]}"
+    start_bg mlflow "$MLFLOW_VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
+      --backend-store-uri "sqlite:///$MLFLOW_DATA/mlflow.db" \
+      --serve-artifacts --artifacts-destination "$MLFLOW_DATA/artifacts"
+  )
   wait_for mlflow 180 mlflow_healthy
 }
 mlflow_stop() { stop_proc mlflow; }
@@ -51,6 +70,7 @@ mlflow_auth_healthy() { [[ $(curl -fsS --max-time 3 "http://127.0.0.1:$MLFLOW_AU
 
 mlflow_auth_start() {
   mlflow_install
+  mlflow_restart_if_env_changed mlflow-auth
   running_healthy mlflow-auth 90 mlflow_auth_healthy && return 0
   require_free_port mlflow-auth "$MLFLOW_AUTH_PORT"
   mkdir -p "$DATA/mlflow-auth/artifacts" "$CONF"
@@ -62,11 +82,13 @@ admin_username = $MLFLOW_AUTH_ADMIN_USER
 admin_password = $MLFLOW_AUTH_ADMIN_PASSWORD
 authorization_function = mlflow.server.auth:authenticate_request_basic_auth
 INI
-  MLFLOW_AUTH_CONFIG_PATH="$CONF/mlflow-basic-auth.ini" MLFLOW_FLASK_SERVER_SECRET_KEY=platform-local-test-secret \
-  MLFLOW_ENABLE_TELEMETRY=false MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
-  start_bg mlflow-auth "$MLFLOW_VENV/bin/mlflow" server --app-name basic-auth --host 127.0.0.1 --port "$MLFLOW_AUTH_PORT" \
-    --workers 1 --backend-store-uri "sqlite:///$DATA/mlflow-auth/mlflow.db" \
-    --serve-artifacts --artifacts-destination "$DATA/mlflow-auth/artifacts"
+  (
+    export "${MLFLOW_SERVER_ENV[@]}" MLFLOW_AUTH_CONFIG_PATH="$CONF/mlflow-basic-auth.ini" \
+      MLFLOW_FLASK_SERVER_SECRET_KEY=platform-local-test-secret
+    start_bg mlflow-auth "$MLFLOW_VENV/bin/mlflow" server --app-name basic-auth --host 127.0.0.1 \
+      --port "$MLFLOW_AUTH_PORT" --workers 1 --backend-store-uri "sqlite:///$DATA/mlflow-auth/mlflow.db" \
+      --serve-artifacts --artifacts-destination "$DATA/mlflow-auth/artifacts"
+  )
   wait_for mlflow-auth 180 mlflow_auth_healthy
 }
 mlflow_auth_stop() { stop_proc mlflow-auth; }

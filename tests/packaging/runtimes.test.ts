@@ -205,6 +205,33 @@ for (const { runtime, moduleSystems, dualLoading } of matrix) {
   });
 }
 
+describe("the packed @mlops/platform's `mlops` bin, in every runtime", () => {
+  const platformManifest = packages.find((pkg) => pkg.manifest.name === '@mlops/platform')?.manifest as
+    | { version: string; bin?: Record<string, string> }
+    | undefined;
+  for (const runtime of [runtimes.node24, runtimes.node22, runtimes.deno, runtimes.bun]) {
+    it(`${runtime.label}: mlops --version and mlops --help run from the tarball`, async () => {
+      const binPath = platformManifest?.bin?.mlops;
+      expect(binPath, '@mlops/platform declares the mlops bin').toBe('./dist/cli.js');
+      const { dir } = await project();
+      const script = join(dir, 'node_modules/@mlops/platform', binPath ?? '');
+      const { args, env } = commandFor(runtime, script, dir);
+      const version = await run(runtimeBinary(runtime), [...args, '--version'], {
+        cwd: dir,
+        env,
+        timeoutMs: 60_000,
+      });
+      expect(version.stdout.trim(), version.stderr).toBe(platformManifest?.version);
+      const help = await run(runtimeBinary(runtime), [...args, '--help'], {
+        cwd: dir,
+        env,
+        timeoutMs: 60_000,
+      });
+      expect(help.stdout).toContain('Exit codes: 0 ok');
+    });
+  }
+});
+
 describe('offline retrieval from the packed @mlops/feast, in every runtime', () => {
   // The platform's offline store (the test command starts it). One answer, worked out by Node 24 first.
   const feastRepo = join(repoRoot, 'platform/feast');

@@ -98,6 +98,8 @@ export interface ApiErrorInit {
   attempts?: number | undefined;
   /** For a gRPC call: the status code's name ('PERMISSION_DENIED'); `status` is its HTTP equivalent. */
   grpcCode?: string | undefined;
+  /** The service's own error code from the body ('RESOURCE_DOES_NOT_EXIST' for MLflow), when it sends one. */
+  code?: string | undefined;
   cause?: unknown;
 }
 
@@ -118,6 +120,8 @@ export class ApiError extends MlopsError {
   readonly attempts: number;
   /** For a gRPC call: the status code's name ('PERMISSION_DENIED'); otherwise undefined. */
   readonly grpcCode: string | undefined;
+  /** The service's own error code ('RESOURCE_DOES_NOT_EXIST' for MLflow), when its package reads one. */
+  readonly code: string | undefined;
 
   constructor(init: ApiErrorInit, message?: string) {
     super(message ?? ApiError.describe(init), { cause: init.cause });
@@ -130,6 +134,7 @@ export class ApiError extends MlopsError {
     this.retryAfterMs = init.retryAfterMs;
     this.attempts = init.attempts ?? 1;
     this.grpcCode = init.grpcCode;
+    this.code = init.code;
   }
 
   /** "MLflow answered 404 Not Found to GET http://…/models/x: RESOURCE_DOES_NOT_EXIST: …" */
@@ -159,6 +164,7 @@ export class ApiError extends MlopsError {
       retryAfterMs: this.retryAfterMs,
       attempts: this.attempts,
       ...(this.grpcCode === undefined ? {} : { grpcCode: this.grpcCode }),
+      ...(this.code === undefined ? {} : { code: this.code }),
       body: this.body,
     };
   }

@@ -19,6 +19,7 @@ import { Authenticator, type AuthOption } from './auth';
 import {
   AbortError,
   ApiError,
+  type ApiErrorInit,
   ConnectionError,
   DecodeError,
   isBadPort,
@@ -83,6 +84,12 @@ export interface HttpClientOptions {
   attemptTimeoutMs?: number;
   /** Where to log requests, retries and failures. Off by default. */
   logger?: Logger;
+  /**
+   * Turns a non-2xx answer into the error to raise, for a service whose body says more than its status
+   * (MLflow answers 400 for RESOURCE_ALREADY_EXISTS): undefined leaves it to `ApiError.from`. Retries
+   * still follow the status.
+   */
+  classifyError?: (init: ApiErrorInit) => ApiError | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -534,19 +541,31 @@ class Pipeline {
 
       const errorBody = await readErrorBody(response);
       const retryAfter = retryAfterMs(response.headers);
-      const error = ApiError.from({
+      const errorInit: ApiErrorInit = {
         ...this.#describe(out),
         status: response.status,
         body: this.#redactor.value(errorBody),
         requestId: requestIdOf(response.headers),
         retryAfterMs: retryAfter,
         attempts: state.attempts,
-      });
+      };
+      const error = this.#classifyError(errorInit);
       return { kind: 'status', error, retryAfterMs: retryAfter };
     } catch (error) {
       return { kind: 'thrown', error, signal };
     } finally {
       signal.clear();
+    }
+  }
+
+  /** The package's error for an answer, when it has one; a classifier that throws is ignored. */
+  #classifyError(init: ApiErrorInit): ApiError {
+    const classify = this.#options.classifyError;
+    if (classify === undefined) return ApiError.from(init);
+    try {
+      return classify(init) ?? ApiError.from(init);
+    } catch {
+      return ApiError.from(init);
     }
   }
 

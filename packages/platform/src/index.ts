@@ -15,5 +15,18 @@ export {
   TimeoutError,
   UnprocessableEntityError,
 } from '@mlops/core';
-export { createPlatform, type Platform, type PlatformOptions } from './platform';
+export {
+  DOCTOR_COMPONENTS,
+  type DoctorCheck,
+  type DoctorComponent,
+  type DoctorOptions,
+  type DoctorReport,
+} from './doctor';
+export {
+  createPlatform,
+  type GlobalOptions,
+  type Platform,
+  type PlatformConfig,
+  type PlatformOptions,
+} from './platform';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

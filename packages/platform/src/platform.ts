@@ -1,38 +1,122 @@
 import { type AirflowConfig, type AirflowOptions, resolveAirflowConfig } from '@mlops/airflow';
-import type { FeatureStoreOptions } from '@mlops/feast';
+import { type Logger, MlopsError } from '@mlops/core';
+import { FeatureStore, type FeatureStoreOptions } from '@mlops/feast';
 import { type FeastConfig, resolveFeastConfig } from '@mlops/feast/registry';
 import { type MetricsConfig, type MetricsOptions, resolveMetricsConfig } from '@mlops/metrics';
-import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from '@mlops/mlflow';
+import {
+  MlflowClient,
+  type MlflowClientOptions,
+  type MlflowConfig,
+  resolveMlflowConfig,
+} from '@mlops/mlflow';
+import { type DoctorOptions, type DoctorReport, runDoctor } from './doctor';
 
-/** One options object: a namespace per component. */
+/** What every component client shares: injected into each namespace unless that namespace sets its own. */
+export interface GlobalOptions {
+  /** The fetch every HTTP client uses (looked up at call time when absent). */
+  fetch?: typeof fetch;
+  /** Headers sent with every HTTP request of every component (a namespace's own headers win per name). */
+  headers?: Record<string, string>;
+  /** Where every client logs requests, retries and failures. Off by default. */
+  logger?: Logger;
+}
+
+/** One options object: `global`, then a namespace per component (each resolves option → its env vars → default). */
 export interface PlatformOptions {
+  global?: GlobalOptions;
   feast?: FeatureStoreOptions;
-  mlflow?: MlflowOptions;
+  mlflow?: MlflowClientOptions;
   airflow?: AirflowOptions;
   metrics?: MetricsOptions;
 }
 
-/** The settings of every component, each resolved once (option → environment → default) and validated. */
-export interface Platform {
-  readonly config: {
-    readonly feast: FeastConfig;
-    readonly mlflow: MlflowConfig;
-    readonly airflow: AirflowConfig;
-    readonly metrics: MetricsConfig;
-  };
+/** The settings of every component, resolved once and validated when the platform is created. */
+export interface PlatformConfig {
+  readonly feast: FeastConfig;
+  readonly mlflow: MlflowConfig;
+  readonly airflow: AirflowConfig;
+  readonly metrics: MetricsConfig;
 }
 
 /**
- * The whole platform from one place. Today it resolves and validates every component's settings, so a
- * misconfigured environment fails at start-up with an error naming the variable; the component clients
- * join it as their packages grow.
+ * The whole platform from one place. Component clients are created on first use and closed together by
+ * `close()` (or `await using`).
+ */
+export interface Platform extends AsyncDisposable {
+  readonly config: PlatformConfig;
+  /** Feast's `FeatureStore` (created on first use). */
+  readonly feast: FeatureStore;
+  /** MLflow's tracking, registry and artifacts client (created on first use). */
+  readonly mlflow: MlflowClient;
+  /** Reaches every component and says, for each that fails, what to fix. Never throws for a component's failure. */
+  doctor(options?: DoctorOptions): Promise<DoctorReport>;
+  /** Closes every client that was opened (connections, pools, timers). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+function mergeHeaders(
+  global: Record<string, string> | undefined,
+  own: Record<string, string> | undefined,
+): Record<string, string> | undefined {
+  return global || own ? { ...global, ...own } : undefined;
+}
+
+/**
+ * Resolves and validates every component's settings at once (a bad environment fails here, naming the
+ * variable), and gives lazily created clients that share `global`'s fetch, headers and logger.
  */
 export function createPlatform(options: PlatformOptions = {}): Platform {
-  const config = Object.freeze({
+  const global = options.global ?? {};
+  const config: PlatformConfig = Object.freeze({
     feast: resolveFeastConfig(options.feast),
     mlflow: resolveMlflowConfig(options.mlflow),
     airflow: resolveAirflowConfig(options.airflow),
     metrics: resolveMetricsConfig(options.metrics),
   });
-  return Object.freeze({ config });
+  let feast: FeatureStore | undefined;
+  let mlflow: MlflowClient | undefined;
+  let closed = false;
+  const assertOpen = (component: string) => {
+    if (closed)
+      throw new MlopsError(
+        `platform.${component} was used after platform.close(): create a new platform with createPlatform()`,
+      );
+  };
+
+  const platform: Platform = {
+    config,
+    get feast() {
+      assertOpen('feast');
+      feast ??= new FeatureStore({
+        ...(global.fetch ? { fetch: global.fetch } : {}),
+        ...options.feast,
+      });
+      return feast;
+    },
+    get mlflow() {
+      assertOpen('mlflow');
+      const own = options.mlflow ?? {};
+      const headers = mergeHeaders(global.headers, own.headers);
+      mlflow ??= new MlflowClient({
+        ...(global.fetch ? { fetch: global.fetch } : {}),
+        ...(global.logger ? { logger: global.logger } : {}),
+        ...own,
+        ...(headers ? { headers } : {}),
+      });
+      return mlflow;
+    },
+    doctor: (doctorOptions) => runDoctor(platform, { fetch: global.fetch, ...doctorOptions }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      const opened = feast;
+      feast = undefined;
+      mlflow = undefined;
+      if (opened) await opened.close();
+    },
+    [Symbol.asyncDispose]() {
+      return platform.close();
+    },
+  };
+  return platform;
 }

@@ -94,10 +94,11 @@ export type MetricMetadata = Schemas['MetricMetadata'];
 export type TargetDiscovery = Schemas['TargetDiscovery'];
 export type Target = Schemas['Target'];
 export type DroppedTarget = Schemas['DroppedTarget'];
+// Prometheus-prefixed: the rules-as-code builders of this package own the plain names (src/alerts).
 export type RuleDiscovery = Schemas['RuleDiscovery'];
-export type RuleGroup = Schemas['RuleGroup'];
-export type Rule = Schemas['Rule'];
-export type AlertingRule = Schemas['AlertingRule'];
-export type RecordingRule = Schemas['RecordingRule'];
+export type PrometheusRuleGroup = Schemas['RuleGroup'];
+export type PrometheusRule = Schemas['Rule'];
+export type PrometheusAlertingRule = Schemas['AlertingRule'];
+export type PrometheusRecordingRule = Schemas['RecordingRule'];
 export type Alert = Schemas['Alert'];
 export type BuildInfo = Schemas['BuildInfo'];

@@ -1,0 +1,212 @@
+import { ConfigError } from '@mlops/core';
+import type { EntityValue, FeatureStore } from '@mlops/feast';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { CliContext } from './context';
+import { toJson } from './json';
+
+/** `driver_id=1001,1002` → ['driver_id', ['1001', '1002']]. */
+function parseEntityArg(arg: string): [string, string[]] {
+  const eq = arg.indexOf('=');
+  if (eq <= 0 || eq === arg.length - 1) {
+    throw new ConfigError(
+      `--entity takes key=value[,value...], e.g. --entity driver_id=1001,1002; got '${arg}'`,
+      {
+        option: 'entity',
+      },
+    );
+  }
+  return [arg.slice(0, eq), arg.slice(eq + 1).split(',')];
+}
+
+/** A join key's text from the command line as the value its registry type takes (int64 exact, as bigint). */
+async function typedEntities(
+  store: FeatureStore,
+  raw: Array<[string, string[]]>,
+): Promise<Record<string, EntityValue[]>> {
+  const entities = await store.listEntities();
+  const typeOf = new Map(entities.map((e) => [e.joinKey, e.valueTypeName]));
+  const out: Record<string, EntityValue[]> = {};
+  for (const [key, texts] of raw) {
+    const type = typeOf.get(key);
+    out[key] = texts.map((text) => {
+      if (type === 'INT64' || type === 'INT32') {
+        if (!/^-?\d+$/.test(text)) {
+          throw new ConfigError(`--entity ${key} is ${type} in the registry; '${text}' is not an integer`, {
+            option: 'entity',
+          });
+        }
+        return type === 'INT64' ? BigInt(text) : Number(text);
+      }
+      return text;
+    });
+  }
+  return out;
+}
+
+export function addFeastCommands(program: Command, ctx: CliContext): void {
+  const feast = program.command('feast').description('Feast: online features and materialization');
+
+  feast
+    .command('get')
+    .description('Latest feature values for entities, from the online store')
+    .option('-f, --features <refs>', 'comma-separated view:feature references')
+    .option('-s, --feature-service <name>', 'a feature service instead of --features')
+    .requiredOption(
+      '-e, --entity <key=values...>',
+      'join key and values, e.g. driver_id=1001,1002 (repeatable)',
+    )
+    .option('--full-feature-names', 'name columns view__feature')
+    .option('--json', 'print JSON (int64 values exact)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001,1002\n  mlops feast get -s driver_activity -e driver_id=1001 --json',
+    )
+    .action(
+      async (opts: {
+        features?: string;
+        featureService?: string;
+        entity: string[];
+        fullFeatureNames?: boolean;
+        json?: boolean;
+      }) => {
+        if (!opts.features === !opts.featureService) {
+          throw new ConfigError('give exactly one of --features and --feature-service', {
+            option: 'features',
+          });
+        }
+        await ctx.withPlatform(async (platform) => {
+          const store = platform.feast;
+          const entities = await typedEntities(store, opts.entity.map(parseEntityArg));
+          const result = await store.getOnlineFeatures({
+            ...(opts.features
+              ? { features: opts.features.split(',') }
+              : { featureService: opts.featureService! }),
+            entities,
+            fullFeatureNames: Boolean(opts.fullFeatureNames),
+          });
+          if (opts.json) ctx.out(toJson(result.toObjects()));
+          else ctx.out(table(result.toObjects()));
+        });
+      },
+    );
+
+  for (const incremental of [false, true]) {
+    const cmd = feast
+      .command(incremental ? 'materialize-incremental' : 'materialize')
+      .description(
+        incremental
+          ? "Materialize each view from where it last stopped up to --end (Feast's materialize-incremental)"
+          : 'Copy the latest offline values in [--start, --end] into the online store',
+      );
+    if (!incremental) cmd.requiredOption('--start <time>', 'ISO 8601 with a zone, e.g. 2026-01-01T00:00:00Z');
+    cmd
+      .requiredOption('--end <time>', 'ISO 8601 with a zone')
+      .option('--views <names>', 'comma-separated feature views (default: every online view)')
+      .option('--no-progress', 'no progress bar')
+      .option('--json', 'print the per-view result as JSON')
+      .action(
+        async (opts: { start?: string; end: string; views?: string; progress: boolean; json?: boolean }) => {
+          const end = parseTime('--end', opts.end);
+          const start = opts.start === undefined ? undefined : parseTime('--start', opts.start);
+          await ctx.withPlatform(async (platform) => {
+            const bar =
+              opts.progress && !opts.json && ctx.isTTY
+                ? new SingleBar({
+                    format: ' {bar} {value}/{total} views | {view}: {rows} rows, {written} written',
+                    stream: ctx.stderrStream,
+                    hideCursor: true,
+                  })
+                : undefined;
+            const onProgress = (p: {
+              featureView: string;
+              viewIndex: number;
+              viewCount: number;
+              rows: number;
+              written: number;
+              done: boolean;
+            }) => {
+              if (bar) {
+                if (!bar.getTotal()) bar.start(p.viewCount, 0, { view: p.featureView, rows: 0, written: 0 });
+                bar.update(p.viewIndex + (p.done ? 1 : 0), {
+                  view: p.featureView,
+                  rows: p.rows,
+                  written: p.written,
+                });
+              } else if (opts.progress && !opts.json && p.done) {
+                ctx.err(
+                  `${p.featureView}: ${p.rows} rows, ${p.written} written (${p.viewIndex + 1}/${p.viewCount})`,
+                );
+              }
+            };
+            const views = opts.views?.split(',');
+            try {
+              const results = incremental
+                ? await platform.feast.materializeIncremental({
+                    end,
+                    onProgress,
+                    ...(views ? { featureViews: views } : {}),
+                  })
+                : await platform.feast.materialize({
+                    start: start!,
+                    end,
+                    onProgress,
+                    ...(views ? { featureViews: views } : {}),
+                  });
+              bar?.stop();
+              if (opts.json) ctx.out(toJson(results));
+              else
+                ctx.out(
+                  table(
+                    results.map((r) => ({
+                      view: r.featureView,
+                      start: r.start.toISOString(),
+                      end: r.end.toISOString(),
+                      rows: r.rows,
+                      written: r.written,
+                      skipped: r.skipped,
+                    })),
+                  ),
+                );
+            } finally {
+              bar?.stop();
+            }
+          });
+        },
+      );
+  }
+}
+
+function parseTime(flag: string, text: string): Date {
+  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(text) || Number.isNaN(Date.parse(text))) {
+    throw new ConfigError(
+      `${flag} takes an ISO 8601 time with a zone (e.g. 2026-01-01T00:00:00Z); got '${text}'`,
+      {
+        option: flag.slice(2),
+      },
+    );
+  }
+  return new Date(text);
+}
+
+/** Rows as an aligned text table (values printed exactly: bigints in full, Dates in ISO 8601). */
+export function table(rows: ReadonlyArray<Record<string, unknown>>): string {
+  if (rows.length === 0) return '(no rows)';
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const text = (v: unknown): string =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'object'
+          ? toJson(v, 0)
+          : String(v);
+  const cells = rows.map((r) => columns.map((c) => text(r[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}

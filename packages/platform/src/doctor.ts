@@ -1,0 +1,283 @@
+import type { AirflowConfig } from '@mlops/airflow';
+import type { ServiceId } from '@mlops/core';
+import {
+  AuthenticationError,
+  ConfigError,
+  ConnectionError,
+  MlopsError,
+  PermissionDeniedError,
+  TimeoutError,
+} from '@mlops/core';
+import type { FeatureStore } from '@mlops/feast';
+import type { FeastConfig } from '@mlops/feast/registry';
+import type { MetricsConfig } from '@mlops/metrics';
+import type { MlflowClient, MlflowConfig } from '@mlops/mlflow';
+
+/** What the doctor reads of a platform (the Platform of createPlatform): its settings and its clients. */
+export interface DoctorTarget {
+  readonly config: {
+    readonly feast: FeastConfig;
+    readonly mlflow: MlflowConfig;
+    readonly airflow: AirflowConfig;
+    readonly metrics: MetricsConfig;
+  };
+  readonly feast: FeatureStore;
+  readonly mlflow: MlflowClient;
+}
+
+/** The components `doctor()` checks, in the order it reports them. */
+export const DOCTOR_COMPONENTS = ['feast', 'mlflow', 'airflow', 'prometheus', 'pushgateway'] as const;
+export type DoctorComponent = (typeof DOCTOR_COMPONENTS)[number];
+
+/** What `doctor()` found for one component. */
+export interface DoctorCheck {
+  component: DoctorComponent;
+  /** Where it was looked for (credentials never included). */
+  url: string;
+  ok: boolean;
+  /** The component's version, when it tells. */
+  version?: string;
+  /** Whether an authenticated call went through: `'ok'`, `'failed'`, or `'none'` where the component has no auth. */
+  auth: 'ok' | 'failed' | 'none';
+  /** Wall time of the check, in ms. */
+  latencyMs: number;
+  /** What was seen: a short summary, or the error's message. */
+  detail: string;
+  /** What to do about a failure. */
+  fix?: string;
+}
+
+export interface DoctorReport {
+  /** True when every checked component is healthy. */
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+export interface DoctorOptions {
+  /** Only these components (default: all). */
+  components?: readonly DoctorComponent[];
+  /** Deadline of each component's check, in ms (default 5000). */
+  timeoutMs?: number;
+  /** The fetch for the components reached over plain HTTP (default: the platform's global fetch, else globalThis.fetch). */
+  fetch?: typeof fetch | undefined;
+}
+
+interface Found {
+  url: string;
+  version?: string;
+  auth: DoctorCheck['auth'];
+  detail: string;
+}
+
+const ENV_OF: Record<DoctorComponent, { url: string; auth?: string }> = {
+  feast: { url: 'FEAST_REPO_PATH' },
+  mlflow: {
+    url: 'MLFLOW_TRACKING_URI',
+    auth: 'MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN',
+  },
+  airflow: { url: 'AIRFLOW_API_URL', auth: 'the Airflow username/password or token variables' },
+  prometheus: { url: 'PROMETHEUS_URL' },
+  pushgateway: { url: 'PUSHGATEWAY_URL' },
+};
+
+/** What to do about `error` met while checking `component` at `url`. */
+export function fixFor(component: DoctorComponent, url: string, error: unknown): string {
+  const env = ENV_OF[component];
+  if (ConfigError.isInstance(error)) {
+    return error.envVars?.length
+      ? `set ${error.envVars.join(' or ')} (or the ${component} option)`
+      : error.message;
+  }
+  if (ConnectionError.isInstance(error)) {
+    return `nothing answers at ${url}: start it (pnpm platform up ${component}) or point ${env.url} at yours`;
+  }
+  if (TimeoutError.isInstance(error)) {
+    return `${url} did not answer in time: check the server's load, or its address in ${env.url}`;
+  }
+  if (AuthenticationError.isInstance(error))
+    return `the server wants credentials: set ${env.auth ?? 'its credentials'}`;
+  if (PermissionDeniedError.isInstance(error))
+    return 'the credentials are valid but lack permission: use another user';
+  return `see the detail; the ${component} logs may say more (pnpm platform logs ${component})`;
+}
+
+const SERVICE_OF: Record<DoctorComponent, ServiceId> = {
+  feast: 'feast-registry',
+  mlflow: 'mlflow',
+  airflow: 'airflow',
+  prometheus: 'prometheus',
+  pushgateway: 'pushgateway',
+};
+
+async function timed<T>(
+  component: DoctorComponent,
+  url: string,
+  timeoutMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new TimeoutError({
+          service: SERVICE_OF[component],
+          method: 'doctor',
+          url,
+          timeoutMs,
+          scope: 'total',
+        }),
+      ),
+    timeoutMs,
+  );
+  try {
+    return await Promise.race([
+      work(controller.signal),
+      new Promise<never>((_, reject) =>
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
+      ),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function plainGet(
+  component: DoctorComponent,
+  fetchImpl: typeof fetch,
+  url: string,
+  signal: AbortSignal,
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetchImpl(url, { signal });
+  } catch (cause) {
+    if (signal.aborted) throw signal.reason;
+    throw new ConnectionError({ service: SERVICE_OF[component], method: 'GET', url, cause });
+  }
+  if (!response.ok) throw new MlopsError(`GET ${url} answered ${response.status} ${response.statusText}`);
+  return response;
+}
+
+function checkers(
+  platform: DoctorTarget,
+  fetchImpl: typeof fetch,
+): Record<DoctorComponent, (s: AbortSignal) => Promise<Found>> {
+  const { config } = platform;
+  return {
+    async feast() {
+      const url = config.feast.repoPath ?? '(no repo)';
+      const store = platform.feast;
+      const [project, views, serverUp] = await Promise.all([
+        store.project,
+        store.listFeatureViews(),
+        store.health().catch(() => false),
+      ]);
+      return {
+        url,
+        auth: 'none',
+        detail: `project ${project}: ${views.length} feature views; feature server ${serverUp ? 'up' : 'down'} at ${config.feast.featureServerUrl}`,
+      };
+    },
+    async mlflow(signal) {
+      const client = platform.mlflow;
+      const version = await client.raw.GET('/version', { parseAs: 'text', signal });
+      const authed = await client.raw.GET('/api/2.0/mlflow/experiments/search', {
+        params: { query: { max_results: 1 } },
+        signal,
+      });
+      return {
+        url: config.mlflow.trackingUri,
+        version: String(version.data ?? '').trim(),
+        auth: config.mlflow.auth ? 'ok' : 'none',
+        detail: `tracking server answers; ${authed.data?.experiments?.length ? 'experiments readable' : 'no experiments yet'}`,
+      };
+    },
+    async airflow(signal) {
+      const url = config.airflow.baseUrl;
+      const response = await plainGet(
+        'airflow',
+        fetchImpl,
+        `${url.replace(/\/$/, '')}/api/v2/monitor/health`,
+        signal,
+      );
+      const body = (await response.json()) as Record<string, { status?: string } | undefined>;
+      const parts = Object.entries(body).map(([name, part]) => `${name} ${part?.status ?? '?'}`);
+      const unhealthy = parts.filter((p) => !p.endsWith('healthy') || p.endsWith('unhealthy'));
+      if (unhealthy.length) throw new MlopsError(`Airflow reports ${unhealthy.join(', ')}`);
+      return { url, auth: 'none', detail: parts.join(', ') };
+    },
+    async prometheus(signal) {
+      const url = config.metrics.prometheusUrl;
+      const response = await plainGet(
+        'prometheus',
+        fetchImpl,
+        `${url.replace(/\/$/, '')}/api/v1/status/buildinfo`,
+        signal,
+      );
+      const body = (await response.json()) as { data?: { version?: string } };
+      return { url, version: body.data?.version ?? '', auth: 'none', detail: 'ready' };
+    },
+    async pushgateway(signal) {
+      const url = config.metrics.pushgatewayUrl;
+      const response = await plainGet(
+        'pushgateway',
+        fetchImpl,
+        `${url.replace(/\/$/, '')}/api/v1/status`,
+        signal,
+      );
+      const body = (await response.json()) as { data?: { build_information?: { version?: string } } };
+      return { url, version: body.data?.build_information?.version ?? '', auth: 'none', detail: 'ready' };
+    },
+  };
+}
+
+/** `platform.doctor()`: every check runs concurrently, each within its own deadline. */
+export async function runDoctor(platform: DoctorTarget, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const wanted = options.components ?? DOCTOR_COMPONENTS;
+  const check = checkers(platform, fetchImpl);
+  const checks = await Promise.all(
+    wanted.map(async (component): Promise<DoctorCheck> => {
+      const started = performance.now();
+      const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
+      try {
+        const found = await timed(component, urlOf(platform, component), timeoutMs, (signal) =>
+          check[component](signal),
+        );
+        return { component, ok: true, ...found, latencyMs: latencyMs() };
+      } catch (error) {
+        const url = urlOf(platform, component);
+        return {
+          component,
+          url,
+          ok: false,
+          auth:
+            AuthenticationError.isInstance(error) || PermissionDeniedError.isInstance(error)
+              ? 'failed'
+              : 'none',
+          latencyMs: latencyMs(),
+          detail: error instanceof Error ? error.message : String(error),
+          fix: fixFor(component, url, error),
+        };
+      }
+    }),
+  );
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+function urlOf(platform: DoctorTarget, component: DoctorComponent): string {
+  const { config } = platform;
+  switch (component) {
+    case 'feast':
+      return config.feast.repoPath ?? '(no repo)';
+    case 'mlflow':
+      return config.mlflow.trackingUri;
+    case 'airflow':
+      return config.airflow.baseUrl;
+    case 'prometheus':
+      return config.metrics.prometheusUrl;
+    case 'pushgateway':
+      return config.metrics.pushgatewayUrl;
+  }
+}
