@@ -15,4 +15,6 @@ bash platform/bin/platform up
 bash platform/bin/platform up mlflow-auth
 # Optional components the metrics tests need (Elasticsearch 8 and 9 from Maven Central, ~25 s warm).
 bash platform/bin/platform up elasticsearch elasticsearch9
+# Prometheus 3.x next to Debian's 2.42 (@mlops/metrics tests both): built once with go install, then cached.
+bash platform/bin/platform up prometheus3
 exec node scripts/gate.mjs "$@"

@@ -40,6 +40,54 @@ export {
   type RejectedLog,
 } from './logs/shipper';
 export { type EcsIndexTemplateOptions, ecsIndexTemplate } from './logs/template';
+// Prometheus: the query client, its results and errors.
+export { PrometheusClient } from './prometheus/client';
+export {
+  PrometheusApiError,
+  PrometheusArgumentError,
+  type PrometheusErrorType,
+  PrometheusUnsupportedError,
+} from './prometheus/errors';
+export type {
+  LabelOptions,
+  MetadataOptions,
+  PrometheusCallOptions,
+  PrometheusClientOptions,
+  QueryOptions,
+  RangeQueryOptions,
+  RulesOptions,
+  SelectOptions,
+  TargetsOptions,
+} from './prometheus/options';
+export type { PrometheusDuration, PrometheusTime } from './prometheus/params';
+export type {
+  Alert,
+  BuildInfo,
+  DroppedTarget,
+  FloatSample,
+  HistogramBucket,
+  HistogramSample,
+  InstantSample,
+  Labels,
+  Listing,
+  MatrixResult,
+  MetricMetadata,
+  NativeHistogram,
+  PrometheusAlertingRule,
+  PrometheusRecordingRule,
+  PrometheusRule,
+  PrometheusRuleGroup,
+  QueryAnnotations,
+  QueryResult,
+  QueryStats,
+  RangeSeries,
+  RuleDiscovery,
+  ScalarResult,
+  StringResult,
+  Target,
+  TargetDiscovery,
+  VectorResult,
+} from './prometheus/types';
 export type { PushOnExitHandle, PushOnExitOptions } from './pushgateway/push-on-exit';
 export {
   Pushgateway,
