@@ -3,7 +3,12 @@
 // registry's, so a renamed metric fails here before it fails in Prometheus.
 import { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createServingDashboard, createServingRules, dashboardQueries } from '../src/index';
+import {
+  createServingDashboard,
+  createServingMetrics,
+  createServingRules,
+  dashboardQueries,
+} from '../src/index';
 import { createTraffic } from './support/sample-series';
 
 const KEYWORDS = new Set([
@@ -166,5 +171,16 @@ describe('metric names of the dashboard and the rules', () => {
         .filter((n) => !n.includes(':'));
     expect(names('acme_').every((n) => n.startsWith('acme_'))).toBe(true);
     expect(names('acme_').map((n) => n.replace(/^acme_/, 'mlops_'))).toEqual(names('mlops_'));
+  });
+});
+
+describe('the prefix option of the builders', () => {
+  it('is refused like the kit refuses it when it cannot start a metric name', () => {
+    for (const build of [
+      () => createServingDashboard({ prefix: 'my-team_' }),
+      () => createServingRules({ prefix: 'my-team_' }),
+      () => createServingMetrics({ prefix: 'my-team_' }),
+    ])
+      expect(build).toThrow('prefix: "my-team_" is not a valid Prometheus metric name prefix.');
   });
 });

@@ -4,6 +4,7 @@
 // test/alerts.interop.test.ts; test/expression-names.test.ts checks every metric name against the kit's registry. Latency burn-rate alerts follow the multiwindow, multi-burn-rate scheme of the
 // Google SRE workbook ("Alerting on SLOs": 14.4× over 1h/5m pages, 6× over 6h/30m opens a ticket).
 import { stringify } from 'yaml';
+import { checkMetricName } from '../serving/errors';
 
 /** Options of `createServingRules`. */
 export interface ServingRulesOptions {
@@ -78,6 +79,8 @@ function leMatcher(bound: number): string {
 /** The rule file for serving: recording rules for ratios per window, then alerts. */
 export function createServingRules(options: ServingRulesOptions = {}): RuleFile {
   const p = options.prefix ?? 'mlops_';
+  // The kit's rule: a prefix that would not make a valid metric name is refused, not written into PromQL.
+  checkMetricName(p, 'prefix', true);
   const objective = options.latencyObjective ?? 0.99;
   if (!(objective > 0 && objective < 1)) {
     throw new RangeError(

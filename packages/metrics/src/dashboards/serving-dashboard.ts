@@ -17,6 +17,7 @@ import {
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { checkMetricName } from '../serving/errors';
 
 /** Options of `createServingDashboard`. */
 export interface ServingDashboardOptions {
@@ -52,6 +53,8 @@ const DS = { type: 'prometheus', uid: '${datasource}' } as const;
  */
 export function createServingDashboard(options: ServingDashboardOptions = {}): Dashboard {
   const p = options.prefix ?? 'mlops_';
+  // The kit's rule: a prefix that would not make a valid metric name is refused, not written into PromQL.
+  checkMetricName(p, 'prefix', true);
   const psi = options.psiThreshold ?? 0.25;
   const objective = options.latencyObjectiveSeconds ?? 0.5;
   // The kit's labels: model_name and model_version on the request, fetch and prediction series; feature_view
