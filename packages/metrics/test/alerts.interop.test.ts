@@ -1,6 +1,7 @@
 // The serving rules: emitted as YAML, checked by `promtool check rules`, then loaded into a throwaway Prometheus
 // of our own (free loopback port, temporary config and data dir; the platform's :9090 is left alone) that scrapes
-// sample series from a local HTTP server and evaluates them: every rule healthy, recordings computed, alerts firing.
+// the real serving kit and drift monitor through the package's metricsHandler (a round of traffic per scrape) and
+// evaluates them: every rule healthy, recordings computed, the alerts the traffic calls for firing, no others.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -8,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createServingRules, servingRulesYaml } from '../src/index';
+import { createServingRules, metricsHandler, servingRulesYaml } from '../src/index';
 import { freePort } from './support/elasticsearch';
-import { promQuery, sampleExposition } from './support/sample-series';
+import { createTraffic, promQuery, TRAFFIC } from './support/sample-series';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlops-rules-'));
 const rulesFile = join(dir, 'serving-rules.yml');
@@ -21,10 +22,11 @@ let prometheusUrl = '';
 describe('serving rules', () => {
   beforeAll(async () => {
     writeFileSync(rulesFile, servingRulesYaml({ forScale: 0 }));
-    const t0 = Date.now();
-    exporter = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(sampleExposition(1 + Math.floor((Date.now() - t0) / 1000)));
+    const traffic = createTraffic();
+    const scrape = metricsHandler(traffic.registry, { defaultMetrics: false });
+    exporter = createServer((req, res) => {
+      traffic.step();
+      void scrape(req, res);
     });
     const exporterPort = await freePort();
     await new Promise<void>((resolve) => exporter?.listen(exporterPort, '127.0.0.1', resolve));
@@ -75,7 +77,7 @@ describe('serving rules', () => {
     if (result.error)
       throw new Error(`promtool is missing (Debian's prometheus package ships it): ${result.error.message}`);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('SUCCESS: 11 rules found');
+    expect(result.stdout).toContain('SUCCESS: 12 rules found');
     expect(result.status).toBe(0);
     expect(parse(servingRulesYaml())).toEqual(createServingRules());
   });
@@ -106,7 +108,7 @@ describe('serving rules', () => {
       };
       rules = body.data.groups.flatMap((g) => g.rules);
       const firing = rules.filter((r) => r.type === 'alerting' && r.state === 'firing').length;
-      if (firing === 5 && rules.every((r) => r.health === 'ok')) break;
+      if (firing === 6 && rules.every((r) => r.health === 'ok')) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     // Prometheus lists the groups by name; compare as sorted lists.
@@ -120,19 +122,32 @@ describe('serving rules', () => {
         .filter((r) => r.type === 'alerting')
         .map((r) => [
           r.name,
-          (r.alerts ?? []).map((a) => a.labels.model ?? a.labels.feature_view ?? a.labels.feature),
+          (r.alerts ?? []).map((a) => a.labels.model_name ?? a.labels.feature_view ?? a.labels.feature),
         ]),
     );
+    // The failing model, the stale view and the drifting feature fire; the healthy ones do not.
     expect(alerts).toEqual({
-      MlopsServingLatencyBudgetBurnFast: ['churn'],
-      MlopsServingLatencyBudgetBurnSlow: ['churn'],
-      MlopsServingHighErrorRate: ['churn'],
-      MlopsFeaturesStale: ['driver_hourly_stats'],
-      MlopsFeatureDrift: ['conv_rate'],
+      MlopsServingLatencyBudgetBurnFast: [TRAFFIC.failing],
+      MlopsServingLatencyBudgetBurnSlow: [TRAFFIC.failing],
+      MlopsServingHighErrorRate: [TRAFFIC.failing],
+      MlopsFeaturesStale: [TRAFFIC.staleView],
+      MlopsFeaturesMissing: [TRAFFIC.staleView],
+      MlopsFeatureDrift: [TRAFFIC.drifting],
     });
-    const ratio = await promQuery(prometheusUrl, 'mlops:serving_error_ratio:rate5m');
-    expect(ratio.map((r) => Number(r.value[1]).toFixed(4))).toEqual([(1 / 6).toFixed(4)]);
-    const miss = await promQuery(prometheusUrl, 'mlops:serving_latency_slo_miss_ratio:rate5m');
-    expect(miss.map((r) => Number(r.value[1]).toFixed(2))).toEqual(['0.50']);
+    const byModel = async (expr: string, digits: number) =>
+      Object.fromEntries(
+        (await promQuery(prometheusUrl, expr)).map((r) => [
+          r.metric.model_name,
+          Number(r.value[1]).toFixed(digits),
+        ]),
+      );
+    expect(await byModel('mlops:serving_error_ratio:rate5m', 4)).toEqual({
+      [TRAFFIC.failing]: (1 / 6).toFixed(4),
+      [TRAFFIC.healthy]: '0.0000',
+    });
+    expect(await byModel('mlops:serving_latency_slo_miss_ratio:rate5m', 2)).toEqual({
+      [TRAFFIC.failing]: '0.50',
+      [TRAFFIC.healthy]: '0.00',
+    });
   });
 });

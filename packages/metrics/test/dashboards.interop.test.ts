@@ -1,24 +1,36 @@
 // The serving dashboard: built with Grafana's typed builders, emitted as JSON, and every PromQL expression in it
-// executed against the platform's Prometheus (:9090) over sample series pushed under a job of our own.
+// executed against the platform's Prometheus (:9090) over the series the real serving kit and drift monitor
+// export, pushed with the package's own Pushgateway client under a job of our own.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServingDashboard, dashboardQueries } from '../src/index';
+import { createServingDashboard, dashboardQueries, Pushgateway } from '../src/index';
 import { pins } from './support/elasticsearch';
-import { promQuery, sampleExposition } from './support/sample-series';
+import { createTraffic, promQuery, TRAFFIC } from './support/sample-series';
 
 const prometheusUrl = process.env.PROMETHEUS_URL || `http://127.0.0.1:${pins.PROMETHEUS_PORT}`;
 const pushgatewayUrl = process.env.PUSHGATEWAY_URL || `http://127.0.0.1:${pins.PUSHGATEWAY_PORT}`;
 const job = `mlops_test_dashboard_${randomBytes(4).toString('hex')}`;
 const start = 'run `pnpm platform up prometheus` (it starts the Pushgateway too)';
+const gateway = new Pushgateway({ url: pushgatewayUrl, maxRetries: 0 });
+const traffic = createTraffic();
 
-async function push(step: number): Promise<void> {
-  const res = await fetch(`${pushgatewayUrl}/metrics/job/${job}`, {
-    method: 'PUT',
-    body: sampleExposition(step),
-  }).catch((error: unknown) => {
-    throw new Error(`the Pushgateway is not reachable at ${pushgatewayUrl}: ${start}. (${String(error)})`);
-  });
-  if (res.status !== 200) throw new Error(`push to the Pushgateway: ${res.status} ${await res.text()}`);
+/** Grafana's variables as a single job and every model, so the expressions run as Grafana would send them. */
+function promql(expr: string): string {
+  return expr
+    .replaceAll('$__rate_interval', '1m')
+    .replaceAll('"$job"', `"${job}"`)
+    .replaceAll('"$model"', '".+"');
+}
+
+// Traffic keeps coming (a round, then a push, every 2 s) while the tests run, so rate() always has samples.
+let pushing = true;
+let pusher: Promise<void> = Promise.resolve();
+async function pushLoop(): Promise<void> {
+  while (pushing) {
+    traffic.step();
+    await gateway.push({ job, registry: traffic.registry });
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }
 
 describe('serving dashboard', () => {
@@ -26,39 +38,42 @@ describe('serving dashboard', () => {
     await fetch(`${prometheusUrl}/-/ready`).catch((error: unknown) => {
       throw new Error(`Prometheus is not reachable at ${prometheusUrl}: ${start}. (${String(error)})`);
     });
-    // Two pushes a scrape interval apart (5 s on the platform), then two more scrapes: rate() has samples.
-    await push(1);
-    await new Promise((r) => setTimeout(r, 6000));
-    await push(2);
-    for (let i = 0; i < 40; i++) {
+    await gateway.push({ job, registry: traffic.registry }).catch((error: unknown) => {
+      throw new Error(`the Pushgateway is not reachable at ${pushgatewayUrl}: ${start}. (${String(error)})`);
+    });
+    pusher = pushLoop();
+    // Three scrapes (every 5 s on the platform) of growing counters: rate() over 1m has samples.
+    for (let i = 0; i < 45; i++) {
       const got = await promQuery(
         prometheusUrl,
-        `count_over_time(mlops_serving_requests_total{job="${job}",outcome="success"}[1m])`,
+        `count_over_time(mlops_inference_requests_total{job="${job}",model_name="${TRAFFIC.failing}",outcome="success"}[1m])`,
       );
       if (Number(got[0]?.value[1] ?? 0) >= 3) return;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    throw new Error(`Prometheus did not scrape job ${job} from the Pushgateway three times in 40 s`);
+    throw new Error(`Prometheus did not scrape job ${job} from the Pushgateway three times in 45 s`);
   }, 90_000);
   afterAll(async () => {
-    await fetch(`${pushgatewayUrl}/metrics/job/${job}`, { method: 'DELETE' }).catch(() => undefined);
+    pushing = false;
+    await pusher.catch(() => undefined);
+    await gateway.delete({ job }).catch(() => undefined);
   });
 
   it('is Grafana dashboard JSON with the datasource, job and model variables and three rows of panels', () => {
     const dashboard = createServingDashboard();
     const json = JSON.parse(JSON.stringify(dashboard)) as typeof dashboard;
     expect(json).toMatchObject({ title: 'MLOps serving', uid: 'mlops-serving', refresh: '30s' });
-    expect(json.templating?.list?.map((v) => [v.name, v.type])).toEqual([
-      ['datasource', 'datasource'],
-      ['job', 'query'],
-      ['model', 'query'],
+    expect(json.templating?.list?.map((v) => [v.name, v.type, v.query])).toEqual([
+      ['datasource', 'datasource', 'prometheus'],
+      ['job', 'query', 'label_values(mlops_inference_requests_total, job)'],
+      ['model', 'query', 'label_values(mlops_inference_requests_total{job=~"$job"}, model_name)'],
     ]);
     expect(json.panels?.filter((p) => p.type === 'row').map((p) => (p as { title?: string }).title)).toEqual([
       'Requests',
       'Features',
       'Drift',
     ]);
-    expect(dashboardQueries(json)).toHaveLength(15);
+    expect(dashboardQueries(json)).toHaveLength(19);
     for (const panel of json.panels ?? []) {
       if (panel.type === 'row') continue;
       expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
@@ -71,14 +86,10 @@ describe('serving dashboard', () => {
     const queries = dashboardQueries(createServingDashboard());
     const failures: string[] = [];
     for (const { panel, expr } of queries) {
-      const promql = expr
-        .replaceAll('$__rate_interval', '1m')
-        .replaceAll('"$job"', `"${job}"`)
-        .replaceAll('"$model"', '".+"');
-      const result = await promQuery(prometheusUrl, promql);
+      const result = await promQuery(prometheusUrl, promql(expr));
       const values = result.map((r) => Number(r.value[1]));
-      if (result.length === 0 || values.some((v) => Number.isNaN(v)))
-        failures.push(`${panel}: ${promql} → ${JSON.stringify(result)}`);
+      if (result.length === 0 || values.some((v) => !Number.isFinite(v)))
+        failures.push(`${panel}: ${promql(expr)} → ${JSON.stringify(result)}`);
     }
     expect(failures).toEqual([]);
   });
@@ -95,27 +106,53 @@ describe('serving dashboard', () => {
       values[v.name] = ((await (await fetch(url)).json()) as { data: string[] }).data;
     }
     expect(values.job).toContain(job);
-    expect(values.model).toEqual(['churn']);
+    expect(values.model).toEqual([TRAFFIC.failing, TRAFFIC.healthy]);
   });
 
-  it('computes what the sample series say: 1/6 of requests fail, one feature is above PSI 0.25', async () => {
+  it('computes what the kit recorded: error ratio, missing and stale shares, freshness, drifting features', {
+    timeout: 30_000,
+  }, async () => {
     const queries = dashboardQueries(createServingDashboard());
-    const run = async (panel: string) => {
-      const q = queries.find((x) => x.panel === panel);
+    const run = async (panel: string, index = 0) => {
+      const q = queries.filter((x) => x.panel === panel)[index];
       if (q === undefined) throw new Error(`no panel ${panel}`);
-      return promQuery(
-        prometheusUrl,
-        q.expr
-          .replaceAll('$__rate_interval', '1m')
-          .replaceAll('"$job"', `"${job}"`)
-          .replaceAll('"$model"', '".+"'),
-      );
+      const result = await promQuery(prometheusUrl, promql(q.expr));
+      return result
+        .map((r) => [r.metric, Number(r.value[1])] as const)
+        .sort(([a], [b]) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     };
-    const errors = await run('Error ratio');
-    expect(errors.map((r) => [r.metric, Number(r.value[1]).toFixed(4)])).toEqual([
-      [{ model: 'churn', version: '3' }, (1 / 6).toFixed(4)],
+    const fixed = (rows: ReadonlyArray<readonly [Record<string, string>, number]>, digits = 4) =>
+      rows.map(([metric, value]) => [metric, value.toFixed(digits)]);
+
+    // churn: 2 errors in 12 requests; fraud: none.
+    expect(fixed(await run('Error ratio'))).toEqual([
+      [{ model_name: TRAFFIC.failing, model_version: '3' }, (1 / 6).toFixed(4)],
+      [{ model_name: TRAFFIC.healthy, model_version: '1' }, '0.0000'],
     ]);
-    const drifting = await run('Features drifting');
-    expect(drifting.map((r) => r.value[1])).toEqual(['1']);
+    // Half of churn's requests take 0.8 s: its p99 is past the 0.5 s objective, fraud's (20 ms) is not.
+    const p99 = Object.fromEntries((await run('Latency', 2)).map(([m, v]) => [m.model_name, v]));
+    expect(p99[TRAFFIC.failing]).toBeGreaterThan(0.5);
+    expect(p99[TRAFFIC.healthy]).toBeLessThan(0.05);
+    // 1 value in 5 of the stale view is NOT_FOUND and 1 in 5 OUTSIDE_MAX_AGE; the fresh view has neither.
+    expect(fixed(await run('Missing features'))).toEqual([
+      [{ feature_view: TRAFFIC.freshView, status: 'NOT_FOUND' }, '0.0000'],
+      [{ feature_view: TRAFFIC.freshView, status: 'NULL_VALUE' }, '0.0000'],
+      [{ feature_view: TRAFFIC.staleView, status: 'NOT_FOUND' }, '0.2000'],
+      [{ feature_view: TRAFFIC.staleView, status: 'NULL_VALUE' }, '0.0000'],
+    ]);
+    expect(fixed(await run('Stale features'))).toEqual([
+      [{ feature_view: TRAFFIC.freshView }, '0.0000'],
+      [{ feature_view: TRAFFIC.staleView }, '0.2000'],
+    ]);
+    const freshness = Object.fromEntries(
+      (await run('Feature freshness')).map(([m, v]) => [m.feature_view, v]),
+    );
+    expect(freshness[TRAFFIC.staleView]).toBeCloseTo(7200, -1);
+    expect(freshness[TRAFFIC.freshView]).toBeCloseTo(30, -1);
+    // Only conv_rate left its training distribution.
+    expect((await run('Features drifting')).map(([, v]) => v)).toEqual([1]);
+    const psi = Object.fromEntries((await run('Population stability index')).map(([m, v]) => [m.feature, v]));
+    expect(psi[TRAFFIC.drifting]).toBeGreaterThan(0.25);
+    expect(psi[TRAFFIC.steady]).toBeLessThan(0.1);
   });
 });

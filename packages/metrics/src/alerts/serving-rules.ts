@@ -1,8 +1,10 @@
 // Prometheus recording and alerting rules for a serving service, as a rule file (`rule_files:` in
-// prometheus.yml). Checked by `promtool check rules` and evaluated by a real Prometheus in
-// test/alerts.interop.test.ts. Latency burn-rate alerts follow the multiwindow, multi-burn-rate scheme of the
+// prometheus.yml), over the series of `createServingMetrics` and `createDriftMonitor` (same `prefix`). Checked
+// by `promtool check rules` and evaluated by a real Prometheus over the real kit's series in
+// test/alerts.interop.test.ts; test/expression-names.test.ts checks every metric name against the kit's registry. Latency burn-rate alerts follow the multiwindow, multi-burn-rate scheme of the
 // Google SRE workbook ("Alerting on SLOs": 14.4× over 1h/5m pages, 6× over 6h/30m opens a ticket).
 import { stringify } from 'yaml';
+import { checkMetricName } from '../serving/errors';
 
 /** Options of `createServingRules`. */
 export interface ServingRulesOptions {
@@ -18,6 +20,16 @@ export interface ServingRulesOptions {
   errorRatioThreshold?: number;
   /** Feature age above which MlopsFeaturesStale fires, in seconds. Default 3600. */
   maxFeatureAgeSeconds?: number;
+  /**
+   * Share of a feature view's values served stale (`feature_stale_total / feature_values_total`) above which
+   * MlopsFeaturesStale fires too. Default 0: any stale value served over 10 minutes.
+   */
+  staleRatioThreshold?: number;
+  /**
+   * Share of a feature view's values served missing (`feature_missing_total / feature_values_total`, statuses
+   * NOT_FOUND and NULL_VALUE) above which MlopsFeaturesMissing fires. Default 0.05.
+   */
+  missingRatioThreshold?: number;
   /** PSI above which MlopsFeatureDrift fires. Default 0.25. */
   psiThreshold?: number;
   /** KS statistic above which MlopsFeatureDrift fires too. Default 0.2. */
@@ -67,6 +79,8 @@ function leMatcher(bound: number): string {
 /** The rule file for serving: recording rules for ratios per window, then alerts. */
 export function createServingRules(options: ServingRulesOptions = {}): RuleFile {
   const p = options.prefix ?? 'mlops_';
+  // The kit's rule: a prefix that would not make a valid metric name is refused, not written into PromQL.
+  checkMetricName(p, 'prefix', true);
   const objective = options.latencyObjective ?? 0.99;
   if (!(objective > 0 && objective < 1)) {
     throw new RangeError(
@@ -77,6 +91,8 @@ export function createServingRules(options: ServingRulesOptions = {}): RuleFile 
   const budget = Number((1 - objective).toPrecision(12));
   const errorRatio = options.errorRatioThreshold ?? 0.05;
   const maxAge = options.maxFeatureAgeSeconds ?? 3600;
+  const staleRatio = options.staleRatioThreshold ?? 0;
+  const missingRatio = options.missingRatioThreshold ?? 0.05;
   const psi = options.psiThreshold ?? 0.25;
   const ks = options.ksThreshold ?? 0.2;
   const scale = options.forScale ?? 1;
@@ -84,24 +100,29 @@ export function createServingRules(options: ServingRulesOptions = {}): RuleFile 
   const labels = (severity: string) => ({ ...options.labels, severity });
   const windows = ['5m', '30m', '1h', '6h'];
 
+  const all = `sum by (model_name, model_version) (rate(${p}inference_requests_total[5m]))`;
   const recording: RecordingRule[] = [];
   for (const w of windows) {
     recording.push({
       record: `mlops:serving_latency_slo_miss_ratio:rate${w}`,
-      expr: `1 - (sum by (model, version) (rate(${p}serving_request_duration_seconds_bucket{${le}}[${w}])) / sum by (model, version) (rate(${p}serving_request_duration_seconds_count[${w}])))`,
+      expr: `1 - (sum by (model_name, model_version) (rate(${p}inference_request_duration_seconds_bucket{${le}}[${w}])) / sum by (model_name, model_version) (rate(${p}inference_request_duration_seconds_count[${w}])))`,
     });
   }
   recording.push(
     {
       record: 'mlops:serving_requests:rate5m',
-      expr: `sum by (model, version, outcome) (rate(${p}serving_requests_total[5m]))`,
+      expr: `sum by (model_name, model_version, outcome) (rate(${p}inference_requests_total[5m]))`,
     },
     {
       record: 'mlops:serving_error_ratio:rate5m',
-      expr: `sum by (model, version) (rate(${p}serving_requests_total{outcome!="success"}[5m])) / sum by (model, version) (rate(${p}serving_requests_total[5m]))`,
+      // `or 0 * all`: a model without a failed request records 0 rather than nothing.
+      expr: `(sum by (model_name, model_version) (rate(${p}inference_requests_total{outcome!="success"}[5m])) or 0 * ${all}) / ${all}`,
     },
   );
 
+  // The share of a feature view's values served that a counter counted (the kit's denominator).
+  const share = (metric: string) =>
+    `sum by (feature_view) (rate(${p}${metric}[10m])) / sum by (feature_view) (rate(${p}feature_values_total[10m]))`;
   const miss = (w: string) => `mlops:serving_latency_slo_miss_ratio:rate${w}`;
   const alerts: AlertingRule[] = [
     {
@@ -110,7 +131,8 @@ export function createServingRules(options: ServingRulesOptions = {}): RuleFile 
       for: forDuration(120),
       labels: labels('page'),
       annotations: {
-        summary: 'Model {{ $labels.model }} v{{ $labels.version }} burns its latency budget 14× too fast',
+        summary:
+          'Model {{ $labels.model_name }} v{{ $labels.model_version }} burns its latency budget 14× too fast',
         description: `More than ${(14.4 * budget * 100).toPrecision(3)}% of requests took longer than the objective over 1h and 5m ({{ $value | humanizePercentage }} now): at this rate a 30-day budget lasts about 2 days.`,
       },
     },
@@ -120,7 +142,8 @@ export function createServingRules(options: ServingRulesOptions = {}): RuleFile 
       for: forDuration(900),
       labels: labels('ticket'),
       annotations: {
-        summary: 'Model {{ $labels.model }} v{{ $labels.version }} burns its latency budget 6× too fast',
+        summary:
+          'Model {{ $labels.model_name }} v{{ $labels.model_version }} burns its latency budget 6× too fast',
         description:
           'Slow requests over 6h and 30m ({{ $value | humanizePercentage }} now): a 30-day budget lasts about 5 days.',
       },
@@ -132,23 +155,35 @@ export function createServingRules(options: ServingRulesOptions = {}): RuleFile 
       labels: labels('page'),
       annotations: {
         summary:
-          'Model {{ $labels.model }} v{{ $labels.version }} fails {{ $value | humanizePercentage }} of requests',
+          'Model {{ $labels.model_name }} v{{ $labels.model_version }} fails {{ $value | humanizePercentage }} of requests',
         description: `The share of requests whose outcome is not "success" is above ${errorRatio} over 5 minutes.`,
       },
     },
     {
       alert: 'MlopsFeaturesStale',
-      expr: `max by (feature_view) (${p}serving_feature_freshness_seconds) > ${maxAge} or sum by (feature_view) (rate(${p}serving_stale_features_total[10m])) > 0`,
+      expr: `max by (feature_view) (${p}feature_freshness_seconds) > ${maxAge} or ${share('feature_stale_total')} > ${staleRatio}`,
       for: forDuration(600),
       labels: labels('ticket'),
       annotations: {
         summary: 'Features of {{ $labels.feature_view }} are stale',
-        description: `The newest value is older than ${maxAge}s, or requests got values past their TTL, for 10 minutes: check the materialization job.`,
+        description: `The newest value is older than ${maxAge}s, or more than ${staleRatio} of the values served were past their max age, for 10 minutes: check the materialization job.`,
+      },
+    },
+    {
+      alert: 'MlopsFeaturesMissing',
+      expr: `${share('feature_missing_total')} > ${missingRatio}`,
+      for: forDuration(600),
+      labels: labels('ticket'),
+      annotations: {
+        summary:
+          'Features of {{ $labels.feature_view }} are missing in {{ $value | humanizePercentage }} of the values served',
+        description: `More than ${missingRatio} of the values served had no value (Feast status NOT_FOUND or NULL_VALUE) over 10 minutes: check the entities requested and the materialization job.`,
       },
     },
     {
       alert: 'MlopsFeatureDrift',
-      expr: `max by (feature) (${p}drift_psi) > ${psi} or max by (feature) (${p}drift_ks) > ${ks}`,
+      // No aggregation: the alert keeps `feature`, the monitor's constant labels (model_name, ...) and the job.
+      expr: `${p}drift_psi > ${psi} or ${p}drift_ks_statistic > ${ks}`,
       for: forDuration(900),
       labels: labels('ticket'),
       annotations: {

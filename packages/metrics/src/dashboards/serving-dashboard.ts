@@ -1,6 +1,7 @@
 // The Grafana dashboard of a serving service and its feature/drift monitors, built with Grafana's typed builders
 // (@grafana/grafana-foundation-sdk): no hand-written JSON. Every PromQL expression here runs against the real
-// Prometheus in test/dashboards.interop.test.ts and must return series.
+// Prometheus in test/dashboards.interop.test.ts over series the real kit and drift monitor exported, and must
+// return series; test/expression-names.test.ts checks every metric name against the kit's registry.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   DashboardBuilder,
@@ -16,6 +17,7 @@ import {
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { checkMetricName } from '../serving/errors';
 
 /** Options of `createServingDashboard`. */
 export interface ServingDashboardOptions {
@@ -44,18 +46,25 @@ const DS = { type: 'prometheus', uid: '${datasource}' } as const;
 
 /**
  * The serving dashboard as Grafana dashboard JSON (schema v1, what `POST /api/dashboards/db` and provisioning
- * take): requests, errors, latency quantiles, in-flight, feature fetch latency, missing/stale features and
- * freshness per feature view, then PSI, KS, missing and out-of-range rates per feature. Variables: datasource,
- * job, model.
+ * take), over the series of `createServingMetrics` and `createDriftMonitor` (same `prefix`): requests, errors,
+ * latency quantiles, in-flight, predicted classes and scores per model; feature fetch latency, the shares of
+ * missing and stale feature values and freshness per feature view; then PSI, KS, missing and out-of-range
+ * rates and window size per feature. Variables: datasource, job, model (`model_name`).
  */
 export function createServingDashboard(options: ServingDashboardOptions = {}): Dashboard {
   const p = options.prefix ?? 'mlops_';
+  // The kit's rule: a prefix that would not make a valid metric name is refused, not written into PromQL.
+  checkMetricName(p, 'prefix', true);
   const psi = options.psiThreshold ?? 0.25;
   const objective = options.latencyObjectiveSeconds ?? 0.5;
-  const sel = 'job=~"$job", model=~"$model"';
+  // The kit's labels: model_name and model_version on the request, fetch and prediction series; feature_view
+  // (and status) on the feature quality series; feature (and the monitor's constant labels) on the drift gauges.
+  const sel = 'job=~"$job", model_name=~"$model"';
   const job = 'job=~"$job"';
   const rate = (metric: string, matchers: string): string =>
     `rate(${p}${metric}{${matchers}}[$__rate_interval])`;
+  // Shares of the feature values served: the kit's denominator is feature_values_total{feature_view}.
+  const values = `sum by (feature_view) (${rate('feature_values_total', job)})`;
 
   const board = new DashboardBuilder(options.title ?? 'MLOps serving')
     .uid(options.uid ?? 'mlops-serving')
@@ -70,7 +79,7 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
       new QueryVariableBuilder('job')
         .label('Job')
         .datasource(DS)
-        .query(`label_values(${p}serving_requests_total, job)`)
+        .query(`label_values(${p}inference_requests_total, job)`)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -81,7 +90,7 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
       new QueryVariableBuilder('model')
         .label('Model')
         .datasource(DS)
-        .query(`label_values(${p}serving_requests_total{${job}}, model)`)
+        .query(`label_values(${p}inference_requests_total{${job}}, model_name)`)
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc)
         .multi(true)
@@ -93,16 +102,18 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
   board.withPanel(
     timeseries('Request rate', 'Requests per second by model, version and outcome.', 'reqps', [
       {
-        expr: `sum by (model, version, outcome) (${rate('serving_requests_total', sel)})`,
-        legend: '{{model}} v{{version}} {{outcome}}',
+        expr: `sum by (model_name, model_version, outcome) (${rate('inference_requests_total', sel)})`,
+        legend: '{{model_name}} v{{model_version}} {{outcome}}',
       },
     ]),
   );
+  const all = `sum by (model_name, model_version) (${rate('inference_requests_total', sel)})`;
   board.withPanel(
     timeseries('Error ratio', 'Share of requests whose outcome is not "success".', 'percentunit', [
       {
-        expr: `sum by (model, version) (${rate('serving_requests_total', `${sel}, outcome!="success"`)}) / sum by (model, version) (${rate('serving_requests_total', sel)})`,
-        legend: '{{model}} v{{version}}',
+        // `or 0 * all`: a model without a failed request reads 0, not no data.
+        expr: `(sum by (model_name, model_version) (${rate('inference_requests_total', `${sel}, outcome!="success"`)}) or 0 * ${all}) / ${all}`,
+        legend: '{{model_name}} v{{model_version}}',
       },
     ]).min(0),
   );
@@ -112,8 +123,8 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
       'Request duration quantiles from the histogram.',
       's',
       [0.5, 0.95, 0.99].map((q) => ({
-        expr: `histogram_quantile(${q}, sum by (le, model) (${rate('serving_request_duration_seconds_bucket', sel)}))`,
-        legend: `{{model}} p${Math.round(q * 100)}`,
+        expr: `histogram_quantile(${q}, sum by (le, model_name) (${rate('inference_request_duration_seconds_bucket', sel)}))`,
+        legend: `{{model_name}} p${Math.round(q * 100)}`,
       })),
     ).thresholds(
       steps([
@@ -124,7 +135,23 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
   );
   board.withPanel(
     timeseries('In-flight requests', 'Requests being served now.', 'short', [
-      { expr: `sum by (model) (${p}serving_in_flight_requests{${sel}})`, legend: '{{model}}' },
+      { expr: `sum by (model_name) (${p}inference_requests_in_flight{${sel}})`, legend: '{{model_name}}' },
+    ]),
+  );
+  board.withPanel(
+    timeseries('Predicted classes', 'Predictions per second by predicted class.', 'short', [
+      {
+        expr: `sum by (model_name, predicted_class) (${rate('predictions_total', sel)})`,
+        legend: '{{model_name}} {{predicted_class}}',
+      },
+    ]),
+  );
+  board.withPanel(
+    timeseries('Prediction score', 'Median and 90th percentile of the predicted scores.', 'short', [
+      ...[0.5, 0.9].map((q) => ({
+        expr: `histogram_quantile(${q}, sum by (le, model_name) (${rate('prediction_score_bucket', sel)}))`,
+        legend: `{{model_name}} p${Math.round(q * 100)}`,
+      })),
     ]),
   );
 
@@ -132,36 +159,41 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
   board.withPanel(
     timeseries('Feature fetch latency (p95)', 'Time to fetch the online features of a request.', 's', [
       {
-        expr: `histogram_quantile(0.95, sum by (le) (${rate('serving_feature_fetch_duration_seconds_bucket', job)}))`,
-        legend: 'p95',
+        expr: `histogram_quantile(0.95, sum by (le, model_name) (${rate('feature_fetch_duration_seconds_bucket', sel)}))`,
+        legend: '{{model_name}} p95',
       },
     ]),
   );
   board.withPanel(
     timeseries(
       'Missing features',
-      'Features the store returned without a value, per second, by feature view.',
-      'short',
+      'Share of the feature values served without a value (Feast status NOT_FOUND or NULL_VALUE), by feature view.',
+      'percentunit',
       [
         {
-          expr: `sum by (feature_view) (${rate('serving_missing_features_total', job)})`,
+          expr: `sum by (feature_view, status) (${rate('feature_missing_total', job)}) / ignoring (status) group_left ${values}`,
+          legend: '{{feature_view}} {{status}}',
+        },
+      ],
+    ).min(0),
+  );
+  board.withPanel(
+    timeseries(
+      'Stale features',
+      'Share of the feature values served past their max age, by feature view.',
+      'percentunit',
+      [
+        {
+          expr: `sum by (feature_view) (${rate('feature_stale_total', job)}) / ${values}`,
           legend: '{{feature_view}}',
         },
       ],
-    ),
+    ).min(0),
   );
   board.withPanel(
-    timeseries('Stale features', 'Features older than their TTL, per second, by feature view.', 'short', [
+    timeseries('Feature freshness', 'Age of the newest feature value served, by feature view.', 's', [
       {
-        expr: `sum by (feature_view) (${rate('serving_stale_features_total', job)})`,
-        legend: '{{feature_view}}',
-      },
-    ]),
-  );
-  board.withPanel(
-    timeseries('Feature freshness', 'Age of the newest feature value, by feature view.', 's', [
-      {
-        expr: `max by (feature_view) (${p}serving_feature_freshness_seconds{${job}})`,
+        expr: `max by (feature_view) (${p}feature_freshness_seconds{${job}})`,
         legend: '{{feature_view}}',
       },
     ]),
@@ -210,7 +242,7 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
       'Kolmogorov–Smirnov statistic',
       'KS distance of each numeric feature over the window.',
       'short',
-      [{ expr: `max by (feature) (${p}drift_ks{${job}})`, legend: '{{feature}}' }],
+      [{ expr: `max by (feature) (${p}drift_ks_statistic{${job}})`, legend: '{{feature}}' }],
     )
       .min(0)
       .max(1),
@@ -227,6 +259,11 @@ export function createServingDashboard(options: ServingDashboardOptions = {}): D
       'percentunit',
       [{ expr: `max by (feature) (${p}drift_out_of_range_rate{${job}})`, legend: '{{feature}}' }],
     ).min(0),
+  );
+  board.withPanel(
+    timeseries('Drift window', 'Observations in the sliding window of each feature.', 'short', [
+      { expr: `max by (feature) (${p}drift_window_observations{${job}})`, legend: '{{feature}}' },
+    ]).min(0),
   );
   return board.build();
 }
