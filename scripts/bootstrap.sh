@@ -7,6 +7,14 @@
 # All come from the npm registry. Idempotent: a second run only checks versions.
 # Source it to get PATH set up:   source scripts/bootstrap.sh
 # or run it to print the PATH line: bash scripts/bootstrap.sh --print-env
+# Sourced, it leaves the caller's shell options as they were (it runs with -euo pipefail inside only).
+if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
+  # Read here, not in a $(subshell): a subshell reports errexit off.
+  __mlops_bootstrap_opts="${-//[^eu]/}"
+  __mlops_bootstrap_opts="$([[ -n $__mlops_bootstrap_opts ]] && echo "set -$__mlops_bootstrap_opts" || echo :)"
+  __mlops_bootstrap_opts="set +eu; $__mlops_bootstrap_opts; set $([[ -o pipefail ]] && echo - || echo +)o pipefail"
+  __mlops_bootstrap_restore() { eval "$__mlops_bootstrap_opts"; unset -v __mlops_bootstrap_opts; unset -f __mlops_bootstrap_restore; }
+fi
 set -euo pipefail
 
 MLOPS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,7 +59,7 @@ npm_tool deno "deno@$DENO_VERSION" node_modules/.bin/deno "deno $DENO_VERSION"
 npm_tool bun "bun@$BUN_VERSION" node_modules/.bin/bun "$BUN_VERSION"
 
 PNPM_VERSION="$(sed -n 's/.*"packageManager": *"pnpm@\([^"+]*\).*/\1/p' "$MLOPS_ROOT/package.json")"
-[[ -n "$PNPM_VERSION" ]] || { log "package.json has no packageManager pnpm@x.y.z"; exit 1; }
+[[ -n "$PNPM_VERSION" ]] || { log "package.json has no packageManager pnpm@x.y.z"; return 1 2>/dev/null || exit 1; }
 PATH="$NODE_BIN_DIR:$PATH" npm_tool pnpm "pnpm@$PNPM_VERSION" node_modules/.bin/pnpm "$PNPM_VERSION"
 
 export PATH="$TOOLCHAIN/pnpm/node_modules/.bin:$NODE_BIN_DIR:$PATH"
@@ -65,3 +73,4 @@ if [[ "${1:-}" == "--print-env" ]]; then
   for v in MLOPS_NODE22 MLOPS_NODE24 MLOPS_DENO MLOPS_BUN; do printf 'export %s=%q\n' "$v" "${!v}"; done
 fi
 log "node $(node --version), pnpm $(pnpm --version), node22 $("$MLOPS_NODE22" --version), deno $("$MLOPS_DENO" --version | head -1 | cut -d' ' -f2), bun $("$MLOPS_BUN" --version)"
+if declare -F __mlops_bootstrap_restore >/dev/null; then __mlops_bootstrap_restore; fi

@@ -3,6 +3,7 @@
 //   node scripts/codegen.mjs            capture every spec from the running platform, then generate
 //   node scripts/codegen.mjs --only airflow   capture one component's specs, then generate
 //                                       (mlflow's spec is derived by scripts/mlflow_openapi.py from the wheel's protos)
+//                                       (prometheus's spec is written by us: scripts/prometheus_openapi.mjs prints it)
 //   node scripts/codegen.mjs --generate generate from the committed specs only
 //   node scripts/codegen.mjs --check    generate in memory and fail on any drift, or on a spec whose
 //                                       sha256 is not the one in openapi/specs.lock.json (the gate runs this)
@@ -59,6 +60,8 @@ function venvPython(entry) {
 
 /** The version actually installed, which must be the pinned one. */
 function installedVersion(entry, pinned) {
+  // A spec written by us (a node script) is for the pinned version; its contract test checks it against the server.
+  if (entry.from.node) return pinned;
   const version = execFileSync(
     venvPython(entry),
     ['-c', `import importlib.metadata as m; print(m.version(${JSON.stringify(entry.package)}))`],
@@ -97,6 +100,7 @@ async function capture(entry) {
     ).trim();
     return parseYaml(readFileSync(join(moduleDir, from.file), 'utf8'));
   }
+  if (from.node) return runNodeScript(entry);
   if (from.script) {
     // A script of ours that derives the spec from the installed package and prints it as JSON.
     const output = execFileSync(venvPython(entry), [join(root, from.script)], {
@@ -122,6 +126,15 @@ async function generate(spec) {
     '',
     astToString(ast),
   ].join('\n');
+}
+
+/** A spec written by us: a node script of this repo prints it as JSON. */
+function runNodeScript(entry) {
+  const output = execFileSync(process.execPath, [join(root, entry.from.node)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(output);
 }
 
 const problems = [];
@@ -168,6 +181,14 @@ if (mode === 'capture') {
     ) {
       problems.push(
         `${entry.spec} does not match its sha256 in openapi/specs.lock.json: specs are captured, never edited.`,
+      );
+    } else if (
+      entry.from.node &&
+      `${JSON.stringify(runNodeScript(entry), null, 2)}\n` !== readFileSync(join(root, entry.spec), 'utf8')
+    ) {
+      // Written by us: the script needs no platform, so its output must be the committed spec.
+      problems.push(
+        `${entry.spec} is not what ${entry.from.node} prints; run \`pnpm codegen --only ${entry.component}\`.`,
       );
     }
   }

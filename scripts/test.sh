@@ -9,8 +9,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=bootstrap.sh
 source scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
-# The real components the integration tests need (idempotent: running, healthy ones are left alone).
-bash platform/bin/platform up
-# The basic-auth MLflow (:5001) the @mlops/mlflow auth tests need; optional, so named here.
-bash platform/bin/platform up mlflow-auth
+# The real components the tests need (idempotent: running, healthy ones are left alone), in one start so the
+# services come up concurrently: the default set plus the optional components some tests use — the basic-auth
+# MLflow (:5001, @mlops/mlflow's auth tests), Elasticsearch 8 and 9 from Maven Central (@mlops/metrics' log
+# shipping) and Prometheus 3 next to Debian's 2.42 (built once with go install, then cached).
+bash platform/bin/platform up --and mlflow-auth elasticsearch elasticsearch9 prometheus3
 exec node scripts/gate.mjs "$@"

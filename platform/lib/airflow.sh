@@ -20,6 +20,15 @@ _airflow_venv_install() {
 }
 airflow_install() {
   ensure_venv airflow "apache-airflow[$AIRFLOW_EXTRAS]==$AIRFLOW_VERSION lock=$(sha_of "$PLATFORM_DIR/locks/airflow.txt")" _airflow_venv_install airflow_stop
+  airflow_client_install
+}
+
+# The Python REST client (PyPI apache-airflow-client, same version as the server) in its own venv
+# .state/venvs/airflow-client: @mlops/airflow's reference in its interop tests and bench/airflow-*.mjs.
+AIRFLOW_CLIENT_VERSION=${AIRFLOW_CLIENT_VERSION:-$AIRFLOW_VERSION}
+_airflow_client_venv_install() { uv_pip "$1" "apache-airflow-client==$AIRFLOW_CLIENT_VERSION"; }
+airflow_client_install() {
+  ensure_venv airflow-client "apache-airflow-client==$AIRFLOW_CLIENT_VERSION" _airflow_client_venv_install
 }
 
 airflow_write_config() {

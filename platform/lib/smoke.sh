@@ -107,6 +107,10 @@ cmd_smoke() {
   smoke_check "mlflow: run, metric, served artifact round trip" _smoke_mlflow
   smoke_check "airflow: token, trigger xcom_example, XCom total == 6" _smoke_airflow
   smoke_check "pushgateway -> prometheus scrape" _smoke_prometheus
+  local es
+  for es in elasticsearch elasticsearch9; do  # optional components: checked when started
+    pid_alive "$es" && smoke_check "$es: template -> data stream via bulk create, count back" _smoke_elasticsearch "$es"
+  done
   # (Not in the "N passed, N failed" shape on purpose: CI reads that line as the test runner's count.)
   if ((SMOKE_FAILED)); then log "smoke: $SMOKE_FAILED of $((SMOKE_PASSED + SMOKE_FAILED)) checks FAILED ($((SECONDS - t0))s)"
   else log "smoke: all $SMOKE_PASSED checks ok ($((SECONDS - t0))s)"; fi

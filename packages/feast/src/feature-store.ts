@@ -1,45 +1,33 @@
+import { join, resolve } from 'node:path';
 import { ConfigError } from '@mlops/core';
-import type { Table } from 'apache-arrow';
+import type { DataType, Table } from 'apache-arrow';
 import type pg from 'pg';
+import { epochMicrosOf, microsToIso, type TimeInput } from './codec/instant';
 import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
-import {
-  loadRepoConfig,
-  type PostgresOfflineStoreConfig,
-  type RedisOnlineStoreConfig,
-  type RepoConfig,
-} from './config/repo-config';
-import { type EntityDf, prepareEntityFrame } from './offline/entity-df';
-import {
-  checkFrame,
-  describeEntitySql,
-  type HistoricalRetrievalJob,
-  PostgresHistoricalRetrievalJob,
-} from './offline/historical';
-import { type OfflineIndex, offlineIndexes } from './offline/indexes';
-import {
-  type MaterializeRunOptions,
-  type MaterializeViewResult,
-  pullLatestPlan,
-  viewsToMaterialize,
-} from './offline/materialize';
-import { type MaterializeRange, runMaterialization } from './offline/materialize-run';
-import { type HistoricalFeaturesSelection, planHistoricalRequest } from './offline/plan';
-import { createOfflinePool, type OfflineConnectionOptions, offlineError } from './offline/postgres';
-import { collectTable, openSession, type StreamOptions, streamQuery } from './offline/session';
+import type { PostgresOfflineStoreConfig, RedisOnlineStoreConfig, RepoConfig } from './config/repo-config';
+import { InvalidFeatureRequestError } from './errors';
+import type { EntityDf } from './offline/entity-df';
+import type { HistoricalRetrievalJob } from './offline/historical';
+import type { OfflineIndex } from './offline/indexes';
+import type { MaterializeRunOptions, MaterializeViewResult } from './offline/materialize';
+import type { MaterializeRange } from './offline/materialize-run';
+import type { HistoricalFeaturesSelection } from './offline/plan';
+import type { OfflineConnectionOptions } from './offline/postgres';
+import type { StreamOptions } from './offline/session';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
-import { readOnline, type StatusMode } from './online/read';
-import { RedisOnlineStore } from './online/redis-online-store';
-import { type OnlineFeaturesRequest, planOnlineRequest } from './online/request-plan';
-import type { OnlineFeaturesResult } from './online/result';
-import { type OnlineWriteResult, type OnlineWriteRow, onlineWriteColumns, writeOnline } from './online/write';
-import {
-  incrementalStart,
-  materializationRecorderFor,
-  recordedIntervals,
-} from './registry/materialization-intervals';
+import type { StatusMode } from './online/read';
+import type { RedisOnlineStore } from './online/redis-online-store';
+import type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
+import type { OnlineFeaturesResult, OnlineResultColumns, OutputName } from './online/result';
+import type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
-import { Registry, type RegistrySnapshot } from './registry/registry';
-import { type RegistrySource, registrySourceFor } from './registry/sources';
+import type { Registry, RegistrySnapshot } from './registry/registry';
+import type { RegistrySource } from './registry/sources';
+
+/** The online store and registry code, loaded on first use (not when @mlops/feast is imported). */
+const onlineStack = () => import('./online/online-stack');
+/** The offline store code (Arrow, pg), loaded on first use of historical retrieval or materialization. */
+const offlineStack = () => import('./offline/offline-stack');
 
 /**
  * The options of a FeatureStore. Those of feastConfigSpec (featureServerUrl, repoPath, maxRetries,
@@ -66,10 +54,33 @@ export interface FeatureStoreOptions extends FeastConfigOptions {
   offline?: OfflineConnectionOptions;
 }
 
+/**
+ * The Arrow columns of a historical retrieval for features `Refs` over entity columns `Columns`: each named,
+ * typed as Arrow's DataType (which one comes from the registry at run time); any name when the references
+ * are not literals.
+ */
+export type HistoricalColumnsOf<Refs extends string, Columns extends string, Full extends boolean = false> =
+  // biome-ignore lint/suspicious/noExplicitAny: Arrow's own open TypeMap.
+  string extends Refs ? any : { [K in Columns | OutputName<Refs, Full>]: DataType };
+
+/** A historical request by literal feature references (its entity frame is added by each overload). */
+export type TypedHistoricalRequest<Refs extends readonly string[], Full extends boolean> = Omit<
+  HistoricalFeaturesRequest,
+  'features' | 'featureService' | 'entityDf' | 'fullFeatureNames'
+> & { features: Refs; fullFeatureNames?: Full };
+
+/** How an online read reports statuses and judges TTLs. */
+export interface OnlineReadOptions {
+  statuses?: StatusMode;
+  /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
+  now?: TimeInput;
+}
+
 /** What to materialize, and how to report progress. */
 export interface MaterializeOptions extends MaterializeRunOptions {
-  start: Date;
-  end: Date;
+  /** The range of event timestamps, [start, end]: each a TimeInput, kept to the microsecond. */
+  start: TimeInput;
+  end: TimeInput;
   /** Views to materialize; default every online view of the project. */
   featureViews?: readonly string[];
   /** Record the interval in the registry, as Feast does (default true). */
@@ -123,6 +134,7 @@ export class FeatureStore {
 
   #init() {
     this.#ready ??= (async () => {
+      const { loadRepoConfig, Registry, RedisOnlineStore, registrySourceFor } = await onlineStack();
       const config =
         this.#options.config ??
         (await loadRepoConfig(this.#settings.repoPath!, { fsYamlFile: this.#options.fsYamlFile }));
@@ -132,9 +144,14 @@ export class FeatureStore {
       const registry = new Registry(source, config.project, {
         cacheTtlSeconds: config.registry.cacheTtlSeconds,
       });
+      const yamlFile = this.#options.config
+        ? 'the config passed to FeatureStore'
+        : resolve(this.#options.fsYamlFile ?? join(this.#settings.repoPath!, 'feature_store.yaml'));
       const online =
         config.onlineStore.type === 'redis'
-          ? new RedisOnlineStore(config.onlineStore as RedisOnlineStoreConfig)
+          ? new RedisOnlineStore(config.onlineStore as RedisOnlineStoreConfig, undefined, {
+              configSource: `online_store.connection_string in ${yamlFile}`,
+            })
           : undefined;
       return { config, registry, online };
     })().catch((error: unknown) => {
@@ -170,7 +187,34 @@ export class FeatureStore {
     df: DataFrameColumns,
     options: { to?: 'online' | 'offline' | 'online_and_offline' } = {},
   ): Promise<void> {
-    await this.featureServer.push(pushSourceName, df, options);
+    await this.featureServer.push(pushSourceName, await this.#pushColumns(pushSourceName, df), options);
+  }
+
+  /**
+   * The push source's event timestamp column as ISO 8601 with microseconds, whatever TimeInput each value is
+   * (the same rule and error as writeToOnlineStore); other columns as given.
+   */
+  async #pushColumns(pushSourceName: string, df: DataFrameColumns): Promise<DataFrameColumns> {
+    const source = (await this.#snapshot())
+      .listFeatureViews()
+      .map((view) => ({ view, source: view.streamSource }))
+      .find(({ source }) => source?.name === pushSourceName);
+    const column =
+      source?.source?.batchSource?.timestampField || source?.view.batchSource?.timestampField || undefined;
+    const values = column === undefined ? undefined : df[column];
+    if (column === undefined || values === undefined) return df;
+    return {
+      ...df,
+      [column]: values.map((value, row) =>
+        value === null || value === undefined
+          ? value
+          : microsToIso(
+              epochMicrosOf(value, (problem) => {
+                throw new InvalidFeatureRequestError(`Row ${row}: ${column}: ${problem}.`);
+              }),
+            ),
+      ),
+    };
   }
 
   /**
@@ -183,12 +227,14 @@ export class FeatureStore {
    * available as `store.featureServer.materialize`.)
    */
   async materialize(options: MaterializeOptions): Promise<MaterializeViewResult[]> {
+    const { materializeBounds, viewsToMaterialize } = await offlineStack();
     const snapshot = await this.#snapshot();
     const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
       snapshot.getFeatureView(n),
     );
+    const { start, end } = materializeBounds(options.start, options.end);
     return this.#materialize(
-      views.map((view) => ({ view, start: options.start, end: options.end })),
+      views.map((view) => ({ view, start, end })),
       options,
     );
   }
@@ -198,8 +244,17 @@ export class FeatureStore {
    * Feast decides) up to `end`, and records the new interval.
    */
   async materializeIncremental(
-    options: Omit<MaterializeOptions, 'start'> & { now?: Date },
+    options: Omit<MaterializeOptions, 'start'> & { now?: TimeInput },
   ): Promise<MaterializeViewResult[]> {
+    const { incrementalStartMicros, materializeBounds, recordedIntervalsMicros, viewsToMaterialize } =
+      await offlineStack();
+    const end = materializeBounds(options.end, options.end).end;
+    const now =
+      options.now === undefined
+        ? BigInt(Date.now()) * 1000n
+        : epochMicrosOf(options.now, (problem) => {
+            throw new InvalidFeatureRequestError(`now: ${problem}.`);
+          });
     const { config, registry } = await this.#init();
     const snapshot = await this.#snapshot();
     const views = viewsToMaterialize(snapshot.listFeatureViews(), options.featureViews, (n) =>
@@ -209,13 +264,13 @@ export class FeatureStore {
     const proto = await registry.source.load();
     const ranges = views.map((view) => ({
       view,
-      start: incrementalStart(
+      start: incrementalStartMicros(
         view,
-        recordedIntervals(proto, config.project, view.name),
-        options.end,
-        options.now,
+        recordedIntervalsMicros(proto, config.project, view.name),
+        end,
+        now,
       ),
-      end: options.end,
+      end,
     }));
     return this.#materialize(ranges, options);
   }
@@ -232,6 +287,8 @@ export class FeatureStore {
       );
     }
     const offline = await this.#offline();
+    const { materializationRecorderFor, openSession, runMaterialization } = await offlineStack();
+    const { writeOnline } = await onlineStack();
     const recorder =
       options.recordInRegistry === false
         ? undefined
@@ -301,17 +358,30 @@ export class FeatureStore {
    * Everything is checked before Redis is asked: unknown views, features or services, missing or extra
    * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
    */
-  async getOnlineFeatures(
-    request: OnlineFeaturesRequest & {
-      statuses?: StatusMode;
-      /** The time TTLs are judged at (OUTSIDE_MAX_AGE); default now. */
-      now?: Date;
+  async getOnlineFeatures<
+    const Refs extends readonly string[],
+    Keys extends string = never,
+    Full extends boolean = false,
+  >(
+    request: OnlineReadOptions & {
+      features: Refs;
+      entityRows?: ReadonlyArray<Readonly<Record<Keys, EntityValue>>>;
+      entities?: Readonly<Record<Keys, readonly EntityValue[]>>;
+      fullFeatureNames?: Full;
     },
-  ): Promise<OnlineFeaturesResult> {
+  ): Promise<OnlineFeaturesResult<OnlineResultColumns<Refs[number], Keys, Full>>>;
+  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
+  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
       ...(statusMode ? { statuses: statusMode } : {}),
-      ...(request.now ? { now: request.now.getTime() } : {}),
+      ...(request.now === undefined
+        ? {}
+        : {
+            nowMicros: epochMicrosOf(request.now, (problem) => {
+              throw new InvalidFeatureRequestError(`now: ${problem}.`);
+            }),
+          }),
     };
     const { config, online } = await this.#init();
     const entityKeySerializationVersion = config.entityKeySerializationVersion as 1 | 2 | 3;
@@ -329,6 +399,7 @@ export class FeatureStore {
         { option: 'online_store.type' },
       );
     }
+    const { planOnlineRequest, readOnline } = await onlineStack();
     const plan = planOnlineRequest(snapshot, request, {
       project: config.project,
       entityKeySerializationVersion,
@@ -348,6 +419,7 @@ export class FeatureStore {
     if (this.#viaHttp) {
       // The view must exist, as on the direct path: an unknown name is refused here, with suggestions.
       const view = (await this.#snapshot()).getFeatureView(featureViewName);
+      const { onlineWriteColumns } = await onlineStack();
       await this.featureServer.writeToOnlineStore(featureViewName, onlineWriteColumns(view, rows));
       // The server does not say which rows it skipped as stale.
       return { written: rows.length, skipped: 0 };
@@ -360,6 +432,7 @@ export class FeatureStore {
       );
     }
     const view = (await this.#snapshot()).getFeatureView(featureViewName);
+    const { writeOnline } = await onlineStack();
     return writeOnline(online, view, rows, {
       project: config.project,
       entityKeySerializationVersion: config.entityKeySerializationVersion as 1 | 2 | 3,
@@ -379,6 +452,7 @@ export class FeatureStore {
       );
     }
     const postgres = offline as PostgresOfflineStoreConfig;
+    const { createOfflinePool } = await offlineStack();
     this.#offlinePool ??= { config: postgres, pool: createOfflinePool(postgres, this.#options.offline) };
     return this.#offlinePool;
   }
@@ -397,12 +471,55 @@ export class FeatureStore {
    * const training = await job.toArrow();
    * ```
    */
+  async getHistoricalFeatures<
+    const Refs extends readonly string[],
+    Columns extends string,
+    Full extends boolean = false,
+  >(
+    request: TypedHistoricalRequest<Refs, Full> & {
+      entityDf: ReadonlyArray<Readonly<Record<Columns, unknown>>>;
+    },
+  ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
+  async getHistoricalFeatures<
+    const Refs extends readonly string[],
+    Columns extends string,
+    Full extends boolean = false,
+  >(
+    request: TypedHistoricalRequest<Refs, Full> & { entityDf: Readonly<Record<Columns, ArrayLike<unknown>>> },
+  ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
+  async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob>;
   async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob> {
     const { config, pool } = await this.#offline();
+    const {
+      checkFrame,
+      checkJoinKeyValues,
+      describeEntitySql,
+      PostgresHistoricalRetrievalJob,
+      planHistoricalRequest,
+      prepareEntityFrame,
+    } = await offlineStack();
     const plan = planHistoricalRequest(await this.#snapshot(), request);
     const keyTypes = new Map<string, number>();
     for (const view of plan.views) for (const key of view.keys) keyTypes.set(key.entityColumn, key.valueType);
     const frame = prepareEntityFrame(request.entityDf, keyTypes, request.eventTimestampColumn);
+    if (frame.kind === 'rows') {
+      // Join key values by the online paths' rule and wording (a string id for an INT64 key, a rounded number).
+      const byName = new Map(frame.columns.map((c) => [c.name, c.values]));
+      for (const { view, keys } of plan.views) {
+        const needs = keys.map((k) => ({ name: k.entityColumn, valueType: k.valueType }));
+        for (const key of keys) {
+          const values = byName.get(key.entityColumn);
+          if (!values) continue; // a missing column is checkFrame's to report
+          checkJoinKeyValues(values, {
+            joinKey: key.entityColumn,
+            valueType: key.valueType,
+            view: view.name,
+            needs,
+            allowNull: true,
+          });
+        }
+      }
+    }
     const frameColumns =
       frame.kind === 'rows'
         ? frame.columns.map((c) => ({ name: c.name, typeOid: c.typeOid }))
@@ -421,6 +538,7 @@ export class FeatureStore {
     options: { includeFeatures?: boolean } = {},
   ): Promise<OfflineIndex[]> {
     const { pool } = await this.#offline();
+    const { offlineIndexes, planHistoricalRequest } = await offlineStack();
     // Full names: views that share feature names need indexes all the same.
     const plan = planHistoricalRequest(await this.#snapshot(), { ...request, fullFeatureNames: true });
     return offlineIndexes(pool, plan, options);
@@ -432,6 +550,7 @@ export class FeatureStore {
     options: { includeFeatures?: boolean } = {},
   ): Promise<string[]> {
     const { pool, config } = await this.#offline();
+    const { offlineError } = await offlineStack();
     const ran: string[] = [];
     for (const index of await this.offlineIndexes(request, options)) {
       if (index.exists || !index.sql) continue;
@@ -450,8 +569,11 @@ export class FeatureStore {
    * created timestamp first on ties: what materialization writes to the online store. Columns keep their
    * source names.
    */
-  async pullLatest(options: { featureView: string; start: Date; end: Date } & StreamOptions): Promise<Table> {
+  async pullLatest(
+    options: { featureView: string; start: TimeInput; end: TimeInput } & StreamOptions,
+  ): Promise<Table> {
     const { pool, config } = await this.#offline();
+    const { collectTable, openSession, pullLatestPlan, streamQuery } = await offlineStack();
     const plan = pullLatestPlan(
       (await this.#snapshot()).getFeatureView(options.featureView),
       options.start,
@@ -466,7 +588,16 @@ export class FeatureStore {
     );
   }
 
-  /** Closes the connections this store opened. */
+  /** `await using store = new FeatureStore(...)`: closed when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Closes the connections this store opened. Idle connections do not keep the process open (Redis sockets
+   * and PostgreSQL pool clients are released while nothing is in flight), so a script that forgets this
+   * still exits; a long-running service should close the store when it stops.
+   */
   async close(): Promise<void> {
     const ready = this.#ready;
     const offline = this.#offlinePool;

@@ -21,6 +21,7 @@ export {
   UnprocessableEntityError,
 } from '@mlops/core';
 export { EncodeError } from './codec/errors';
+export type { TemporalInstantLike, TimeInput } from './codec/instant';
 export type { RepoConfig } from './config/repo-config';
 export {
   FeastObjectNotFoundError,
@@ -32,8 +33,11 @@ export {
 export {
   FeatureStore,
   type FeatureStoreOptions,
+  type HistoricalColumnsOf,
   type HistoricalFeaturesRequest,
   type MaterializeOptions,
+  type OnlineReadOptions,
+  type TypedHistoricalRequest,
 } from './feature-store';
 export type { EntityDf } from './offline/entity-df';
 export type {
@@ -47,7 +51,16 @@ export type { OfflineIndex } from './offline/indexes';
 export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
-export { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './online/result';
+export {
+  type FeastFeatureTypes,
+  type FeatureColumn,
+  type FeatureValueOf,
+  type FieldStatus,
+  type OnlineColumnsOf,
+  OnlineFeaturesResult,
+  type OnlineResultColumns,
+  type OutputName,
+} from './online/result';
 export type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 export type { Entity, Feature, FeatureService, FeatureView } from './registry/model';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

@@ -1,4 +1,4 @@
-import { type CallOptions, createHttpClient, type HttpClient, type Logger } from '@mlops/core';
+import { type CallOptions, createHttpClient, type Logger } from '@mlops/core';
 import { REDACTED } from '@mlops/core/sdk';
 import {
   type ArtifactInfo,
@@ -13,6 +13,7 @@ import { type MlflowConfig, type MlflowOptions, resolveMlflowConfig } from './co
 import { classifyMlflowError } from './error-mapping';
 import { type CreateExperimentOptions, Experiments, type SearchExperimentsOptions } from './experiments';
 import type { paths } from './generated/mlflow';
+import type { MlflowHttp } from './http';
 import type { LogBatchInput, LogBatchOptions } from './log-batch';
 import {
   type CreateLoggedModelOptions,
@@ -60,9 +61,6 @@ function redactedConfig(config: MlflowConfig): MlflowConfig {
         : { type: 'bearer', token: REDACTED },
   };
 }
-
-/** The HTTP client every resource of the MLflow client shares: typed by the generated MLflow spec. */
-export type MlflowHttp = HttpClient<paths>;
 
 /** The options of `new MlflowClient()`: the config spec's fields, plus what is injected rather than configured. */
 export interface MlflowClientOptions extends MlflowOptions {

@@ -1,6 +1,6 @@
 // Experiments: create, get (by id or name), search, tags, delete and restore, as Python's MlflowClient.
 import { NotFoundError } from '@mlops/core';
-import type { MlflowHttp } from './client';
+import type { MlflowHttp } from './http';
 import { type PageOptions, type Paginator, pageSizeOf, tokenPages } from './paging';
 import { type Experiment, toExperiment, type ViewType } from './run-data';
 import { checkKey, checkString, LIMITS, tagValue } from './validation';

@@ -10,9 +10,9 @@
 // The server's 1 MB check (_validate_batch_log_api_req) measures len() of the parsed JSON object, i.e. its
 // number of keys, so 3.18 never enforces a byte limit; requests are not split by size.
 
-import type { MlflowHttp } from './client';
 import { MlflowInputError, MlflowPartialWriteError } from './errors';
 import type { components, operations } from './generated/mlflow';
+import type { MlflowHttp } from './http';
 import {
   checkKey,
   LIMITS,

@@ -1,8 +1,8 @@
 // Logged models of MLflow 3 (`m-<32 hex>`): create, get, finalize, search, tags, params, delete. Answers are
 // Python's LoggedModel entity in camelCase: tags and params as records, metrics as a list.
 import { type CallOptions, MlopsError, type Paginator } from '@mlops/core';
-import type { MlflowHttp } from './client';
 import type { components } from './generated/mlflow';
+import type { MlflowHttp } from './http';
 import { pageSizeFor, type SearchPage, tagRecord, toTagList } from './model-versions';
 import { type PageOptions, tokenPages } from './paging';
 

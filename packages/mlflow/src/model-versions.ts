@@ -1,8 +1,8 @@
 // Model versions of the registry: create, get, update, delete, search, tags, legacy stages, aliases and the
 // download URI. Answers are Python's ModelVersion entity in camelCase (tags as a record, aliases a list).
 import type { CallOptions, Paginator } from '@mlops/core';
-import type { MlflowHttp } from './client';
 import type { components } from './generated/mlflow';
+import type { MlflowHttp } from './http';
 import { type PageOptions, tokenPages } from './paging';
 
 type Schemas = components['schemas'];

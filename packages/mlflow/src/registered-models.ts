@@ -1,8 +1,8 @@
 // Registered models of the registry: create, get, rename, update, delete, search, tags. Answers are Python's
 // RegisteredModel entity in camelCase: tags as a record, aliases as a record alias → version.
 import type { CallOptions, Paginator } from '@mlops/core';
-import type { MlflowHttp } from './client';
 import type { components } from './generated/mlflow';
+import type { MlflowHttp } from './http';
 import {
   type ModelVersion,
   pageSizeFor,

@@ -1,6 +1,6 @@
 // Runs: create, get, update, end, delete, restore, search; metrics, params, tags, batches, inputs and
 // metric history, as Python's MlflowClient names them.
-import type { MlflowHttp } from './client';
+import type { MlflowHttp } from './http';
 import { chunkBatch, type LogBatchInput, type LogBatchOptions, prepareBatch, sendBatch } from './log-batch';
 import { type PageOptions, type Paginator, pageSizeOf, tokenPages } from './paging';
 import {

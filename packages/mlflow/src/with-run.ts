@@ -4,12 +4,33 @@
 // wait; everything is flushed before the run ends FINISHED (body returned), FAILED (body threw: the error
 // is rethrown) or KILLED (the signal aborted: an AbortError is thrown, without waiting for the body).
 import { AbortError, ConflictError, MlopsError } from '@mlops/core';
-import type { MlflowClient } from './client';
 import { MlflowInputError } from './errors';
+import type { CreateExperimentOptions } from './experiments';
+import type { LogBatchOptions } from './log-batch';
 import { type LogBatchInput, type MetricInput, prepareBatch } from './log-batch';
-import type { RunInfo, RunStatus } from './run-data';
-import type { DatasetInputInit } from './runs';
+import type { Experiment, Run, RunInfo, RunStatus } from './run-data';
+import type { CreateRunOptions, DatasetInputInit } from './runs';
 import type { ParamValue } from './validation';
+
+/**
+ * The client calls a run makes (MlflowClient has them all). Typed here rather than as MlflowClient, so this
+ * module does not import the client that imports it.
+ */
+export interface RunClient {
+  getExperimentByName(name: string, options?: { signal?: AbortSignal }): Promise<Experiment | undefined>;
+  createExperiment(name: string, options?: CreateExperimentOptions): Promise<string>;
+  createRun(experimentId: string, options?: CreateRunOptions): Promise<Run>;
+  logBatch(runId: string, batch: LogBatchInput, options?: LogBatchOptions): Promise<void>;
+  setTerminated(
+    runId: string,
+    options?: { status?: RunStatus; endTime?: number; signal?: AbortSignal },
+  ): Promise<void>;
+  logInputs(
+    runId: string,
+    inputs: { datasets?: readonly DatasetInputInit[]; models?: ReadonlyArray<{ modelId: string }> },
+    options?: { signal?: AbortSignal },
+  ): Promise<void>;
+}
 
 export interface WithRunOptions {
   /** The experiment to log into, created when missing. Default: MLflow's "Default" experiment. */
@@ -55,7 +76,7 @@ export type WithRunBody<T> = (run: ActiveRun) => T | Promise<T>;
 
 const DEFAULT_EXPERIMENT_ID = '0';
 
-async function experimentIdFor(client: MlflowClient, options: WithRunOptions): Promise<string> {
+async function experimentIdFor(client: RunClient, options: WithRunOptions): Promise<string> {
   if (options.experimentId !== undefined) return options.experimentId;
   const name = options.experimentName;
   if (name === undefined) return DEFAULT_EXPERIMENT_ID;
@@ -77,7 +98,7 @@ class BufferedRun implements ActiveRun {
   readonly runId: string;
   readonly experimentId: string;
   readonly info: RunInfo;
-  readonly #client: MlflowClient;
+  readonly #client: RunClient;
   readonly #controller = new AbortController();
   readonly #batchSize: number;
   readonly #timer: ReturnType<typeof setInterval>;
@@ -90,7 +111,7 @@ class BufferedRun implements ActiveRun {
   #failure: { error: unknown } | undefined;
   #ended = false;
 
-  constructor(client: MlflowClient, info: RunInfo, options: WithRunOptions) {
+  constructor(client: RunClient, info: RunInfo, options: WithRunOptions) {
     this.#client = client;
     this.info = info;
     this.runId = info.runId;
@@ -215,7 +236,7 @@ class BufferedRun implements ActiveRun {
 }
 
 export async function withRun<T>(
-  client: MlflowClient,
+  client: RunClient,
   options: WithRunOptions,
   body: WithRunBody<T>,
 ): Promise<T> {

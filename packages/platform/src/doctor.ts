@@ -1,3 +1,4 @@
+import type { AirflowClient, AirflowConfig } from '@mlops/airflow';
 import type { ServiceId } from '@mlops/core';
 import {
   AuthenticationError,
@@ -7,7 +8,23 @@ import {
   PermissionDeniedError,
   TimeoutError,
 } from '@mlops/core';
-import type { Platform } from './platform';
+import type { FeatureStore } from '@mlops/feast';
+import type { FeastConfig } from '@mlops/feast/registry';
+import type { MetricsConfig } from '@mlops/metrics';
+import type { MlflowClient, MlflowConfig } from '@mlops/mlflow';
+
+/** What the doctor reads of a platform (the Platform of createPlatform): its settings and its clients. */
+export interface DoctorTarget {
+  readonly config: {
+    readonly feast: FeastConfig;
+    readonly mlflow: MlflowConfig;
+    readonly airflow: AirflowConfig;
+    readonly metrics: MetricsConfig;
+  };
+  readonly feast: FeatureStore;
+  readonly mlflow: MlflowClient;
+  readonly airflow: AirflowClient;
+}
 
 /** The components `doctor()` checks, in the order it reports them. */
 export const DOCTOR_COMPONENTS = ['feast', 'mlflow', 'airflow', 'prometheus', 'pushgateway'] as const;
@@ -59,7 +76,10 @@ const ENV_OF: Record<DoctorComponent, { url: string; auth?: string }> = {
     url: 'MLFLOW_TRACKING_URI',
     auth: 'MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN',
   },
-  airflow: { url: 'AIRFLOW_API_URL', auth: 'the Airflow username/password or token variables' },
+  airflow: {
+    url: 'AIRFLOW_API_URL',
+    auth: 'AIRFLOW_USERNAME/AIRFLOW_PASSWORD or AIRFLOW_TOKEN (AIRFLOW_CLI_TOKEN)',
+  },
   prometheus: { url: 'PROMETHEUS_URL' },
   pushgateway: { url: 'PUSHGATEWAY_URL' },
 };
@@ -143,7 +163,7 @@ async function plainGet(
 }
 
 function checkers(
-  platform: Platform,
+  platform: DoctorTarget,
   fetchImpl: typeof fetch,
 ): Record<DoctorComponent, (s: AbortSignal) => Promise<Found>> {
   const { config } = platform;
@@ -177,18 +197,19 @@ function checkers(
       };
     },
     async airflow(signal) {
-      const url = config.airflow.baseUrl;
-      const response = await plainGet(
-        'airflow',
-        fetchImpl,
-        `${url.replace(/\/$/, '')}/api/v2/monitor/health`,
-        signal,
+      const client = platform.airflow;
+      const [health, version] = await Promise.all([
+        client.monitor.health({ signal }),
+        client.monitor.version({ signal }),
+      ]);
+      const parts = Object.entries(health).map(
+        ([name, part]) => `${name} ${(part as { status?: string | null } | null)?.status ?? '?'}`,
       );
-      const body = (await response.json()) as Record<string, { status?: string } | undefined>;
-      const parts = Object.entries(body).map(([name, part]) => `${name} ${part?.status ?? '?'}`);
-      const unhealthy = parts.filter((p) => !p.endsWith('healthy') || p.endsWith('unhealthy'));
+      const unhealthy = parts.filter((p) => !p.endsWith(' healthy'));
       if (unhealthy.length) throw new MlopsError(`Airflow reports ${unhealthy.join(', ')}`);
-      return { url, auth: 'none', detail: parts.join(', ') };
+      // An authenticated call: a token from the configured credentials (or the static token) must be accepted.
+      await client.raw.GET('/api/v2/dags', { params: { query: { limit: 1 } }, signal });
+      return { url: config.airflow.baseUrl, version: version.version, auth: 'ok', detail: parts.join(', ') };
     },
     async prometheus(signal) {
       const url = config.metrics.prometheusUrl;
@@ -216,7 +237,7 @@ function checkers(
 }
 
 /** `platform.doctor()`: every check runs concurrently, each within its own deadline. */
-export async function runDoctor(platform: Platform, options: DoctorOptions = {}): Promise<DoctorReport> {
+export async function runDoctor(platform: DoctorTarget, options: DoctorOptions = {}): Promise<DoctorReport> {
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 5000;
   const wanted = options.components ?? DOCTOR_COMPONENTS;
@@ -250,7 +271,7 @@ export async function runDoctor(platform: Platform, options: DoctorOptions = {})
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-function urlOf(platform: Platform, component: DoctorComponent): string {
+function urlOf(platform: DoctorTarget, component: DoctorComponent): string {
   const { config } = platform;
   switch (component) {
     case 'feast':

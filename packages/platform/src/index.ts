@@ -1,3 +1,5 @@
+// Every component's own errors, so one import serves every isInstance check.
+export { AirflowWaitTimeoutError, DagImportError, DagRunFailedError } from '@mlops/airflow';
 export {
   AbortError,
   ApiError,
@@ -15,6 +17,15 @@ export {
   TimeoutError,
   UnprocessableEntityError,
 } from '@mlops/core';
+export {
+  EncodeError,
+  FeastObjectNotFoundError,
+  InvalidFeatureRequestError,
+  MaterializeError,
+  OfflineStoreError,
+} from '@mlops/feast';
+export { LogShipperError, MetricsInputError } from '@mlops/metrics';
+export { MlflowInputError, MlflowPartialWriteError } from '@mlops/mlflow';
 export {
   DOCTOR_COMPONENTS,
   type DoctorCheck,

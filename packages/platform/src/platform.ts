@@ -1,4 +1,9 @@
-import { type AirflowConfig, type AirflowOptions, resolveAirflowConfig } from '@mlops/airflow';
+import {
+  AirflowClient,
+  type AirflowClientOptions,
+  type AirflowConfig,
+  resolveAirflowConfig,
+} from '@mlops/airflow';
 import { type Logger, MlopsError } from '@mlops/core';
 import { FeatureStore, type FeatureStoreOptions } from '@mlops/feast';
 import { type FeastConfig, resolveFeastConfig } from '@mlops/feast/registry';
@@ -26,7 +31,7 @@ export interface PlatformOptions {
   global?: GlobalOptions;
   feast?: FeatureStoreOptions;
   mlflow?: MlflowClientOptions;
-  airflow?: AirflowOptions;
+  airflow?: AirflowClientOptions;
   metrics?: MetricsOptions;
 }
 
@@ -48,6 +53,8 @@ export interface Platform extends AsyncDisposable {
   readonly feast: FeatureStore;
   /** MLflow's tracking, registry and artifacts client (created on first use). */
   readonly mlflow: MlflowClient;
+  /** Airflow 3's public API: DAGs, runs, logs, assets (created on first use). */
+  readonly airflow: AirflowClient;
   /** Reaches every component and says, for each that fails, what to fix. Never throws for a component's failure. */
   doctor(options?: DoctorOptions): Promise<DoctorReport>;
   /** Closes every client that was opened (connections, pools, timers). Safe to call twice. */
@@ -75,6 +82,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   });
   let feast: FeatureStore | undefined;
   let mlflow: MlflowClient | undefined;
+  let airflow: AirflowClient | undefined;
   let closed = false;
   const assertOpen = (component: string) => {
     if (closed)
@@ -105,6 +113,18 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
       });
       return mlflow;
     },
+    get airflow() {
+      assertOpen('airflow');
+      const own = options.airflow ?? {};
+      const headers = mergeHeaders(global.headers, own.headers);
+      airflow ??= new AirflowClient({
+        ...(global.fetch ? { fetch: global.fetch } : {}),
+        ...(global.logger ? { logger: global.logger } : {}),
+        ...own,
+        ...(headers ? { headers } : {}),
+      });
+      return airflow;
+    },
     doctor: (doctorOptions) => runDoctor(platform, { fetch: global.fetch, ...doctorOptions }),
     async close() {
       if (closed) return;
@@ -112,6 +132,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
       const opened = feast;
       feast = undefined;
       mlflow = undefined;
+      airflow = undefined;
       if (opened) await opened.close();
     },
     [Symbol.asyncDispose]() {

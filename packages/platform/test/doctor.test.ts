@@ -14,6 +14,8 @@ describe('platform.doctor() against the local platform', () => {
     expect(report.checks.map((c) => c.component)).toEqual([...DOCTOR_COMPONENTS]);
     const byName = Object.fromEntries(report.checks.map((c) => [c.component, c]));
     expect(byName.mlflow?.version).toBe('3.18.0');
+    expect(byName.airflow?.version).toBe('3.3.2');
+    expect(byName.airflow?.auth).toBe('ok');
     expect(byName.prometheus?.version).toMatch(/^2\.42\.0/);
     expect(byName.pushgateway?.version).toBe('1.5.1');
     expect(byName.feast?.detail).toMatch(/^project mlops_demo: \d+ feature views; feature server up/);

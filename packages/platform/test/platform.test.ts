@@ -1,4 +1,9 @@
+import * as airflow from '@mlops/airflow';
+import * as feast from '@mlops/feast';
+import * as metrics from '@mlops/metrics';
+import * as mlflow from '@mlops/mlflow';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as platformPackage from '../src/index';
 import { ConfigError, createPlatform, MlopsError } from '../src/index';
 import { feastRepo } from './support/platform';
 
@@ -82,5 +87,18 @@ describe('createPlatform', () => {
     expect(seen[0]?.headers.get('x-team')).toBe('ml');
     expect(seen[0]?.headers.get('x-env')).toBe('prod');
     expect(logged.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("re-exports every component package's own error classes, the same classes", () => {
+    const own = {
+      ...Object.fromEntries(Object.entries(airflow).filter(([name]) => name.endsWith('Error'))),
+      ...Object.fromEntries(Object.entries(feast).filter(([name]) => name.endsWith('Error'))),
+      ...Object.fromEntries(Object.entries(metrics).filter(([name]) => name.endsWith('Error'))),
+      ...Object.fromEntries(Object.entries(mlflow).filter(([name]) => name.endsWith('Error'))),
+    };
+    expect(Object.keys(own).length).toBeGreaterThanOrEqual(27);
+    for (const [name, value] of Object.entries(own)) {
+      expect(platformPackage[name as keyof typeof platformPackage], name).toBe(value);
+    }
   });
 });

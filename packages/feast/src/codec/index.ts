@@ -17,9 +17,18 @@ export {
   serializeEntityKeyPrefix,
 } from './entity-key';
 export { type DecodeContext, EncodeError, type EncodeErrorInit } from './errors';
+export {
+  epochMicrosOf,
+  epochMicrosOrProblem,
+  microsToDate,
+  microsToIso,
+  type TemporalInstantLike,
+  type TimeInput,
+} from './instant';
 export { featureFieldName, murmur3, timestampFieldName } from './murmur3';
 export {
   decodeTimestamp,
+  decodeTimestampMicros,
   decodeTimestampToDate,
   encodeTimestamp,
   type FeastTimestamp,

@@ -20,18 +20,13 @@ import {
 } from '../generated/proto/feast/types/Value_pb';
 import { unixSecondsOf } from './entity-key';
 import { type DecodeContext, decodeError, EncodeError, isWellFormed } from './errors';
+import { type JsonValue, parseJson, parseJsonLikePython } from './python-json';
 import { int64Of as checkedInt64, describeValue, INT64_MIN, MAX_DATE_SECONDS } from './rules';
 import { ValueType, valueTypeName } from './value-type';
 
 /** A JSON document as read from a JSON feature: integers beyond 2^53 come back as bigint, never rounded. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+export type { JsonValue } from './python-json';
+export { parseJsonLikePython };
 
 /** A ZONED_TIMESTAMP: the instant (whole seconds) and the zone it was recorded in ("" = UTC, IANA or offset). */
 export interface ZonedTimestampValue {
@@ -272,39 +267,6 @@ function mapKeyFromProto(key: MapKeyProto, ctx: DecodeContext | undefined): MapK
     default:
       return k.value;
   }
-}
-
-interface JsonParseContext {
-  source?: string;
-}
-
-/**
- * JSON.parse as Feast's json.loads reads it: integers beyond 2^53 become bigint instead of rounded numbers
- * (where the runtime gives revivers the source text); invalid JSON comes back as the raw string, as in Feast.
- */
-export function parseJsonLikePython(text: string): JsonValue {
-  try {
-    return parseJson(text, false);
-  } catch {
-    return text;
-  }
-}
-
-function parseJson(text: string, integersAsBigint: boolean): JsonValue {
-  const reviver = (_key: string, value: unknown, context?: JsonParseContext): unknown => {
-    if (typeof value !== 'number') return value;
-    const source = context?.source;
-    if (source !== undefined) {
-      if (/^-?\d+$/.test(source) && (integersAsBigint || !Number.isSafeInteger(value))) return BigInt(source);
-      return value;
-    }
-    // No source text (older runtimes): an integer beyond 2^53 cannot be told from its rounded double.
-    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      throw new RangeError(`JSON integer ${value} exceeds 2^53 and this runtime cannot read it exactly`);
-    }
-    return integersAsBigint && Number.isInteger(value) ? BigInt(value) : value;
-  };
-  return JSON.parse(text, reviver as (key: string, value: unknown) => unknown) as JsonValue;
 }
 
 // ------------------------------------------------------------------------------------------------ encoding

@@ -1,5 +1,6 @@
 import { DataType, type Table, TimeUnit, Type, type Vector } from 'apache-arrow';
 import { rowsToColumns } from '../codec/columns';
+import { epochMicrosOf } from '../codec/instant';
 import { describeValue } from '../codec/rules';
 import { ValueType, valueTypeName } from '../codec/value-type';
 import { InvalidFeatureRequestError } from '../errors';
@@ -72,7 +73,7 @@ export function oidForValueType(valueType: number): number | undefined {
   }
 }
 
-/** A raw Arrow timestamp value in `unit` as µs since the epoch (nanoseconds truncated). */
+/** A raw Arrow timestamp value in `unit` as µs since the epoch (nanoseconds floored). */
 export function toMicros(raw: bigint, unit: TimeUnit): bigint {
   switch (unit) {
     case TimeUnit.SECOND:
@@ -82,12 +83,13 @@ export function toMicros(raw: bigint, unit: TimeUnit): bigint {
     case TimeUnit.MICROSECOND:
       return raw;
     default:
-      return raw / 1_000n;
+      // Floored, as pandas → PostgreSQL cuts nanoseconds (also before 1970, where / would round up).
+      return raw >= 0n || raw % 1_000n === 0n ? raw / 1_000n : raw / 1_000n - 1n;
   }
 }
 
 /**
- * An Arrow timestamp column as µs since the epoch, nulls kept. Nanoseconds are truncated. A µs column without
+ * An Arrow timestamp column as µs since the epoch, nulls kept. Nanoseconds are floored. A µs column without
  * nulls in one chunk is passed through as it is (no value per row is made).
  */
 function arrowTimestamps(vector: Vector): ArrayLike<bigint | null> {
@@ -232,20 +234,18 @@ function columnsOf(df: Exclude<EntityDf, string | Table>): { names: string[]; co
   return { names: entries.map(([n]) => n), columns: entries.map(([, v]) => Array.from(v)) };
 }
 
-/** Strings in the timestamp column are read as ISO 8601 instants; a string without a zone is refused. */
+/**
+ * The timestamp column as µs since the epoch (bigint), whatever form each time came in (see TimeInput: Date,
+ * ISO 8601 string with a zone, bigint µs, Temporal.Instant); nulls stay null (refused later, with the others).
+ */
 function timestampValues(name: string, values: unknown[]): unknown[] {
-  return values.map((v, i) => {
-    if (typeof v !== 'string') return v;
-    if (!/(Z|[+-]\d\d:?\d\d)$/i.test(v.trim())) {
-      throw invalid(
-        `Entity column ${name}, row ${i}: ${JSON.stringify(v)} has no time zone; give a Date, or an ISO 8601 string ending in Z or an offset.`,
-      );
-    }
-    const ms = Date.parse(v);
-    if (Number.isNaN(ms))
-      throw invalid(`Entity column ${name}, row ${i}: ${JSON.stringify(v)} is not a timestamp.`);
-    return new Date(ms);
-  });
+  return values.map((v, i) =>
+    v === null || v === undefined
+      ? v
+      : epochMicrosOf(v, (problem) => {
+          throw invalid(`Entity column ${name}, row ${i}: ${problem}.`);
+        }),
+  );
 }
 
 /**

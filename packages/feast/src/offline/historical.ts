@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { makeData, RecordBatch, Schema, Struct, Table } from 'apache-arrow';
+import { makeData, RecordBatch, Schema, Struct, Table, type TypeMap } from 'apache-arrow';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
@@ -10,7 +10,7 @@ import { type RowSources, takeRows } from './arrow-take';
 import { type EntityFrame, resolveTimestampColumn } from './entity-df';
 import { encodeCopyBinary, PG_OID, type PgColumn, pgTypeName } from './pg-copy';
 import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
-import { offlineError } from './postgres';
+import { ENTITY_SQL_ADVICE, offlineError } from './postgres';
 import {
   collectTable,
   type OfflineSession,
@@ -43,7 +43,13 @@ interface JobInit {
  * STDOUT (binary) and is decoded straight into Arrow. The temporary table is dropped at the end of the
  * transaction, or with the connection when anything fails.
  */
-export interface HistoricalRetrievalJob {
+/**
+ * A job whose result has the columns `T` (an Arrow TypeMap: column name → DataType). Asked with literal feature
+ * references and an entity frame of columns or row objects, `T` names every column, so `table.getChild('x')`
+ * of a column that is not there is a type error; otherwise any name.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Arrow's own default TypeMap (Table<any>) for an open set of columns.
+export interface HistoricalRetrievalJob<T extends TypeMap = any> {
   /** The output's columns: the entity columns as given, then the features in the order asked. */
   readonly columns: string[];
   /** The entity rows' column with each row's point in time. */
@@ -61,12 +67,12 @@ export interface HistoricalRetrievalJob {
    */
   toArrow(
     options?: RunOptions & RetrievalOptions & { lookupOrder?: LookupOrder; workMem?: string },
-  ): Promise<Table>;
+  ): Promise<Table<T>>;
   /**
    * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
    * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
    */
-  stream(options?: StreamOptions & RetrievalOptions): AsyncGenerator<RecordBatch>;
+  stream(options?: StreamOptions & RetrievalOptions): AsyncGenerator<RecordBatch<T>>;
   /** The number of rows the result has: one per entity row, always. */
   count(options?: RunOptions): Promise<number>;
   /**
@@ -371,7 +377,7 @@ export async function describeEntitySql(
     });
     return result.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
   } catch (error) {
-    throw offlineError(error, { step: 'describing the entity SQL query', config });
+    throw offlineError(error, { step: 'describing the entity SQL query', config, advice: ENTITY_SQL_ADVICE });
   }
 }
 

@@ -4,6 +4,7 @@
  * that a run that stops part-way raises a MaterializeError saying where to resume. A run given that
  * checkpoint as `resume` skips the views already done and continues inside the view it stopped in.
  */
+import { epochMicrosOrProblem, microsToIso } from '../codec/instant';
 import { InvalidFeatureRequestError, type MaterializeCheckpoint, MaterializeError } from '../errors';
 import type { OnlineWriteRow } from '../online/write';
 import type { FeatureView } from '../registry/model';
@@ -15,11 +16,11 @@ import {
 } from './materialize';
 import type { OfflineSession } from './session';
 
-/** One view of a run and the range of event timestamps to load, [start, end]. */
+/** One view of a run and the range of event timestamps to load, [start, end], in µs since the epoch. */
 export interface MaterializeRange {
   view: FeatureView;
-  start: Date;
-  end: Date;
+  start: bigint;
+  end: bigint;
 }
 
 /** Where a run reads, writes and records. */
@@ -29,7 +30,7 @@ export interface MaterializeRunIo {
   /** Writes rows of a view to the online store. */
   write: (view: FeatureView, rows: OnlineWriteRow[]) => Promise<{ written: number; skipped: number }>;
   /** Records a finished view's range (in the registry); a view counts as done once this resolves. */
-  record?: (view: FeatureView, range: { start: Date; end: Date }) => Promise<void>;
+  record?: (view: FeatureView, range: { start: bigint; end: bigint }) => Promise<void>;
 }
 
 /**
@@ -44,23 +45,21 @@ export async function runMaterialization(
   const results: MaterializeViewResult[] = [];
   const resume = options.resume;
   const first = ranges[0];
-  if (
-    resume &&
-    first &&
-    (resume.start !== first.start.toISOString() || resume.end !== first.end.toISOString())
-  ) {
+  // Checkpoints hold ISO text (with µs; older ones with ms): compared as instants, not as text.
+  const sameInstant = (text: string, micros: bigint) => epochMicrosOrProblem(text) === micros;
+  if (resume && first && (!sameInstant(resume.start, first.start) || !sameInstant(resume.end, first.end))) {
     throw new InvalidFeatureRequestError(
-      `The checkpoint is of a run over [${resume.start}, ${resume.end}], not [${first.start.toISOString()}, ${first.end.toISOString()}]; resume with the same start and end.`,
+      `The checkpoint is of a run over [${resume.start}, ${resume.end}], not [${microsToIso(first.start)}, ${microsToIso(first.end)}]; resume with the same start and end.`,
     );
   }
   // Bad ranges are refused before anything is written.
   for (const { view, start, end } of ranges) pullLatestPlan(view, start, end);
   const done = [...(resume?.done ?? [])];
   const checkpointOf =
-    (view: FeatureView, start: Date, end: Date) =>
+    (view: FeatureView, start: bigint, end: bigint) =>
     (after: string[] | undefined): MaterializeCheckpoint => ({
-      start: start.toISOString(),
-      end: end.toISOString(),
+      start: microsToIso(start),
+      end: microsToIso(end),
       done: [...done],
       featureView: view.name,
       after,

@@ -1,5 +1,6 @@
 import { type RecordBatch, type Table, type TimeUnit, Type, type Vector } from 'apache-arrow';
 import { escapeIdentifier } from 'pg';
+import { epochMicrosOf, microsToDate, microsToIso, type TimeInput } from '../codec/instant';
 import type { FeastTimestamp } from '../codec/timestamp';
 import { InvalidFeatureRequestError, type MaterializeCheckpoint } from '../errors';
 import { isEntityLess } from '../online/request-plan';
@@ -20,22 +21,19 @@ export interface PullLatestPlan {
   query: SettingsQuery;
 }
 
-function invalidRange(start: Date, end: Date): InvalidFeatureRequestError | undefined {
-  if (!(start instanceof Date) || Number.isNaN(start.getTime()))
-    return new InvalidFeatureRequestError('start must be a valid Date.');
-  if (!(end instanceof Date) || Number.isNaN(end.getTime()))
-    return new InvalidFeatureRequestError('end must be a valid Date.');
-  if (start.getTime() > end.getTime()) {
-    return new InvalidFeatureRequestError(
-      `start (${start.toISOString()}) is after end (${end.toISOString()}); nothing can be materialized.`,
+/** [start, end] as µs since the epoch, each any TimeInput; refused when either is not a time or start > end. */
+export function materializeBounds(start: unknown, end: unknown): { start: bigint; end: bigint } {
+  const bound = (value: unknown, name: string) =>
+    epochMicrosOf(value, (problem) => {
+      throw new InvalidFeatureRequestError(`${name}: ${problem}.`);
+    });
+  const range = { start: bound(start, 'start'), end: bound(end, 'end') };
+  if (range.start > range.end) {
+    throw new InvalidFeatureRequestError(
+      `start (${microsToIso(range.start)}) is after end (${microsToIso(range.end)}); nothing can be materialized.`,
     );
   }
-  return undefined;
-}
-
-/** Microseconds since the epoch as PostgreSQL reads a timestamptz literal. */
-function timestampSetting(date: Date): string {
-  return date.toISOString();
+  return range;
 }
 
 /**
@@ -45,12 +43,11 @@ function timestampSetting(date: Date): string {
  */
 export function pullLatestPlan(
   view: FeatureView,
-  start: Date,
-  end: Date,
+  startInput: TimeInput,
+  endInput: TimeInput,
   after?: readonly string[],
 ): PullLatestPlan {
-  const bad = invalidRange(start, end);
-  if (bad) throw bad;
+  const { start, end } = materializeBounds(startInput, endInput);
   if (view.kind === 'on_demand_feature_view') {
     throw new InvalidFeatureRequestError(
       `${view.name} is an on-demand feature view: it has no stored rows to read. Pull its source views.`,
@@ -74,8 +71,9 @@ export function pullLatestPlan(
   const startSetting = `${SETTING_PREFIX}.start`;
   const endSetting = `${SETTING_PREFIX}.end`;
   const settings: Record<string, string> = {
-    [startSetting]: timestampSetting(start),
-    [endSetting]: timestampSetting(end),
+    // ISO 8601 with microseconds: PostgreSQL reads it to the microsecond.
+    [startSetting]: microsToIso(start),
+    [endSetting]: microsToIso(end),
   };
   const where = [
     `${ts} BETWEEN current_setting('${startSetting}')::timestamptz AND current_setting('${endSetting}')::timestamptz`,
@@ -208,6 +206,7 @@ export function keyText(value: unknown): string {
 
 export interface MaterializeViewResult {
   featureView: string;
+  /** The range materialized, as Dates (floored to the millisecond; the run itself used the microseconds). */
   start: Date;
   end: Date;
   rows: number;
@@ -256,7 +255,7 @@ export function viewsToMaterialize(
  */
 export async function materializeView(
   view: FeatureView,
-  range: { start: Date; end: Date },
+  range: { start: bigint; end: bigint },
   io: {
     open: (settings: Record<string, string>) => Promise<OfflineSession>;
     write: (view: FeatureView, rows: OnlineWriteRow[]) => Promise<{ written: number; skipped: number }>;
@@ -272,7 +271,14 @@ export async function materializeView(
   },
 ): Promise<MaterializeViewResult> {
   const plan = pullLatestPlan(view, range.start, range.end, options.after);
-  const result: MaterializeViewResult = { featureView: view.name, ...range, rows: 0, written: 0, skipped: 0 };
+  const result: MaterializeViewResult = {
+    featureView: view.name,
+    start: microsToDate(range.start),
+    end: microsToDate(range.end),
+    rows: 0,
+    written: 0,
+    skipped: 0,
+  };
   const stream = streamQuery(() => io.open(plan.query.settings), plan.query.text, {
     ...options,
     batchRows: options.batchSize ?? 10_000,

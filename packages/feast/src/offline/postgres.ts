@@ -70,6 +70,8 @@ export function createOfflinePool(
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? '@mlops/feast',
+    // Idle pooled connections do not keep the process open (a script that forgets close() still exits).
+    allowExitOnIdle: true,
     options: `-c search_path=${searchPathOption(config.dbSchema || 'public')}`,
   });
   // An idle connection that dies (server restart) must not crash the process; the next checkout reconnects.
@@ -109,7 +111,13 @@ function isConnectionFailure(error: Error & { code?: string }): boolean {
  */
 export function offlineError(
   error: unknown,
-  init: { step: string; config: PostgresOfflineStoreConfig; timeoutMs?: number | undefined },
+  init: {
+    step: string;
+    config: PostgresOfflineStoreConfig;
+    timeoutMs?: number | undefined;
+    /** What to advise per SQLSTATE when the SQL at fault is not ours (the user's entity query). */
+    advice?: Readonly<Record<string, string>>;
+  },
 ): MlopsError {
   if (MlopsError.isInstance(error)) return error;
   const e = (error instanceof Error ? error : new Error(String(error))) as Error & {
@@ -134,10 +142,20 @@ export function offlineError(
   const parts = [`${OFFLINE_LABEL} refused ${init.step}: ${e.message}`];
   if (e.detail) parts.push(`Detail: ${e.detail}`);
   if (e.hint) parts.push(`Hint: ${e.hint}`);
-  const advice = ADVICE[e.code ?? ''];
+  const advice = (init.advice ?? ADVICE)[e.code ?? ''];
   if (advice) parts.push(advice);
   return new OfflineStoreError({ step: init.step, sqlState: e.code, cause: e }, `${parts.join('. ')}.`);
 }
+
+/** Advice for errors in the user's own entity SQL query (entityDf given as SQL). */
+export const ENTITY_SQL_ADVICE: Readonly<Record<string, string>> = {
+  '42P01':
+    "A table your entity SQL query (entityDf) names does not exist in this database or schema (offline_store.db_schema, on the search_path); check the query's FROM",
+  '42703': 'A column your entity SQL query (entityDf) names does not exist; check the query',
+  '42601': 'Your entity SQL query (entityDf) is not valid SQL; check it',
+  '42883':
+    'Your entity SQL query (entityDf) applies a function or operator to a type it does not take; check the query',
+};
 
 const ADVICE: Record<string, string> = {
   '42P01':

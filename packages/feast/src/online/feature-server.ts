@@ -1,6 +1,9 @@
 import { createHttpClient, DecodeError, type HttpClient, type Logger } from '@mlops/core';
-import { type FeastValue, type JsonValue, parseJsonLikePython } from '../codec/value';
+import { epochMicrosOf, epochMicrosOrProblem, microsToIso, type TimeInput } from '../codec/instant';
+import { type JsonValue, parseJsonLikePython } from '../codec/python-json';
+import type { FeastValue } from '../codec/value';
 import { collectionElementType, ValueType } from '../codec/value-type';
+import { InvalidFeatureRequestError } from '../errors';
 import type { components, paths } from '../generated/feature-server';
 import { nodeHttpFetch } from '../http/node-http-fetch';
 import type { FeatureView } from '../registry/model';
@@ -111,7 +114,7 @@ export class FeatureServerClient {
   async getOnlineFeatures(
     snapshot: RegistrySnapshot,
     request: OnlineFeaturesRequest,
-    options: { statuses?: StatusMode; now?: number; entityKeySerializationVersion?: 1 | 2 | 3 } = {},
+    options: { statuses?: StatusMode; nowMicros?: bigint; entityKeySerializationVersion?: 1 | 2 | 3 } = {},
   ): Promise<OnlineFeaturesResult> {
     const checked = checkOnlineRequest(snapshot, request, {
       entityKeySerializationVersion: options.entityKeySerializationVersion ?? 3,
@@ -145,7 +148,7 @@ export class FeatureServerClient {
       parsed,
       entities,
       options.statuses ?? 'computed',
-      options.now ?? Date.now(),
+      options.nowMicros === undefined ? Date.now() * 1000 : Number(options.nowMicros),
       `${this.http.baseUrl}/get-online-features`,
     );
   }
@@ -178,11 +181,15 @@ export class FeatureServerClient {
   }
 
   /** POST /materialize: loads the online store from the offline store for [start, end]. */
-  async materialize(options: { start: Date; end: Date; featureViews?: readonly string[] }): Promise<void> {
+  async materialize(options: {
+    start: TimeInput;
+    end: TimeInput;
+    featureViews?: readonly string[];
+  }): Promise<void> {
     await this.http.post('/materialize', {
       body: {
-        start_ts: options.start.toISOString(),
-        end_ts: options.end.toISOString(),
+        start_ts: serverTime(options.start, 'start'),
+        end_ts: serverTime(options.end, 'end'),
         ...(options.featureViews ? { feature_views: [...options.featureViews] } : {}),
       },
       parseAs: 'text',
@@ -192,10 +199,10 @@ export class FeatureServerClient {
   }
 
   /** POST /materialize-incremental: from where the last materialization stopped, up to `end`. */
-  async materializeIncremental(options: { end: Date; featureViews?: readonly string[] }): Promise<void> {
+  async materializeIncremental(options: { end: TimeInput; featureViews?: readonly string[] }): Promise<void> {
     await this.http.post('/materialize-incremental', {
       body: {
-        end_ts: options.end.toISOString(),
+        end_ts: serverTime(options.end, 'end'),
         ...(options.featureViews ? { feature_views: [...options.featureViews] } : {}),
       },
       parseAs: 'text',
@@ -234,6 +241,21 @@ function fromServerJson(value: unknown, type: number): FeastValue {
     default:
       return json;
   }
+}
+
+/** A time for the server's JSON: ISO 8601 with its microseconds, any TimeInput (the parser's refusals otherwise). */
+function serverTime(value: TimeInput, name: string): string {
+  return microsToIso(
+    epochMicrosOf(value, (problem) => {
+      throw new InvalidFeatureRequestError(`${name}: ${problem}.`);
+    }),
+  );
+}
+
+/** µs since the epoch of a timestamp the server answered (ISO 8601; Feast writes it with its microseconds). */
+function stampMicros(stamp: string): number | null {
+  const micros = epochMicrosOrProblem(/(?:[Zz]|[+-]\d\d:?\d\d)$/.test(stamp) ? stamp : `${stamp}Z`);
+  return typeof micros === 'bigint' ? Number(micros) : null;
 }
 
 function toResult(
@@ -286,7 +308,7 @@ function toResult(
       const state: ValueState = missing ? 'missing' : isNull ? 'null' : 'value';
       return fieldStatus(
         state,
-        isOutsideMaxAge(stamp ? Date.parse(stamp) : null, ttlSeconds, now),
+        isOutsideMaxAge(stamp ? stampMicros(stamp) : null, ttlSeconds, now),
         mode,
         status,
       );

@@ -1,6 +1,6 @@
 import { DecodeError } from '@mlops/core';
 import { fastDecodeValue } from '../codec/fast-value';
-import { decodeTimestampToDate } from '../codec/timestamp';
+import { decodeTimestampMicros } from '../codec/timestamp';
 import type { FeastValue } from '../codec/value';
 import { type HmgetCommand, hex, type RedisOnlineStore } from './redis-online-store';
 import type { RequestPlan } from './request-plan';
@@ -15,10 +15,10 @@ const EPOCH = new Date(0);
 export async function readOnline(
   store: RedisOnlineStore,
   plan: RequestPlan,
-  options: { statuses?: StatusMode; now?: number } = {},
+  options: { statuses?: StatusMode; nowMicros?: bigint } = {},
 ): Promise<OnlineFeaturesResult> {
   const mode = options.statuses ?? 'computed';
-  const now = options.now ?? Date.now();
+  const now = options.nowMicros === undefined ? Date.now() * 1000 : Number(options.nowMicros);
   // Views looked up by the same join keys live in the same hashes: one HMGET per entity asks for all their
   // fields at once (plans share the keys array between such views).
   const commands: HmgetCommand[] = [];
@@ -64,9 +64,11 @@ export async function readOnline(
       const offset = offsetOf[v]!;
       const tsBytes = reply[offset + featureCount];
       let timestamp: Date | null = null;
+      let micros: number | null = null;
       if (tsBytes) {
         try {
-          timestamp = decodeTimestampToDate(tsBytes);
+          micros = decodeTimestampMicros(tsBytes);
+          timestamp = new Date(Math.floor(micros / 1000));
         } catch (cause) {
           throw new DecodeError({
             what: 'event timestamp',
@@ -79,7 +81,7 @@ export async function readOnline(
       const values: FeastValue[] = new Array(featureCount);
       const statuses: FieldStatus[] = new Array(featureCount);
       const found = tsBytes !== null && tsBytes !== undefined;
-      const stale = found && isOutsideMaxAge(timestamp?.getTime(), ttlSeconds, now);
+      const stale = found && isOutsideMaxAge(micros, ttlSeconds, now);
       for (let f = 0; f < featureCount; f++) {
         const bytes = reply[offset + f];
         if (bytes === null || bytes === undefined) {

@@ -20,10 +20,33 @@ export class RedisOnlineStore {
   readonly config: RedisOnlineStoreConfig;
   #client: Redis | Cluster | undefined;
   #connecting: Promise<Redis | Cluster> | undefined;
+  /** Where the connection settings come from, for errors: "online_store.connection_string in …/feature_store.yaml". */
+  readonly #configSource: string | undefined;
+  /** Pipelines in flight: the sockets hold the process open only while this is above 0. */
+  #inFlight = 0;
 
-  constructor(config: RedisOnlineStoreConfig, client?: Redis | Cluster) {
+  constructor(
+    config: RedisOnlineStoreConfig,
+    client?: Redis | Cluster,
+    options: { configSource?: string } = {},
+  ) {
     this.config = config;
     this.#client = client;
+    this.#configSource = options.configSource;
+  }
+
+  /**
+   * Lets the process exit while no command is in flight (a script that forgets close() still ends), and keeps
+   * it alive while one is: sockets are unref'd when idle and ref'd around each pipeline.
+   */
+  #hold(client: Redis | Cluster, hold: boolean): void {
+    const nodes: Redis[] =
+      'isCluster' in client && client.isCluster ? (client as Cluster).nodes('all') : [client as Redis];
+    for (const node of nodes) {
+      const stream = node.stream as { ref?: () => void; unref?: () => void } | undefined;
+      if (hold) stream?.ref?.();
+      else stream?.unref?.();
+    }
   }
 
   get description(): string {
@@ -69,13 +92,29 @@ export class RedisOnlineStore {
       });
     }
     // Errors surface on the commands; without a listener ioredis would print each reconnection attempt.
-    client.on('error', () => {});
+    // The socket's own error (ECONNREFUSED, ...) says more than connect()'s "Connection is closed".
+    let socketError: Error | undefined;
+    client.on('error', (error: Error) => {
+      socketError = error;
+    });
     try {
       await client.connect();
     } catch (cause) {
       client.disconnect();
-      throw new ConnectionError({ service: 'redis', method: 'CONNECT', url: this.description, cause });
+      const where = this.config.nodes.map((n) => `${n.host}:${n.port}`).join(', ');
+      const message = socketError?.message || (cause instanceof Error ? cause.message : '');
+      const reason = message ? ` (${message})` : '';
+      throw new ConnectionError(
+        { service: 'redis', method: 'CONNECT', url: this.description, cause },
+        `Could not connect to the Redis online store at ${where}${reason}: the ${this.config.redisType === 'redis' ? 'server' : this.config.redisType} that ${this.#configSource ?? 'online_store.connection_string'} names. Start Redis there, or correct online_store.connection_string.`,
+      );
     }
+    this.#hold(client, false);
+    // A reconnect makes new sockets: once ready (its ready check answered), idle ones must not hold the
+    // process either.
+    client.on('ready', () => {
+      if (this.#inFlight === 0) this.#hold(client, false);
+    });
     return client;
   }
 
@@ -134,6 +173,19 @@ export class RedisOnlineStore {
   ): Promise<unknown[]> {
     const client = await this.client();
     if (commands.length === 0) return [];
+    if (this.#inFlight++ === 0) this.#hold(client, true);
+    try {
+      return await this.#pipelinedOn(client, commands, what);
+    } finally {
+      if (--this.#inFlight === 0) this.#hold(client, false);
+    }
+  }
+
+  async #pipelinedOn(
+    client: Redis | Cluster,
+    commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
+    what: string,
+  ): Promise<unknown[]> {
     if (!('isCluster' in client && client.isCluster)) return this.#pipeline(client as Redis, commands, what);
     const cluster = client as Cluster;
     const groups = new Map<string, number[]>();
@@ -196,7 +248,10 @@ export class RedisOnlineStore {
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
-    if (client) await client.quit().catch(() => client.disconnect());
+    if (!client) return;
+    // QUIT waits for its answer: the idle (unref'd) sockets must hold the process until it comes.
+    this.#hold(client, true);
+    await client.quit().catch(() => client.disconnect());
   }
 }
 

@@ -4,9 +4,56 @@ import { listElementType, ValueType } from '../codec/value-type';
 /** The status of one value, as Feast's serving API names them. */
 export type FieldStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE';
 
+/**
+ * The value types of features, by `"view:feature"` reference, for typed results. Empty here: a registry codegen
+ * (the platform's `mlops feast codegen`) fills it in by declaration merging, and a result column of a listed
+ * feature is then typed `T | null` instead of FeastValue:
+ *
+ * ```ts
+ * declare module '@mlops/feast' {
+ *   interface FeastFeatureTypes { 'driver_hourly_stats:conv_rate': number; 'driver_hourly_stats:avg_daily_trips': bigint }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging (see above).
+export interface FeastFeatureTypes {}
+
+/** The column name a `"view:feature"` reference gets: `feature`, or `view__feature` with fullFeatureNames. */
+export type OutputName<
+  Ref extends string,
+  Full extends boolean = false,
+> = Ref extends `${infer View}:${infer Feature}`
+  ? Full extends true
+    ? `${View}__${Feature}`
+    : Feature
+  : never;
+
+/** The value type of a reference: from FeastFeatureTypes when listed there, else FeastValue. */
+export type FeatureValueOf<Ref extends string> = Ref extends keyof FeastFeatureTypes
+  ? FeastFeatureTypes[Ref] | null
+  : FeastValue;
+
+/**
+ * Column name → value type of a request for `Refs` (a const tuple of `"view:feature"`) by join keys `Keys`:
+ * what `OnlineFeaturesResult`'s `columns` and `toObjects()` are keyed and typed by.
+ */
+export type OnlineColumnsOf<Refs extends string, Keys extends string, Full extends boolean = false> = {
+  [K in Keys]: FeastValue;
+} & { [R in Refs as OutputName<R, Full>]: FeatureValueOf<R> };
+
+/**
+ * The columns of a result for features `Refs` by join keys `Keys`: named and typed when the references are
+ * literals (a const tuple), else any name (`Record<string, FeastValue>`).
+ */
+export type OnlineResultColumns<
+  Refs extends string,
+  Keys extends string,
+  Full extends boolean = false,
+> = string extends Refs ? Record<string, FeastValue> : OnlineColumnsOf<Refs, Keys, Full>;
+
 /** One column of a result: a value, a status and an event timestamp per entity row. */
-export interface FeatureColumn {
-  values: FeastValue[];
+export interface FeatureColumn<V = FeastValue> {
+  values: V[];
   statuses: FieldStatus[];
   /** When the value was written (its event timestamp); null when there is none. */
   eventTimestamps: Array<Date | null>;
@@ -16,10 +63,14 @@ export interface FeatureColumn {
  * Online features, column-oriented like the feature server's answer: join keys first, then the features in
  * the order asked. Whichever backend served it (Redis directly or the feature server), it looks the same.
  */
-export class OnlineFeaturesResult {
+export class OnlineFeaturesResult<C extends Record<string, unknown> = Record<string, FeastValue>> {
   /** Column names: the request's join keys, then the features. */
-  readonly featureNames: readonly string[];
-  readonly columns: Readonly<Record<string, FeatureColumn>>;
+  readonly featureNames: ReadonlyArray<keyof C & string>;
+  /**
+   * Each column by name. Asked with a const tuple of features (`features: [...] as const`, or a literal array),
+   * the names are known: `result.columns.conv_rate` is a column, an unknown name a type error.
+   */
+  readonly columns: Readonly<{ [K in keyof C]: FeatureColumn<C[K]> }>;
   readonly rowCount: number;
   /** Feast's ValueType of each column, from the registry (see ValueType). */
   readonly valueTypes: Readonly<Record<string, number>>;
@@ -30,31 +81,38 @@ export class OnlineFeaturesResult {
     rowCount: number,
     valueTypes: Record<string, number>,
   ) {
-    this.featureNames = Object.freeze(featureNames);
-    this.columns = Object.freeze(columns);
+    // The names and columns are the ones the request planned: C only names them for the type checker.
+    this.featureNames = Object.freeze(featureNames) as ReadonlyArray<keyof C & string>;
+    this.columns = Object.freeze(columns) as { [K in keyof C]: FeatureColumn<C[K]> };
     this.rowCount = rowCount;
     this.valueTypes = Object.freeze(valueTypes);
   }
 
   /** `{ driver_id: [1001, 1002], conv_rate: [0.5, null] }`, as Feast Python's `to_dict()`. */
-  toDict(): Record<string, FeastValue[]> {
-    return Object.fromEntries(this.featureNames.map((name) => [name, this.columns[name]!.values]));
+  toDict(): { [K in keyof C]: C[K][] } {
+    return Object.fromEntries(this.featureNames.map((name) => [name, this.#column(name).values])) as {
+      [K in keyof C]: C[K][];
+    };
+  }
+
+  #column(name: string): FeatureColumn<unknown> {
+    return (this.columns as Readonly<Record<string, FeatureColumn<unknown>>>)[name]!;
   }
 
   /** One object per entity row: `[{ driver_id: 1001, conv_rate: 0.5 }, ...]`. */
-  toObjects(): Array<Record<string, FeastValue>> {
-    const out: Array<Record<string, FeastValue>> = [];
+  toObjects(): C[] {
+    const out: C[] = [];
     for (let row = 0; row < this.rowCount; row++) {
-      const record: Record<string, FeastValue> = {};
-      for (const name of this.featureNames) record[name] = this.columns[name]!.values[row]!;
-      out.push(record);
+      const record: Record<string, unknown> = {};
+      for (const name of this.featureNames) record[name] = this.#column(name).values[row];
+      out.push(record as C);
     }
     return out;
   }
 
   /** One array per entity row, values in `featureNames` order. */
   toRows(): FeastValue[][] {
-    const columns = this.featureNames.map((name) => this.columns[name]!.values);
+    const columns = this.featureNames.map((name) => this.#column(name).values as FeastValue[]);
     const out: FeastValue[][] = [];
     for (let row = 0; row < this.rowCount; row++) out.push(columns.map((values) => values[row]!));
     return out;
@@ -70,9 +128,13 @@ export class OnlineFeaturesResult {
     const arrow = await import('apache-arrow');
     const vectors: Record<string, import('apache-arrow').Vector> = {};
     for (const name of this.featureNames) {
-      const type = arrowType(arrow, this.valueTypes[name] ?? ValueType.UNKNOWN);
-      const values = this.columns[name]!.values;
-      vectors[name] = arrow.vectorFromArray(type ? values : values.map(jsonText), type ?? new arrow.Utf8());
+      const valueType = this.valueTypes[name] ?? ValueType.UNKNOWN;
+      const type = arrowType(arrow, valueType);
+      const values = this.#column(name).values as FeastValue[];
+      vectors[name] = arrow.vectorFromArray(
+        type ? arrowValues(values, valueType) : values.map(jsonText),
+        type ?? new arrow.Utf8(),
+      );
     }
     return new arrow.Table(vectors);
   }
@@ -114,4 +176,28 @@ function jsonText(value: FeastValue): string | null {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v,
   );
+}
+
+/**
+ * Values as the Arrow builder of their type takes them. Join key columns hold the request's values as given,
+ * so an INT64 key asked for as `1001` (a safe integer, which the request check allows) becomes `1001n`, an INT32
+ * key asked for as `7n` becomes `7`, and a UNIX_TIMESTAMP key given in epoch seconds becomes its Date.
+ */
+function arrowValues(values: readonly FeastValue[], valueType: number): readonly FeastValue[] {
+  switch (valueType) {
+    case ValueType.INT64:
+      return values.some((v) => typeof v === 'number')
+        ? values.map((v) => (typeof v === 'number' ? BigInt(v) : v))
+        : values;
+    case ValueType.INT32:
+      return values.some((v) => typeof v === 'bigint')
+        ? values.map((v) => (typeof v === 'bigint' ? Number(v) : v))
+        : values;
+    case ValueType.UNIX_TIMESTAMP:
+      return values.some((v) => typeof v === 'number' || typeof v === 'bigint')
+        ? values.map((v) => (typeof v === 'number' || typeof v === 'bigint' ? new Date(Number(v) * 1000) : v))
+        : values;
+    default:
+      return values;
+  }
 }

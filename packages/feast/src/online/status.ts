@@ -12,17 +12,20 @@ export type StatusMode = 'computed' | 'feast';
 /** What a backend found for one value: nothing written, a stored null, or a value. */
 export type ValueState = 'missing' | 'null' | 'value';
 
-/** True when a value written at `eventTimeMs` is older than a TTL of `ttlSeconds` at `now` (0: no TTL). */
+/**
+ * True when a value written at `eventMicros` (µs since the epoch) is older than a TTL of `ttlSeconds` at
+ * `nowMicros` (0: no TTL). Compared in microseconds, as Feast keeps event times: 1 µs past the TTL is outside.
+ */
 export function isOutsideMaxAge(
-  eventTimeMs: number | null | undefined,
+  eventMicros: number | null | undefined,
   ttlSeconds: number,
-  now: number,
+  nowMicros: number,
 ): boolean {
   return (
     ttlSeconds > 0 &&
-    eventTimeMs !== null &&
-    eventTimeMs !== undefined &&
-    now - eventTimeMs > ttlSeconds * 1000
+    eventMicros !== null &&
+    eventMicros !== undefined &&
+    nowMicros - eventMicros > ttlSeconds * 1_000_000
   );
 }
 

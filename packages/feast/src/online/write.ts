@@ -1,12 +1,18 @@
 import { rowsToColumns } from '../codec/columns';
 import { DUMMY_ENTITY_KEY, type EntityKeyPart, type EntityKeyValueType, redisKey } from '../codec/entity-key';
 import { EncodeError } from '../codec/errors';
+import {
+  epochMicrosOf,
+  microsToIso,
+  microsToSecondsNanos,
+  secondsNanosToMicros,
+  type TimeInput,
+} from '../codec/instant';
 import { featureFieldName, timestampFieldName } from '../codec/murmur3';
 import {
   decodeTimestamp,
   encodeTimestamp,
   type FeastTimestamp,
-  timestampFromDate,
   timestampToEpochNanos,
 } from '../codec/timestamp';
 import { encodeValue, type FeastValueInput } from '../codec/value';
@@ -17,10 +23,11 @@ import type { FeatureView } from '../registry/model';
 import { hex, type RedisOnlineStore } from './redis-online-store';
 
 /**
- * One row to write: the view's join keys, its features, and its event timestamp column (a Date, an ISO-8601
- * string, or a FeastTimestamp for sub-millisecond precision).
+ * One row to write: the view's join keys, its features, and its event timestamp column (any TimeInput: a Date,
+ * an ISO 8601 string with a zone, a bigint of µs since the epoch, a Temporal.Instant; or a FeastTimestamp).
+ * The event time keeps its microseconds.
  */
-export type OnlineWriteRow = Readonly<Record<string, FeastValueInput | Date | string | FeastTimestamp>>;
+export type OnlineWriteRow = Readonly<Record<string, FeastValueInput | TimeInput | FeastTimestamp>>;
 
 export interface OnlineWriteResult {
   /** Rows written. */
@@ -33,23 +40,27 @@ function invalid(message: string): InvalidFeatureRequestError {
   return new InvalidFeatureRequestError(message);
 }
 
-function eventTimestampOf(value: unknown, column: string, row: number): FeastTimestamp {
-  // Seconds and nanos as they are (materialization passes these: a Date would drop the microseconds).
-  if (
+function isFeastTimestamp(value: unknown): value is FeastTimestamp {
+  return (
     typeof value === 'object' &&
     value !== null &&
     typeof (value as FeastTimestamp).seconds === 'bigint' &&
     typeof (value as FeastTimestamp).nanos === 'number'
-  ) {
-    return value as FeastTimestamp;
-  }
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) {
-    throw invalid(
-      `Row ${row}: ${column} must be the event time as a Date or an ISO-8601 string, not ${JSON.stringify(String(value))}.`,
-    );
-  }
-  return timestampFromDate(date);
+  );
+}
+
+/** The event time of a row as µs since the epoch: any TimeInput, or a FeastTimestamp (nanos floored). */
+function eventMicrosOf(value: unknown, column: string, row: number): bigint {
+  if (isFeastTimestamp(value)) return secondsNanosToMicros(value.seconds, value.nanos);
+  return epochMicrosOf(value, (problem) => {
+    throw invalid(`Row ${row}: ${column}: ${problem}.`);
+  });
+}
+
+function eventTimestampOf(value: unknown, column: string, row: number): FeastTimestamp {
+  // Seconds and nanos as they are (materialization passes these).
+  if (isFeastTimestamp(value)) return value;
+  return microsToSecondsNanos(eventMicrosOf(value, column, row));
 }
 
 /** What a written row of a view must hold (join keys, every feature, the event timestamp), and its field mapping. */
@@ -112,11 +123,23 @@ export function onlineWriteColumns(
     ...view.features.map((feature) => feature.name),
     shape.timestampColumn,
   ]);
+  // The server reads the batch source's created column too; the Redis path has no use for it, so a row
+  // without one gets its event time there (both paths take the same rows).
+  const created = view.batchSource?.createdTimestampColumn || undefined;
   const written = rows.map((raw, row) => {
     checkedWriteRow(view, shape, raw, row);
     const kept: Record<string, OnlineWriteRow[string]> = {};
     for (const [column, value] of Object.entries(raw)) {
-      if (read.has(shape.mapping[column] ?? column)) kept[column] = value;
+      const name = shape.mapping[column] ?? column;
+      if (name === created && value !== null && value !== undefined) {
+        kept[column] = microsToIso(eventMicrosOf(value, column, row));
+      }
+      if (!read.has(name)) continue;
+      // The event time as ISO 8601 with its microseconds, whatever form it came in (pandas reads it whole).
+      kept[column] = name === shape.timestampColumn ? microsToIso(eventMicrosOf(value, column, row)) : value;
+    }
+    if (created && !(created in kept)) {
+      kept[created] = kept[Object.keys(kept).find((c) => (shape.mapping[c] ?? c) === shape.timestampColumn)!];
     }
     return kept;
   });

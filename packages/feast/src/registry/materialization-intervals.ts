@@ -9,6 +9,13 @@ import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import type { Transport } from '@connectrpc/connect';
 import { ConfigError, DecodeError } from '@mlops/core';
 import { redactUrl } from '@mlops/core/sdk';
+import {
+  epochMicrosOf,
+  microsToDate,
+  microsToSecondsNanos,
+  secondsNanosToMicros,
+  type TimeInput,
+} from '../codec/instant';
 import { type FeastTimestamp, timestampFromDate, timestampToDate } from '../codec/timestamp';
 import type { RegistryConfig } from '../config/repo-config';
 import { FeastObjectNotFoundError } from '../errors';
@@ -40,8 +47,20 @@ export interface MaterializationInterval {
   end: Date;
 }
 
+/** A range to record: each end any TimeInput (a Date, ISO 8601 with a zone, bigint µs, Temporal.Instant). */
+export interface RecordableInterval {
+  start: TimeInput;
+  end: TimeInput;
+}
+
+/** A recorded range in µs since the epoch, as Feast keeps it (nanoseconds floored). */
+export interface MaterializationIntervalMicros {
+  start: bigint;
+  end: bigint;
+}
+
 /** Feast's fallback look-back when a view has no TTL and was never materialized: 52 weeks. */
-const FIFTY_TWO_WEEKS_MS = 52 * 7 * 24 * 60 * 60 * 1000;
+const FIFTY_TWO_WEEKS_US = 52n * 7n * 24n * 60n * 60n * 1_000_000n;
 
 function assertValidDate(date: Date, what: string): void {
   if (!(date instanceof Date) || !Number.isFinite(date.getTime())) {
@@ -61,8 +80,8 @@ function assertValidDate(date: Date, what: string): void {
  *     has one: an unset or zero Duration comes back as a TTL of 0.)
  * `end` plays no part for these views: Feast does not check that the start is before it, so neither do we.
  *
- * Precision is a Date's: milliseconds. Feast keeps microseconds; an interval end recorded by Feast with
- * sub-millisecond digits is floored here.
+ * Precision is a Date's: milliseconds (an interval end recorded by Feast with sub-millisecond digits is
+ * floored); incrementalStartMicros keeps Feast's microseconds.
  *
  * On-demand views are refused: Feast starts them at `end` − the largest TTL of their source views (or
  * `end` − 52 weeks), and only when they write to the online store; neither is in the model.
@@ -78,8 +97,30 @@ export function incrementalStart(
   end: Date,
   now: Date = new Date(),
 ): Date {
-  assertValidDate(end, 'end');
-  assertValidDate(now, 'now');
+  const micros = (date: Date, what: string) => {
+    assertValidDate(date, what);
+    return BigInt(date.getTime()) * 1000n;
+  };
+  return microsToDate(
+    incrementalStartMicros(
+      view,
+      intervals.map((interval) => ({
+        start: 0n,
+        end: micros(interval.end, `the end of a materialization interval of ${view.name}`),
+      })),
+      micros(end, 'end'),
+      micros(now, 'now'),
+    ),
+  );
+}
+
+/** incrementalStart in µs since the epoch, which keeps the microseconds of an end Feast recorded. */
+export function incrementalStartMicros(
+  view: FeatureView,
+  intervals: readonly MaterializationIntervalMicros[],
+  _end: bigint,
+  now: bigint,
+): bigint {
   if (view.kind === 'on_demand_feature_view') {
     throw new ConfigError(
       `${view.name} is an on-demand feature view: Feast starts its incremental materialization from the TTLs of its source views, which incrementalStart does not know. Materialize it with explicit start and end.`,
@@ -87,15 +128,12 @@ export function incrementalStart(
     );
   }
   if (intervals.length > 0) {
-    let latest = Number.NEGATIVE_INFINITY;
-    for (const interval of intervals) {
-      assertValidDate(interval.end, `the end of a materialization interval of ${view.name}`);
-      latest = Math.max(latest, interval.end.getTime());
-    }
-    return new Date(latest);
+    let latest = intervals[0]!.end;
+    for (const interval of intervals) if (interval.end > latest) latest = interval.end;
+    return latest;
   }
-  if (view.ttlSeconds > 0) return new Date(now.getTime() - view.ttlSeconds * 1000);
-  return new Date(now.getTime() - FIFTY_TWO_WEEKS_MS);
+  if (view.ttlSeconds > 0) return now - BigInt(view.ttlSeconds) * 1_000_000n;
+  return now - FIFTY_TWO_WEEKS_US;
 }
 
 function toDate(timestamp: FeastTimestamp | undefined): Date {
@@ -138,6 +176,29 @@ export function recordedIntervals(
   return materializationIntervalsOf(found);
 }
 
+/** recordedIntervals in µs since the epoch, as Feast recorded them (FeatureStore.materializeIncremental uses these). */
+export function recordedIntervalsMicros(
+  registry: RegistryProto,
+  project: string,
+  featureViewName: string,
+): MaterializationIntervalMicros[] {
+  const views = [...registry.featureViews, ...registry.streamFeatureViews].filter(
+    (view) => view.spec?.project === project,
+  );
+  const found = views.find((view) => view.spec?.name === featureViewName);
+  if (!found)
+    throw notFound(
+      project,
+      featureViewName,
+      views.map((view) => view.spec?.name ?? ''),
+    );
+  const micros = (t: FeastTimestamp | undefined) => (t ? secondsNanosToMicros(t.seconds, t.nanos) : 0n);
+  return (found.meta?.materializationIntervals ?? []).map((interval) => ({
+    start: micros(interval.startTime),
+    end: micros(interval.endTime),
+  }));
+}
+
 /** Writes "this view is materialized over [start, end]" into a registry, as Feast's apply_materialization. */
 export interface MaterializationRecorder {
   /** For messages: "registry file /repo/data/registry.db". */
@@ -147,7 +208,7 @@ export interface MaterializationRecorder {
    * (see the implementations). The view may be a feature view or, except through the registry server, a
    * stream feature view. Throws FeastObjectNotFoundError when the project has no such view.
    */
-  record(project: string, featureViewName: string, interval: MaterializationInterval): Promise<void>;
+  record(project: string, featureViewName: string, interval: RecordableInterval): Promise<void>;
 }
 
 export interface MaterializationRecorderOptions {
@@ -168,11 +229,15 @@ interface RecordStamps {
   now: Date;
 }
 
-function stamps(interval: MaterializationInterval, now: Date): RecordStamps {
-  assertValidDate(interval.start, 'interval.start');
-  assertValidDate(interval.end, 'interval.end');
+function stamps(interval: RecordableInterval, now: Date): RecordStamps {
+  const stamp = (value: TimeInput, what: string) =>
+    microsToSecondsNanos(
+      epochMicrosOf(value, (problem) => {
+        throw new RangeError(`${what}: ${problem}`);
+      }),
+    );
   assertValidDate(now, 'now');
-  return { start: timestampFromDate(interval.start), end: timestampFromDate(interval.end), now };
+  return { start: stamp(interval.start, 'interval.start'), end: stamp(interval.end, 'interval.end'), now };
 }
 
 /**
@@ -227,7 +292,7 @@ export class FileMaterializationRecorder implements MaterializationRecorder {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async record(project: string, featureViewName: string, interval: MaterializationInterval): Promise<void> {
+  async record(project: string, featureViewName: string, interval: RecordableInterval): Promise<void> {
     const at = stamps(interval, this.#now());
     // Read right before writing (the same reading, and the same errors, as the registry source's).
     const registry = await new FileRegistrySource(this.path).load();
@@ -326,7 +391,7 @@ export class SqlMaterializationRecorder implements MaterializationRecorder {
     this.#purgeFeastMetadata = options.purgeFeastMetadata ?? false;
   }
 
-  async record(project: string, featureViewName: string, interval: MaterializationInterval): Promise<void> {
+  async record(project: string, featureViewName: string, interval: RecordableInterval): Promise<void> {
     const at = stamps(interval, this.#now());
     const updateSeconds = Math.floor(at.now.getTime() / 1000);
     const client = await connectSqlRegistry(this.#url, this.description);
@@ -420,7 +485,7 @@ export class RemoteMaterializationRecorder implements MaterializationRecorder {
     this.description = `registry server ${this.#baseUrl}`;
   }
 
-  async record(project: string, featureViewName: string, interval: MaterializationInterval): Promise<void> {
+  async record(project: string, featureViewName: string, interval: RecordableInterval): Promise<void> {
     const at = stamps(interval, new Date());
     const [{ Code, ConnectError, createClient }, { RegistryServer }, { registryCallError }] =
       await Promise.all([

@@ -1,5 +1,10 @@
 import { rowsToColumns } from '../codec/columns';
-import { DUMMY_ENTITY_ID, type EntityKeyValueType, serializeEntityKey } from '../codec/entity-key';
+import {
+  DUMMY_ENTITY_ID,
+  type EntityKeySerializationVersion,
+  type EntityKeyValueType,
+  serializeEntityKey,
+} from '../codec/entity-key';
 import { EncodeError } from '../codec/errors';
 import { ValueType, valueTypeName } from '../codec/value-type';
 import { FeastObjectNotFoundError, InvalidFeatureRequestError } from '../errors';
@@ -226,24 +231,16 @@ export function checkOnlineRequest(
   // Each value of a join key column, as Feast's serializer would take it (one key part at a time).
   const version = options.entityKeySerializationVersion;
   for (const [name, { joinKey, view }] of used) {
-    const values = byName.get(name)!.values;
-    for (let row = 0; row < rowCount; row++) {
-      try {
-        serializeEntityKey(
-          [{ joinKey: joinKey.joinKey, valueType: joinKey.valueType, value: values[row]! }],
-          {
-            version,
-          },
-        );
-      } catch (error) {
-        if (!EncodeError.isInstance(error)) throw error;
-        const needs = views
-          .find((v) => v.view.name === view)!
-          .joinKeys.map((k) => `${k.requestKey} as ${valueTypeName(k.valueType)}`)
-          .join(', ');
-        throw invalid(`Entity row ${row}: ${error.message} (feature view ${view} needs ${needs}).`);
-      }
-    }
+    const needs = views
+      .find((v) => v.view.name === view)!
+      .joinKeys.map((k) => ({ name: k.requestKey, valueType: k.valueType }));
+    checkJoinKeyValues(byName.get(name)!.values, {
+      joinKey: joinKey.joinKey,
+      valueType: joinKey.valueType,
+      view,
+      needs,
+      version,
+    });
   }
 
   const extra = columns.filter((c) => !used.has(c.name)).map((c) => c.name);
@@ -254,4 +251,58 @@ export function checkOnlineRequest(
     );
   }
   return { rowCount, entityColumns: columns, views };
+}
+
+const INT64_LIMIT = 2n ** 63n;
+/** Quick tests of values that certainly fit a join key type (the serializer judges the rest). */
+const FITS: Partial<Record<number, (value: unknown) => boolean>> = {
+  [ValueType.INT64]: (v) =>
+    Number.isSafeInteger(v) || (typeof v === 'bigint' && v >= -INT64_LIMIT && v < INT64_LIMIT),
+  [ValueType.INT32]: (v) => Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31,
+};
+
+/**
+ * Checks each value of a join key column as Feast's entity-key serializer would take it, and refuses the first
+ * that does not fit: the one rule and wording of the online paths (Redis, feature server) and of entity frames
+ * (historical retrieval), e.g. `Entity row 2: Cannot encode entity key (driver_id): INT64 needs a bigint or a
+ * safe integer in the int64 range, got the string "1001" (feature view driver_hourly_stats needs driver_id as
+ * INT64).` Nulls are skipped when `allowNull` (an entity frame's null key matches nothing, as in Feast).
+ */
+export function checkJoinKeyValues(
+  values: ArrayLike<unknown>,
+  key: {
+    joinKey: string;
+    valueType: number;
+    view: string;
+    needs: ReadonlyArray<{ name: string; valueType: number }>;
+    version?: EntityKeySerializationVersion | undefined;
+    allowNull?: boolean;
+  },
+): void {
+  const options = { version: key.version ?? 3 };
+  const fits = FITS[key.valueType];
+  // A column of int64s (an Arrow Int64 column's values) cannot hold a bad one.
+  if (key.valueType === ValueType.INT64 && values instanceof BigInt64Array) return;
+  for (let row = 0; row < values.length; row++) {
+    const value = values[row];
+    if (key.allowNull && (value === null || value === undefined)) continue;
+    // The usual values pass a plain test; anything else goes through the serializer for its exact error.
+    if (fits?.(value)) continue;
+    try {
+      serializeEntityKey(
+        [
+          {
+            joinKey: key.joinKey,
+            valueType: key.valueType as EntityKeyValueType,
+            value: value as EntityValue,
+          },
+        ],
+        options,
+      );
+    } catch (error) {
+      if (!EncodeError.isInstance(error)) throw error;
+      const needs = key.needs.map((k) => `${k.name} as ${valueTypeName(k.valueType)}`).join(', ');
+      throw invalid(`Entity row ${row}: ${error.message} (feature view ${key.view} needs ${needs}).`);
+    }
+  }
 }

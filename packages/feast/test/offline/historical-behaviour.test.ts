@@ -18,6 +18,7 @@ import { RegistrySchema } from '../../src/generated/proto/feast/core/Registry_pb
 import type { HistoricalRetrievalJob, RetrievalProgress } from '../../src/offline/historical';
 import type { RegistrySource } from '../../src/registry/sources';
 import { feastRepo } from '../support/platform';
+import { rejection } from '../support/rejection';
 
 const pgConfig = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'feast' };
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -96,19 +97,60 @@ describe('getHistoricalFeatures: bad input is refused before any query', () => {
     );
   });
 
-  it('values that do not fit the join key type name the column and row', async () => {
-    const error = await store
+  it("values that do not fit the join key type: the online paths' error, class and words", async () => {
+    for (const bad of [1.5, '1002', 2 ** 60, true]) {
+      const offline = await store
+        .getHistoricalFeatures({
+          entityDf: { driver_id: [1001, bad], event_timestamp: [ts[0], ts[0]] },
+          features: ['driver_hourly_stats:conv_rate'],
+        })
+        .catch((e: unknown) => e as Error);
+      const online = await store
+        .getOnlineFeatures({
+          features: ['driver_hourly_stats:conv_rate'],
+          entities: { driver_id: [1001, bad as never] },
+        })
+        .catch((e: unknown) => e as Error);
+      expect(InvalidFeatureRequestError.isInstance(offline), String(bad)).toBe(true);
+      expect(InvalidFeatureRequestError.isInstance(online), String(bad)).toBe(true);
+      expect((offline as Error).message).toBe((online as Error).message);
+      expect((offline as Error).message).toMatch(
+        /^Entity row 1: Cannot encode entity key \(driver_id\): INT64 .* \(feature view driver_hourly_stats needs driver_id as INT64\)\.$/,
+      );
+    }
+    // Rows in row objects and Arrow columns of the wrong type get the same.
+    const rows = await store
       .getHistoricalFeatures({
-        entityDf: { driver_id: [1001, 1.5], event_timestamp: [ts[0], ts[0]] },
+        entityDf: [{ driver_id: '1001', event_timestamp: ts[0] }],
         features: ['driver_hourly_stats:conv_rate'],
       })
-      .then((job) => job.toArrow())
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(EncodeError);
-    expect(error).toMatchObject({ field: 'driver_id' });
-    expect(String(error)).toMatch(
-      /row 1: INT64 needs a bigint or a safe integer in the int64 range, got the number 1\.5/,
-    );
+      .catch((e: unknown) => e as Error);
+    expect((rows as Error).message).toMatch(/^Entity row 0: .* got the string "1001"/);
+    expect(EncodeError.isInstance(rows)).toBe(false);
+  });
+
+  it('a mistake in the entity SQL query is blamed on that query, not on a feature view', async () => {
+    for (const [sql, advice] of [
+      [
+        'SELECT driver_id, event_timestamp FROM driver_hourly_statz',
+        /A table your entity SQL query \(entityDf\) names does not exist/,
+      ],
+      [
+        'SELECT driver_idd, event_timestamp FROM driver_hourly_stats',
+        /A column your entity SQL query \(entityDf\) names does not exist/,
+      ],
+      ['SELEC driver_id FROM driver_hourly_stats', /Your entity SQL query \(entityDf\) is not valid SQL/],
+    ] as const) {
+      const error = await rejection(
+        store.getHistoricalFeatures({ entityDf: sql, features: ['driver_hourly_stats:conv_rate'] }),
+      );
+      expect(OfflineStoreError.isInstance(error), sql).toBe(true);
+      expect(error.message).toMatch(
+        /^the PostgreSQL offline store refused describing the entity SQL query: /,
+      );
+      expect(error.message).toMatch(advice);
+      expect(error.message).not.toMatch(/feature view/);
+    }
   });
 
   it('on-demand views, name collisions, columns that clash with features', async () => {

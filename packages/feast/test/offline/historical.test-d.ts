@@ -1,5 +1,5 @@
 // The public types of offline retrieval and materialization, as a user's editor sees them.
-import type { RecordBatch, Table } from 'apache-arrow';
+import type { DataType, RecordBatch, Table, Vector } from 'apache-arrow';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   FeatureStore,
@@ -18,6 +18,12 @@ describe('getHistoricalFeatures', () => {
   it('takes every form of entity rows and returns a job of Arrow results', () => {
     expectTypeOf(
       store.getHistoricalFeatures({ entityDf: { driver_id: [1], event_timestamp: [at] }, features: ['v:f'] }),
+    ).resolves.toEqualTypeOf<
+      HistoricalRetrievalJob<{ driver_id: DataType; event_timestamp: DataType; f: DataType }>
+    >();
+    const features: string[] = ['v:f'];
+    expectTypeOf(
+      store.getHistoricalFeatures({ entityDf: { driver_id: [1], event_timestamp: [at] }, features }),
     ).resolves.toEqualTypeOf<HistoricalRetrievalJob>();
     void store.getHistoricalFeatures({
       entityDf: [{ driver_id: 1n, event_timestamp: at }],
@@ -49,6 +55,28 @@ describe('getHistoricalFeatures', () => {
   it('lists and creates indexes', () => {
     expectTypeOf(store.offlineIndexes({ features: ['v:f'] })).resolves.toEqualTypeOf<OfflineIndex[]>();
     expectTypeOf(store.createOfflineIndexes({ featureService: 's' })).resolves.toEqualTypeOf<string[]>();
+  });
+});
+
+describe('toArrow typed by its columns', () => {
+  it('names the entity columns and the features asked for; others are type errors', async () => {
+    const job = await store.getHistoricalFeatures({
+      entityDf: [{ driver_id: 1001, event_timestamp: at, label: 1 }],
+      features: ['driver_hourly_stats:conv_rate', 'driver_hourly_stats:avg_daily_trips'],
+    });
+    const table = await job.toArrow();
+    expectTypeOf(table.getChild('conv_rate')).toEqualTypeOf<Vector<DataType> | null>();
+    expectTypeOf(table.getChild('label')).toEqualTypeOf<Vector<DataType> | null>();
+    // @ts-expect-error: not a column of this result
+    table.getChild('acc_rate');
+    const full = await store.getHistoricalFeatures({
+      entityDf: { driver_id: [1001], event_timestamp: [at] },
+      features: ['driver_hourly_stats:conv_rate'],
+      fullFeatureNames: true,
+    });
+    expectTypeOf(
+      (await full.toArrow()).getChild('driver_hourly_stats__conv_rate'),
+    ).toEqualTypeOf<Vector<DataType> | null>();
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisKey } from '../../src/codec/entity-key';
+import { decodeTimestamp, timestampToEpochNanos } from '../../src/codec/timestamp';
 import { decodeValue } from '../../src/codec/value';
 import { ValueType } from '../../src/codec/value-type';
 import { InvalidFeatureRequestError } from '../../src/errors';
@@ -199,7 +200,14 @@ describe('writeToOnlineStore straight to Redis, read back by Feast Python', { ti
     for (const [bad, message] of [
       [{ ...good, avg_daily_trips: 'many' }, 'Row 1: Cannot encode'],
       [{ ...good, conv_rate: undefined, acc_rate: undefined }, 'Row 1 has no'],
-      [{ ...good, event_timestamp: 'yesterday' }, 'Row 1: event_timestamp must be the event time'],
+      [
+        { ...good, event_timestamp: 'yesterday' },
+        'Row 1: event_timestamp: the string "yesterday" is not an ISO 8601 date-time; give a Date',
+      ],
+      [
+        { ...good, event_timestamp: '2026-03-01T00:00:00' },
+        'Row 1: event_timestamp: the string "2026-03-01T00:00:00" has no time zone',
+      ],
       [{ ...good, driver_id: 2 ** 60 }, 'Row 1: Cannot encode entity key'],
     ] as const) {
       const rows = [good, Object.fromEntries(Object.entries(bad).filter(([, v]) => v !== undefined))];
@@ -208,5 +216,101 @@ describe('writeToOnlineStore straight to Redis, read back by Feast Python', { ti
       );
     }
     expect(await redis.exists(keyOf(driver))).toBe(0);
+  });
+});
+
+describe('event times keep their microseconds on both write paths', { timeout: 120_000 }, () => {
+  const tsField = '_ts:driver_hourly_stats';
+  const row = (driver: bigint, event_timestamp: unknown, trips: bigint) => ({
+    driver_id: driver,
+    event_timestamp,
+    conv_rate: 0.5,
+    acc_rate: 0.25,
+    avg_daily_trips: trips,
+  });
+  const storedNanos = async (driver: bigint) => {
+    const bytes = await redis.hgetBuffer(keyOf(driver), tsField);
+    return bytes ? timestampToEpochNanos(decodeTimestamp(new Uint8Array(bytes))) : undefined;
+  };
+  const T = 1_772_366_400_000_000n; // 2026-03-01T12:00:00Z in µs
+
+  it('equal milliseconds, different microseconds: the newer µs wins, as in Feast', async () => {
+    const driver = 88_000_101n;
+    keyOf(driver);
+    const write = (ts: unknown, trips: bigint) =>
+      store.writeToOnlineStore('driver_hourly_stats', [row(driver, ts, trips) as never]);
+    expect(await write('2026-03-01T12:00:00.000002Z', 2n)).toEqual({ written: 1, skipped: 0 });
+    expect(await storedNanos(driver)).toBe((T + 2n) * 1000n);
+    // 1 µs older, the same millisecond: skipped (a Date-based writer would have seen two equal times).
+    expect(await write('2026-03-01T12:00:00.000001Z', 1n)).toEqual({ written: 0, skipped: 1 });
+    expect(await write(T + 2n, 22n)).toEqual({ written: 0, skipped: 1 }); // equal: not newer
+    expect(await write(T + 3n, 3n)).toEqual({ written: 1, skipped: 0 }); // bigint µs
+    expect(await storedNanos(driver)).toBe((T + 3n) * 1000n);
+    // Within one batch too: the later row of the same entity wins only when its µs is newer.
+    expect(
+      await store.writeToOnlineStore('driver_hourly_stats', [
+        row(driver, '2026-03-01T13:00:00.000005+01:00', 5n) as never,
+        row(driver, '2026-03-01T12:00:00.000004Z', 4n) as never,
+      ]),
+    ).toEqual({ written: 1, skipped: 1 });
+    const python = feastPythonJson<{
+      results: Array<{ values: string[]; timestamps: Array<[number, number]> }>;
+    }>(pythonOnline, {
+      repo: feastRepo,
+      features: ['driver_hourly_stats:avg_daily_trips'],
+      entity_rows: [{ driver_id: Number(driver) }],
+    });
+    // Feast Python reads the µs-newer row, with its microseconds.
+    expect(decodeValue(new Uint8Array(Buffer.from(python.results[1]!.values[0]!, 'base64')))).toBe(5n);
+    expect(python.results[1]!.timestamps[0]).toEqual([Number(T / 1_000_000n), 5000]);
+    expect(await storedNanos(driver)).toBe((T + 5n) * 1000n);
+  });
+
+  it('through the feature server, the event time travels with its microseconds', async () => {
+    const driver = 88_000_102n;
+    keyOf(driver);
+    const http = new FeatureStore({ repoPath: feastRepo, online: 'http' });
+    try {
+      // The server also wants the batch source's created column.
+      await http.writeToOnlineStore('driver_hourly_stats', [
+        { ...row(driver, T + 7n, 7n), created: '2026-03-01T12:00:00Z' } as never,
+      ]);
+      expect(await storedNanos(driver)).toBe((T + 7n) * 1000n);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it("push rows: the push source's event time, any TimeInput, with its microseconds", async () => {
+    const driver = 88_000_103n;
+    keyOf(driver);
+    const http = new FeatureStore({ repoPath: feastRepo, online: 'http' });
+    try {
+      await http.push('driver_stats_push', {
+        driver_id: [driver],
+        event_timestamp: [T + 9n],
+        created: ['2026-03-01T12:00:00Z'],
+        conv_rate: [0.125],
+        acc_rate: [0.5],
+        avg_daily_trips: [9n],
+      });
+      expect(await storedNanos(driver)).toBe((T + 9n) * 1000n);
+      const error = await http
+        .push('driver_stats_push', {
+          driver_id: [driver],
+          event_timestamp: ['2026-03-01 12:00:00.000010'],
+          created: ['2026-03-01T12:00:00Z'],
+          conv_rate: [0.125],
+          acc_rate: [0.5],
+          avg_daily_trips: [10n],
+        })
+        .catch((e: unknown) => e as Error);
+      expect(InvalidFeatureRequestError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toMatch(
+        /^Row 0: event_timestamp: the string "2026-03-01 12:00:00.000010" has no time zone/,
+      );
+    } finally {
+      await http.close();
+    }
   });
 });

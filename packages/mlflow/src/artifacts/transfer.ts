@@ -12,8 +12,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AbortError, ApiError, type AuthOption, ConnectionError, DecodeError, MlopsError } from '@mlops/core';
 import { userAgent } from '@mlops/core/sdk';
-import type { MlflowHttp } from '../client';
 import { classifyMlflowError } from '../error-mapping';
+import type { MlflowHttp } from '../http';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { artifactUrlPath, type ProxyLocation } from './paths';
 

@@ -2,8 +2,8 @@ import { ConfigError } from '@mlops/core';
 import type { EntityValue, FeatureStore } from '@mlops/feast';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import type { CliContext } from './context';
 import { toJson } from './json';
-import type { CliContext } from './program';
 
 /** `driver_id=1001,1002` → ['driver_id', ['1001', '1002']]. */
 function parseEntityArg(arg: string): [string, string[]] {

@@ -1,20 +1,16 @@
 import { ConfigError, MlopsError } from '@mlops/core';
 import { Command, CommanderError } from 'commander';
 import { DOCTOR_COMPONENTS, type DoctorComponent } from '../doctor';
-import { createPlatform, type Platform, type PlatformOptions } from '../platform';
+import { createPlatform, type PlatformOptions } from '../platform';
 import { PACKAGE_VERSION } from '../version';
+import { addAirflowCommands } from './airflow-commands';
+import type { CliContext } from './context';
+import { EXIT } from './exit-codes';
 import { addFeastCommands, table } from './feast-commands';
 import { toJson } from './json';
 import { findPlatformScript, runPlatformScript } from './platform-scripts';
 
-/** Exit codes of `mlops` (also in the README). */
-export const EXIT = {
-  ok: 0,
-  /** The command ran and failed: a component unreachable or unhealthy, an API error, a failed check. */
-  failed: 1,
-  /** The command line or the configuration is wrong: unknown flag, missing option, bad environment variable. */
-  usage: 2,
-} as const;
+export { EXIT };
 
 /** Where the CLI reads and writes; tests give their own. */
 export interface CliIo {
@@ -26,16 +22,6 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** Options for the platform the commands use (tests point it elsewhere). */
   platformOptions?: PlatformOptions;
-}
-
-export interface CliContext {
-  out(text: string): void;
-  err(text: string): void;
-  isTTY: boolean;
-  stderrStream: NodeJS.WritableStream;
-  /** Creates the platform, runs `fn`, and closes it whatever happens. */
-  withPlatform<T>(fn: (platform: Platform) => Promise<T>): Promise<T>;
-  setExitCode(code: number): void;
 }
 
 export function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -62,7 +48,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 the command failed (a component unreachable, an API error), 2 bad usage or configuration.\n\nExamples:\n  mlops doctor\n  mlops platform up\n  mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001',
+      '\nExit codes: 0 ok, 1 the command failed (a component unreachable, an API error), 2 bad usage or configuration.\n\nExamples:\n  mlops doctor\n  mlops platform up\n  mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001\n  mlops dags trigger feature_pipeline --wait',
     );
 
   program
@@ -129,6 +115,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     });
 
   addFeastCommands(program, ctx);
+  addAirflowCommands(program, ctx);
   return program;
 }
 
