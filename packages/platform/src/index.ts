@@ -24,8 +24,20 @@ export {
   MaterializeError,
   OfflineStoreError,
 } from '@mlops/feast';
-export { LogShipperError, MetricsInputError } from '@mlops/metrics';
-export { MlflowInputError, MlflowPartialWriteError } from '@mlops/mlflow';
+export {
+  LogShipperError,
+  MetricsInputError,
+  PrometheusApiError,
+  PrometheusArgumentError,
+  PrometheusUnsupportedError,
+} from '@mlops/metrics';
+export {
+  ArtifactPathError,
+  MlflowInputError,
+  MlflowPartialWriteError,
+  ModelUriError,
+  SignatureValidationError,
+} from '@mlops/mlflow';
 export {
   DOCTOR_COMPONENTS,
   type DoctorCheck,
