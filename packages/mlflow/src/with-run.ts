@@ -4,6 +4,7 @@
 // wait; everything is flushed before the run ends FINISHED (body returned), FAILED (body threw: the error
 // is rethrown) or KILLED (the signal aborted: an AbortError is thrown, without waiting for the body).
 import { AbortError, ConflictError, MlopsError } from '@mlops/core';
+import type { ArtifactSource, ArtifactTarget, LogArtifactOptions, TransferOptions } from './artifacts';
 import { MlflowInputError } from './errors';
 import type { CreateExperimentOptions } from './experiments';
 import type { LogBatchOptions } from './log-batch';
@@ -29,6 +30,24 @@ export interface RunClient {
     runId: string,
     inputs: { datasets?: readonly DatasetInputInit[]; models?: ReadonlyArray<{ modelId: string }> },
     options?: { signal?: AbortSignal },
+  ): Promise<void>;
+  logArtifact(target: ArtifactTarget, source: ArtifactSource, options?: LogArtifactOptions): Promise<void>;
+  logArtifacts(
+    target: ArtifactTarget,
+    localDir: string,
+    options?: Omit<LogArtifactOptions, 'fileName'>,
+  ): Promise<void>;
+  logText(
+    target: ArtifactTarget,
+    text: string,
+    artifactFile: string,
+    options?: TransferOptions,
+  ): Promise<void>;
+  logDict(
+    target: ArtifactTarget,
+    dictionary: Record<string, unknown>,
+    artifactFile: string,
+    options?: TransferOptions,
   ): Promise<void>;
 }
 
@@ -68,6 +87,21 @@ export interface ActiveRun {
   setTags(tags: Readonly<Record<string, string>>): void;
   /** Records datasets used (sent at once, after what is buffered). */
   logInputs(datasets: readonly DatasetInputInit[]): Promise<void>;
+  /**
+   * Uploads a local file, a Blob, bytes or a stream as an artifact of this run (streamed, never whole in
+   * memory). The run does not end before every upload it started has settled; one that failed fails the run.
+   */
+  logArtifact(source: ArtifactSource, options?: LogArtifactOptions): Promise<void>;
+  /** Uploads a local directory's files as artifacts of this run, a few at a time. */
+  logArtifacts(localDir: string, options?: Omit<LogArtifactOptions, 'fileName'>): Promise<void>;
+  /** Writes `text` as the artifact `artifactFile` (a path under the run's root). */
+  logText(text: string, artifactFile: string, options?: TransferOptions): Promise<void>;
+  /** Writes a dictionary as JSON or YAML (by the file's extension), as Python's `log_dict` writes it. */
+  logDict(
+    dictionary: Record<string, unknown>,
+    artifactFile: string,
+    options?: TransferOptions,
+  ): Promise<void>;
   /** Sends everything buffered and waits for it; rejects if any send failed. */
   flush(): Promise<void>;
 }
@@ -109,6 +143,9 @@ class BufferedRun implements ActiveRun {
   /** The chain of sends, one at a time, in order. */
   #sending: Promise<void> = Promise.resolve();
   #failure: { error: unknown } | undefined;
+  /** Artifact uploads started and not yet settled, and the first that failed. */
+  readonly #uploads = new Set<Promise<void>>();
+  #uploadFailure: { error: unknown } | undefined;
   #ended = false;
 
   constructor(client: RunClient, info: RunInfo, options: WithRunOptions) {
@@ -188,6 +225,58 @@ class BufferedRun implements ActiveRun {
     await this.#client.logInputs(this.runId, { datasets });
   }
 
+  /** Runs an upload of this run under its signal, remembered until it settles so `end` can wait for it. */
+  #upload(
+    start: (signal: AbortSignal) => Promise<void>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    this.#open();
+    const signal = options.signal ? AbortSignal.any([options.signal, this.signal]) : this.signal;
+    const upload = start(signal);
+    this.#uploads.add(upload);
+    const settled = () => {
+      this.#uploads.delete(upload);
+    };
+    upload.then(settled, (error: unknown) => {
+      settled();
+      this.#uploadFailure ??= { error };
+    });
+    return upload;
+  }
+
+  logArtifact(source: ArtifactSource, options: LogArtifactOptions = {}): Promise<void> {
+    return this.#upload(
+      (signal) => this.#client.logArtifact({ runId: this.runId }, source, { ...options, signal }),
+      options,
+    );
+  }
+
+  logArtifacts(localDir: string, options: Omit<LogArtifactOptions, 'fileName'> = {}): Promise<void> {
+    return this.#upload(
+      (signal) => this.#client.logArtifacts({ runId: this.runId }, localDir, { ...options, signal }),
+      options,
+    );
+  }
+
+  logText(text: string, artifactFile: string, options: TransferOptions = {}): Promise<void> {
+    return this.#upload(
+      (signal) => this.#client.logText({ runId: this.runId }, text, artifactFile, { ...options, signal }),
+      options,
+    );
+  }
+
+  logDict(
+    dictionary: Record<string, unknown>,
+    artifactFile: string,
+    options: TransferOptions = {},
+  ): Promise<void> {
+    return this.#upload(
+      (signal) =>
+        this.#client.logDict({ runId: this.runId }, dictionary, artifactFile, { ...options, signal }),
+      options,
+    );
+  }
+
   /** Queues a send of what is buffered now, after the sends before it. */
   #schedule(): Promise<void> {
     if (this.#metrics.length === 0 && this.#params.length === 0 && this.#tags.length === 0)
@@ -220,6 +309,11 @@ class BufferedRun implements ActiveRun {
     } catch (error) {
       problem = error;
     }
+    // Uploads the body started and did not wait for: the run ends after them, FAILED if one failed.
+    while (this.#uploads.size > 0) await Promise.allSettled([...this.#uploads]);
+    // (Ending KILLED aborts them on purpose: that is not a failure of the run.)
+    if (this.#uploadFailure && problem === undefined && status !== 'KILLED')
+      problem = this.#uploadFailure.error;
     this.#ended = true;
     clearInterval(this.#timer);
     try {

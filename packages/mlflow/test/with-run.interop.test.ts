@@ -1,4 +1,7 @@
 // client.withRun on the real server: the run always ends, with everything logged flushed first.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortError, MlflowClient, MlflowInputError } from '../src/index';
 import { type PythonMlflow, startPythonMlflow } from './support/mlflow-python';
@@ -118,4 +121,44 @@ describe('withRun', () => {
     expect(MlflowInputError.isInstance(thrown)).toBe(true);
     expect((thrown as MlflowInputError).field).toBe('params.p');
   }, 30_000);
+
+  it('logs artifacts of the run, and does not end it before an upload the body did not wait for', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'with-run-artifacts-'));
+    try {
+      const model = join(dir, 'model.bin');
+      await writeFile(model, Buffer.alloc(3 * 1024 * 1024, 7));
+      let runId = '';
+      await client.withRun({ experimentName: unique('with-run-artifacts') }, async (run) => {
+        runId = run.runId;
+        void run.logArtifact(model, { artifactPath: 'model' }); // not awaited: the run waits for it
+        await run.logText('hello', 'notes/readme.txt');
+        await run.logDict({ lr: 0.1, layers: [4, 2] }, 'config.json');
+      });
+      expect((await client.getRun(runId)).info.status).toBe('FINISHED');
+      const listed = await client.listArtifacts({ runId }, undefined, { recursive: true });
+      expect(listed.filter((a) => !a.isDir).map((a) => [a.path, a.fileSize])).toEqual(
+        expect.arrayContaining([
+          ['model/model.bin', 3 * 1024 * 1024],
+          ['notes/readme.txt', 5],
+          ['config.json', expect.any(Number)],
+        ]),
+      );
+      const local = await client.downloadArtifacts({ runId }, 'notes/readme.txt', { dstPath: dir });
+      expect(await readFile(local, 'utf8')).toBe('hello');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("ends FAILED when an upload it started fails, and rethrows that upload's error", async () => {
+    let runId = '';
+    const missing = join(tmpdir(), `${unique('no-such-file')}.bin`);
+    await expect(
+      client.withRun({ experimentName: unique('with-run-upload-fails') }, async (run) => {
+        runId = run.runId;
+        run.logArtifact(missing).catch(() => {}); // the body ignores it; withRun does not
+      }),
+    ).rejects.toThrow(missing);
+    expect((await client.getRun(runId)).info.status).toBe('FAILED');
+  });
 });
