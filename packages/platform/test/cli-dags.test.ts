@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../src/cli/program';
-import { feastRepo, root } from './support/platform';
-
-async function mlops(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    cwd: root,
-    env: {},
-    platformOptions: { feast: { repoPath: feastRepo } },
-  });
-  return { code, stdout, stderr };
-}
+import { EXIT } from '../src/cli/program';
+import { mlops } from './support/cli';
 
 describe('mlops dags, against the platform Airflow', () => {
   it('trigger --wait --json runs the DAG with its conf and gives the leaf XComs', {

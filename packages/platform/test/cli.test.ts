@@ -1,31 +1,9 @@
 import { FeatureStore } from '@mlops/feast';
 import { describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../src/cli/program';
+import { EXIT } from '../src/cli/program';
 import { PACKAGE_VERSION } from '../src/version';
-import { deadUrl, feastRepo, root } from './support/platform';
-
-async function mlops(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; mlflowUrl?: string } = {},
-) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    cwd: options.cwd ?? root,
-    env: options.env ?? {},
-    platformOptions: {
-      feast: { repoPath: feastRepo },
-      ...(options.mlflowUrl ? { mlflow: { trackingUri: options.mlflowUrl, maxRetries: 0 } } : {}),
-    },
-  });
-  return { code, stdout, stderr };
-}
+import { mlops } from './support/cli';
+import { deadUrl, feastRepo } from './support/platform';
 
 describe('the mlops CLI', () => {
   it('prints its version and help with exit 0', async () => {
