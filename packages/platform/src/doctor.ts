@@ -10,7 +10,7 @@ import {
 } from '@mlops/core';
 import type { FeatureStore } from '@mlops/feast';
 import type { FeastConfig } from '@mlops/feast/registry';
-import type { MetricsConfig } from '@mlops/metrics';
+import type { MetricsConfig, PrometheusClient } from '@mlops/metrics';
 import type { MlflowClient, MlflowConfig } from '@mlops/mlflow';
 
 /** What the doctor reads of a platform (the Platform of createPlatform): its settings and its clients. */
@@ -24,6 +24,7 @@ export interface DoctorTarget {
   readonly feast: FeatureStore;
   readonly mlflow: MlflowClient;
   readonly airflow: AirflowClient;
+  readonly prometheus: PrometheusClient;
 }
 
 /** The components `doctor()` checks, in the order it reports them. */
@@ -212,15 +213,8 @@ function checkers(
       return { url: config.airflow.baseUrl, version: version.version, auth: 'ok', detail: parts.join(', ') };
     },
     async prometheus(signal) {
-      const url = config.metrics.prometheusUrl;
-      const response = await plainGet(
-        'prometheus',
-        fetchImpl,
-        `${url.replace(/\/$/, '')}/api/v1/status/buildinfo`,
-        signal,
-      );
-      const body = (await response.json()) as { data?: { version?: string } };
-      return { url, version: body.data?.version ?? '', auth: 'none', detail: 'ready' };
+      const build = await platform.prometheus.buildInfo({ signal, refresh: true });
+      return { url: config.metrics.prometheusUrl, version: build.version, auth: 'none', detail: 'ready' };
     },
     async pushgateway(signal) {
       const url = config.metrics.pushgatewayUrl;

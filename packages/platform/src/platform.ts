@@ -7,7 +7,12 @@ import {
 import { type Logger, MlopsError } from '@mlops/core';
 import { FeatureStore, type FeatureStoreOptions } from '@mlops/feast';
 import { type FeastConfig, resolveFeastConfig } from '@mlops/feast/registry';
-import { type MetricsConfig, type MetricsOptions, resolveMetricsConfig } from '@mlops/metrics';
+import {
+  type MetricsConfig,
+  type MetricsOptions,
+  PrometheusClient,
+  resolveMetricsConfig,
+} from '@mlops/metrics';
 import {
   MlflowClient,
   type MlflowClientOptions,
@@ -55,6 +60,8 @@ export interface Platform extends AsyncDisposable {
   readonly mlflow: MlflowClient;
   /** Airflow 3's public API: DAGs, runs, logs, assets (created on first use). */
   readonly airflow: AirflowClient;
+  /** Prometheus queries with typed results, at `metrics.prometheusUrl` (created on first use). */
+  readonly prometheus: PrometheusClient;
   /** Reaches every component and says, for each that fails, what to fix. Never throws for a component's failure. */
   doctor(options?: DoctorOptions): Promise<DoctorReport>;
   /** Closes every client that was opened (connections, pools, timers). Safe to call twice. */
@@ -83,6 +90,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   let feast: FeatureStore | undefined;
   let mlflow: MlflowClient | undefined;
   let airflow: AirflowClient | undefined;
+  let prometheus: PrometheusClient | undefined;
   let closed = false;
   const assertOpen = (component: string) => {
     if (closed)
@@ -125,6 +133,18 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
       });
       return airflow;
     },
+    get prometheus() {
+      assertOpen('prometheus');
+      prometheus ??= new PrometheusClient({
+        url: config.metrics.prometheusUrl,
+        maxRetries: config.metrics.maxRetries,
+        attemptTimeoutMs: config.metrics.attemptTimeoutMs,
+        ...(global.fetch ? { fetch: global.fetch } : {}),
+        ...(global.logger ? { logger: global.logger } : {}),
+        ...(global.headers ? { headers: global.headers } : {}),
+      });
+      return prometheus;
+    },
     doctor: (doctorOptions) => runDoctor(platform, { fetch: global.fetch, ...doctorOptions }),
     async close() {
       if (closed) return;
@@ -133,6 +153,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
       feast = undefined;
       mlflow = undefined;
       airflow = undefined;
+      prometheus = undefined;
       if (opened) await opened.close();
     },
     [Symbol.asyncDispose]() {
