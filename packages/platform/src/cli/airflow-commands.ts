@@ -3,8 +3,8 @@ import { ConfigError } from '@mlops/core';
 import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { EXIT } from './exit-codes';
-import { table } from './feast-commands';
 import { toJson } from './json';
+import { table } from './table';
 
 function parseConf(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;

@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { toJson } from './json';
+import { table } from './table';
 
 /** `driver_id=1001,1002` → ['driver_id', ['1001', '1002']]. */
 function parseEntityArg(arg: string): [string, string[]] {
@@ -177,7 +178,11 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
   }
 }
 
-function parseTime(flag: string, text: string): Date {
+/**
+ * A time from the command line, checked here so a bad one is a usage error, and passed on as the text itself:
+ * Feast's own parser keeps its microseconds (a Date would cut them to milliseconds).
+ */
+function parseTime(flag: string, text: string): string {
   if (!/(Z|[+-]\d\d:?\d\d)$/i.test(text) || Number.isNaN(Date.parse(text))) {
     throw new ConfigError(
       `${flag} takes an ISO 8601 time with a zone (e.g. 2026-01-01T00:00:00Z); got '${text}'`,
@@ -186,27 +191,5 @@ function parseTime(flag: string, text: string): Date {
       },
     );
   }
-  return new Date(text);
-}
-
-/** Rows as an aligned text table (values printed exactly: bigints in full, Dates in ISO 8601). */
-export function table(rows: ReadonlyArray<Record<string, unknown>>): string {
-  if (rows.length === 0) return '(no rows)';
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const text = (v: unknown): string =>
-    v === null || v === undefined
-      ? ''
-      : v instanceof Date
-        ? v.toISOString()
-        : typeof v === 'object'
-          ? toJson(v, 0)
-          : String(v);
-  const cells = rows.map((r) => columns.map((c) => text(r[c])));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: string[]) =>
-    values
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  return text;
 }

@@ -6,9 +6,10 @@ import { PACKAGE_VERSION } from '../version';
 import { addAirflowCommands } from './airflow-commands';
 import type { CliContext } from './context';
 import { EXIT } from './exit-codes';
-import { addFeastCommands, table } from './feast-commands';
+import { addFeastCommands } from './feast-commands';
 import { toJson } from './json';
 import { findPlatformScript, runPlatformScript } from './platform-scripts';
+import { table } from './table';
 
 export { EXIT };
 
