@@ -139,6 +139,7 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
                     hideCursor: true,
                   })
                 : undefined;
+            let barStarted = false;
             const onProgress = (p: {
               featureView: string;
               viewIndex: number;
@@ -148,7 +149,11 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
               done: boolean;
             }) => {
               if (bar) {
-                if (!bar.getTotal()) bar.start(p.viewCount, 0, { view: p.featureView, rows: 0, written: 0 });
+                // (getTotal() is 100 before start, so it cannot tell whether the bar started.)
+                if (!barStarted) {
+                  bar.start(p.viewCount, 0, { view: p.featureView, rows: 0, written: 0 });
+                  barStarted = true;
+                }
                 bar.update(p.viewIndex + (p.done ? 1 : 0), {
                   view: p.featureView,
                   rows: p.rows,

@@ -43,16 +43,16 @@ function resolvedJson(model: ResolvedModel, files: Array<{ path: string; size: n
           source: v.source,
           tags: v.tags,
         }
-      : undefined,
-    run: model.run,
+      : null,
+    run: model.run ?? null,
     loggedModel: model.loggedModel
       ? { modelId: model.loggedModel.modelId, name: model.loggedModel.name, status: model.loggedModel.status }
-      : undefined,
+      : null,
     artifactUri: model.artifactUri,
     flavors: model.mlmodel.flavors,
-    signature: model.mlmodel.signature,
-    mlflowVersion: model.mlmodel.mlflowVersion,
-    modelUuid: model.mlmodel.modelUuid,
+    signature: model.mlmodel.signature ?? null,
+    mlflowVersion: model.mlmodel.mlflowVersion ?? null,
+    modelUuid: model.mlmodel.modelUuid ?? null,
     files,
   };
 }
@@ -149,14 +149,18 @@ export function addModelsCommands(program: Command, ctx: CliContext): void {
               })
             : undefined;
         let last: TransferProgress | undefined;
+        let started = false;
         try {
           const path = await platform.mlflow.downloadModel(uri, dir, {
             onProgress: (p) => {
               last = p;
               if (!bar) return;
               const payload = { files: p.filesDone, filesTotal: p.filesTotal };
-              if (!bar.getTotal() && p.bytesTotal !== undefined) bar.start(p.bytesTotal, 0, payload);
-              bar.update(p.bytesDone, payload);
+              if (!started && p.bytesTotal !== undefined) {
+                bar.start(p.bytesTotal, 0, payload);
+                started = true;
+              }
+              if (started) bar.update(p.bytesDone, payload);
             },
           });
           bar?.stop();
@@ -165,8 +169,8 @@ export function addModelsCommands(program: Command, ctx: CliContext): void {
             dir: path,
             version: model.modelVersion
               ? { name: model.modelVersion.name, version: model.modelVersion.version }
-              : undefined,
-            runId: model.run?.runId,
+              : null,
+            runId: model.run?.runId ?? null,
             files: last?.filesDone ?? 0,
             bytes: last?.bytesDone ?? 0,
           };
