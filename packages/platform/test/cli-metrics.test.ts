@@ -12,7 +12,9 @@ const at = String(atMs / 1000);
 
 beforeAll(async () => {
   await fetch(`${prometheusUrl}/-/ready`).catch((error: unknown) => {
-    throw new Error(`Prometheus is not running at ${prometheusUrl}: start it with \`pnpm platform up prometheus\` (${String(error)})`);
+    throw new Error(
+      `Prometheus is not running at ${prometheusUrl}: start it with \`pnpm platform up prometheus\` (${String(error)})`,
+    );
   });
 });
 
@@ -55,7 +57,11 @@ describe('mlops metrics query', () => {
   it('keeps NaN and infinities exact in --json (as Prometheus spells them)', async () => {
     const inf = await mlops(['metrics', 'query', '1/0', '--time', at, '--json']);
     expect(inf.code).toBe(EXIT.ok);
-    expect(JSON.parse(inf.stdout).result).toEqual({ time: new Date(atMs).toISOString(), timeMs: atMs, value: '+Inf' });
+    expect(JSON.parse(inf.stdout).result).toEqual({
+      time: new Date(atMs).toISOString(),
+      timeMs: atMs,
+      value: '+Inf',
+    });
     const nan = await mlops(['metrics', 'query', 'vector(0/0)', '--time', at, '--json']);
     expect(JSON.parse(nan.stdout).result[0].value).toBe('NaN');
   });
@@ -94,7 +100,9 @@ describe('mlops metrics query', () => {
     );
     const range = await mlops(['metrics', 'query', 'up', '--range', '1hour']);
     expect(range.code).toBe(EXIT.usage);
-    expect(range.stderr).toContain("--range takes a Prometheus duration such as 30s, 15m, 1h30m or 2d; got '1hour'");
+    expect(range.stderr).toContain(
+      "--range takes a Prometheus duration such as 30s, 15m, 1h30m or 2d; got '1hour'",
+    );
     const time = await mlops(['metrics', 'query', 'up', '--time', '2026-01-01T00:00:00']);
     expect(time.code).toBe(EXIT.usage);
     const bad = await mlops(['metrics', 'query', 'sum(', '--json']);

@@ -36,7 +36,9 @@ let runId = '';
 
 beforeAll(async () => {
   await fetch(`${trackingUri}/health`).catch((error: unknown) => {
-    throw new Error(`MLflow is not running at ${trackingUri}: start it with \`pnpm platform up mlflow\` (${String(error)})`);
+    throw new Error(
+      `MLflow is not running at ${trackingUri}: start it with \`pnpm platform up mlflow\` (${String(error)})`,
+    );
   });
   mkdirSync(join(modelDir, 'extra'), { recursive: true });
   writeFileSync(join(modelDir, 'MLmodel'), mlmodel);
@@ -44,11 +46,17 @@ beforeAll(async () => {
   writeFileSync(join(modelDir, 'extra', 'labels.txt'), 'no\nyes\n');
   const run = await mlflow.createRun('0', { runName: name });
   runId = run.info.runId;
-  const logged = await mlflow.createLoggedModel('0', { name: 'cli-model', modelType: 'onnx', sourceRunId: runId });
+  const logged = await mlflow.createLoggedModel('0', {
+    name: 'cli-model',
+    modelType: 'onnx',
+    sourceRunId: runId,
+  });
   await mlflow.logArtifacts({ loggedModelId: logged.modelId }, modelDir);
   await mlflow.finalizeLoggedModel(logged.modelId, 'LOGGED_MODEL_READY');
   await mlflow.createRegisteredModel(name);
-  const created = await mlflow.createModelVersion(name, `models:/${logged.modelId}`, { modelId: logged.modelId });
+  const created = await mlflow.createModelVersion(name, `models:/${logged.modelId}`, {
+    modelId: logged.modelId,
+  });
   version = created.version;
   await mlflow.setRegisteredModelAlias(name, 'champion', version);
 }, 60_000);
@@ -69,7 +77,13 @@ describe('mlops models resolve', () => {
     expect(parsed).toMatchObject({
       uri,
       version: { name, version, status: 'READY' },
-      run: { runId, runName: name, experimentId: '0', status: 'RUNNING', artifactUri: expected.run?.artifactUri },
+      run: {
+        runId,
+        runName: name,
+        experimentId: '0',
+        status: 'RUNNING',
+        artifactUri: expected.run?.artifactUri,
+      },
       loggedModel: { modelId: expected.loggedModel?.modelId, name: 'cli-model' },
       artifactUri: expected.artifactUri,
       flavors: expected.mlmodel.flavors,
@@ -88,7 +102,9 @@ describe('mlops models resolve', () => {
     expect(code).toBe(EXIT.ok);
     expect(stdout).toContain(`version:   ${name} v${version} (READY`);
     expect(stdout).toContain('flavors:   onnx, python_function');
-    expect(stdout).toContain('  in   conv_rate: double\n  in   avg_daily_trips: long (optional)\n  out  (unnamed): long\n');
+    expect(stdout).toContain(
+      '  in   conv_rate: double\n  in   avg_daily_trips: long (optional)\n  out  (unnamed): long\n',
+    );
     expect(stdout).toMatch(new RegExp(`^model\\.onnx\\s+${weights.length}$`, 'm'));
     expect(stdout).toContain('files (3):');
   });
@@ -142,7 +158,14 @@ describe('mlops models pull', () => {
 
   it('--json reports what was pulled, and --dir is required', async () => {
     const target = join(dir, 'pulled-json');
-    const { code, stdout } = await mlops(['models', 'pull', `models:/${name}/${version}`, '-d', target, '--json']);
+    const { code, stdout } = await mlops([
+      'models',
+      'pull',
+      `models:/${name}/${version}`,
+      '-d',
+      target,
+      '--json',
+    ]);
     expect(code).toBe(EXIT.ok);
     expect(JSON.parse(stdout)).toEqual({
       uri: `models:/${name}/${version}`,

@@ -36,9 +36,8 @@ export type KnownFeatureRef = FeastCodegenOptions extends { strictFeatureRefs: t
  * (`string[]`), else known references only, so a misspelt literal fails here too instead of slipping through as
  * an open request (the error then names the reference and FeastFeatureTypes).
  */
-export type CheckedFeatureRefs<Refs extends readonly string[] | undefined> = string extends NonNullable<Refs>[number]
-  ? unknown
-  : readonly KnownFeatureRef[];
+export type CheckedFeatureRefs<Refs extends readonly string[] | undefined> =
+  string extends NonNullable<Refs>[number] ? unknown : readonly KnownFeatureRef[];
 
 /** The column name a `"view:feature"` reference gets: `feature`, or `view__feature` with fullFeatureNames. */
 export type OutputName<

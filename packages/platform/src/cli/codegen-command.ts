@@ -9,7 +9,11 @@ import { toJson } from './json';
 
 /** `mlops feast codegen`: typed feature references and value types from the registry, into a .ts file. */
 export function addCodegenCommand(program: Command, ctx: CliContext): void {
-  commandGroup(program, 'feast', 'Feast: online features, materialization, typed references from the registry')
+  commandGroup(
+    program,
+    'feast',
+    'Feast: online features, materialization, typed references from the registry',
+  )
     .command('codegen')
     .description(
       "Generate a .ts module from the Feast registry: every feature reference and its value type, so a misspelt feature is a compile error and results are typed (@mlops/feast's FeastFeatureTypes)",
@@ -52,7 +56,8 @@ export function addCodegenCommand(program: Command, ctx: CliContext): void {
         throw error;
       });
       const changed = current !== text;
-      const shown = relative(ctx.cwd, file) || file;
+      const inside = relative(ctx.cwd, file);
+      const shown = inside && !inside.startsWith('..') ? inside : file;
       if (!opts.check && changed) {
         await mkdir(dirname(file), { recursive: true });
         await writeFile(file, text);

@@ -124,7 +124,9 @@ export function generateFeastTypes(registry: CodegenRegistry, options: CodegenOp
     'export const features = {',
   ];
   for (const view of views) {
-    lines.push(`  /** ${doc(`${view.kind} ${view.name}${view.description ? `: ${view.description}` : ''}`)} */`);
+    lines.push(
+      `  /** ${doc(`${view.kind} ${view.name}${view.description ? `: ${view.description}` : ''}`)} */`,
+    );
     lines.push(`  ${key(view.name)}: {`);
     for (const f of view.features) {
       lines.push(`    /** ${f.valueTypeName}${f.description ? `: ${doc(f.description)}` : ''} */`);
@@ -152,7 +154,7 @@ export function generateFeastTypes(registry: CodegenRegistry, options: CodegenOp
     '',
     '/**',
     ' * A `features` list checked against the registry (a typo is a compile error), typed as the literals given, so',
-    ' * results are named and typed by it: `getOnlineFeatures({ features: featureRefs(\'v:a\', \'v:b\'), ... })`.',
+    " * results are named and typed by it: `getOnlineFeatures({ features: featureRefs('v:a', 'v:b'), ... })`.",
     ' */',
     'export function featureRefs<const R extends readonly FeatureRef[]>(...refs: R): R {',
     '  return refs;',

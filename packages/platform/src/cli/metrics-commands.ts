@@ -70,7 +70,12 @@ function resultJson(result: QueryResult): unknown {
         result: result.result.map((s) =>
           s.value
             ? { metric: s.metric, time: iso(s.value[0]), timeMs: s.value[0], value: valueJson(s.value[1]) }
-            : { metric: s.metric, time: iso(s.histogram[0]), timeMs: s.histogram[0], histogram: s.histogram[1] },
+            : {
+                metric: s.metric,
+                time: iso(s.histogram[0]),
+                timeMs: s.histogram[0],
+                histogram: s.histogram[1],
+              },
         ),
         ...notes,
       };
@@ -134,7 +139,10 @@ export function addMetricsCommands(program: Command, ctx: CliContext): void {
     .option('--time <time>', 'evaluation time (the end of the range with --range): ISO 8601 or unix seconds')
     .option('--range <duration>', 'a range query over this long, ending at --time (default now), e.g. 1h')
     .option('--step <duration>', 'with --range: the resolution (default: the range / 60, at least 1s)')
-    .option('--json', 'print the result as JSON (times ISO 8601 and unix ms; NaN and ±Inf as "NaN", "+Inf", "-Inf")')
+    .option(
+      '--json',
+      'print the result as JSON (times ISO 8601 and unix ms; NaN and ±Inf as "NaN", "+Inf", "-Inf")',
+    )
     .addHelpText(
       'after',
       examples(
@@ -145,9 +153,12 @@ export function addMetricsCommands(program: Command, ctx: CliContext): void {
     )
     .action(async (expr: string, opts: { time?: string; range?: string; step?: string; json?: boolean }) => {
       if (opts.step !== undefined && opts.range === undefined) {
-        throw new ConfigError('--step goes with --range (a range query); without --range the query is instant', {
-          option: 'step',
-        });
+        throw new ConfigError(
+          '--step goes with --range (a range query); without --range the query is instant',
+          {
+            option: 'step',
+          },
+        );
       }
       const time = opts.time === undefined ? undefined : parseTime('--time', opts.time);
       const rangeMs = opts.range === undefined ? undefined : parseDuration('--range', opts.range);

@@ -68,7 +68,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         'mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001',
         'mlops feast codegen -o src/feast-registry.ts',
         'mlops models resolve models:/churn@champion',
-        'mlops metrics query \'up\' --json',
+        "mlops metrics query 'up' --json",
         'mlops dags trigger feature_pipeline --wait',
       )}\n\nEvery command takes --help (with examples) and --json (JSON on stdout that loses nothing:\nint64 as exact integers, bytes as base64, times in ISO 8601; with --json an error is\n{"error": {...}} on stdout too).\n\n${EXIT_CODES_HELP}`,
     );
