@@ -16,7 +16,7 @@ export function addCodegenCommand(program: Command, ctx: CliContext): void {
   )
     .command('codegen')
     .description(
-      "Generate a .ts module from the Feast registry: every feature reference and its value type, so a misspelt feature is a compile error and results are typed (@mlops/feast's FeastFeatureTypes)",
+      'Generate typed feature references and value types from the Feast registry (a misspelt feature is a compile error)',
     )
     .requiredOption('-o, --out <file>', 'the .ts file to write (e.g. src/feast-registry.ts)')
     .option('--check', 'write nothing; exit 1 when the file is missing or differs from the registry (for CI)')
