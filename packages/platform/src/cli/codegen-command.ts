@@ -75,7 +75,7 @@ export function addCodegenCommand(program: Command, ctx: CliContext): void {
       else if (opts.check) {
         if (changed) {
           ctx.err(
-            `${shown} is ${current === undefined ? 'missing' : 'stale'}: the registry of ${registry.project} has changed since it was generated; run mlops feast codegen -o ${opts.out}`,
+            `${shown} is ${current === undefined ? 'missing' : 'stale'}: it differs from what the registry of ${registry.project} generates; run mlops feast codegen -o ${opts.out}`,
           );
         } else ctx.out(`${shown} is up to date with the registry of ${registry.project}`);
       } else {
