@@ -132,8 +132,8 @@ describe('mlops feast codegen', () => {
       expect(types.get('customer_profile:age')).toBe('number');
       expect(types.get('customer_profile:is_premium')).toBe('boolean');
 
-      // Every value the online store holds for the seeded entities is of its generated type, and every feature
-      // of a stored view has at least one non-null value to check.
+      // Every value the online store holds (or the feature server computes) for the seeded entities is of its
+      // generated type, and every feature has at least one non-null value to check.
       const drivers = Array.from({ length: 10 }, (_, i) => BigInt(1001 + i));
       const customers = Array.from({ length: 10 }, (_, i) => `C${String(i + 1).padStart(3, '0')}`);
       const checked = new Set<string>();
@@ -160,10 +160,21 @@ describe('mlops feast codegen', () => {
         const result = await store.getOnlineFeatures({ features, entityRows, now });
         check(view.name, result.toObjects());
       }
-      const stored = views
-        .filter((v) => v.kind !== 'on_demand_feature_view')
-        .flatMap((v) => v.features.map((f) => `${v.name}:${f.name}`));
-      expect([...checked].sort()).toEqual(stored.sort());
+      // On-demand views are computed by the feature server, from the request's fields (the demo's
+      // transformed_conv_rate takes val_to_add and val_to_add_2, its request source).
+      const server = new FeatureStore({ repoPath: feastRepo, online: 'http' });
+      try {
+        for (const view of views.filter((v) => v.kind === 'on_demand_feature_view')) {
+          const result = await server.getOnlineFeatures({
+            features: view.features.map((f) => `${view.name}:${f.name}`),
+            entities: { driver_id: drivers, val_to_add: drivers, val_to_add_2: drivers.map((d) => -d) },
+          });
+          check(view.name, result.toObjects());
+        }
+      } finally {
+        await server.close();
+      }
+      expect([...checked].sort()).toEqual([...types.keys()].sort());
     } finally {
       await store.close();
     }
