@@ -63,7 +63,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
+  // What this file made goes (other helpers share the server); a failed clean-up must not hide a test's result.
   await mlflow.deleteRegisteredModel(name).catch(() => undefined);
+  if (runId) await mlflow.deleteRun(runId).catch(() => undefined);
 });
 
 describe('mlops models resolve', () => {
