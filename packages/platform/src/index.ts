@@ -57,3 +57,4 @@ export {
   type PushgatewayConfig,
 } from './platform';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+export * from './workflows';
