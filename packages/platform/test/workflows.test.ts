@@ -276,11 +276,12 @@ describe('runPipeline and deployDag against Airflow', () => {
   it('triggers, reports task states, and gives the leaf XComs', async () => {
     const phases: string[] = [];
     const result = await runPipeline(platform, 'xcom_example', {
-      conf: { n: 4 },
+      conf: { n: 5 },
       onProgress: (e) => phases.push(e.phase),
     });
     expect(result.finished).toBe(true);
     expect(result.run.state).toBe('success');
+    // xcom_example sums range(n).
     expect(result.xcoms).toEqual({ total: 10 });
     expect(phases[0]).toBe('triggered');
     expect(phases).toContain('tasks');
@@ -324,9 +325,11 @@ describe('runPipeline and deployDag against Airflow', () => {
       onProgress: (e) => phases.push(e.phase),
     });
     expect(second.previousVersion).toBe(first.version.version_number);
-    expect(second.version.version_number).toBeGreaterThan(first.version.version_number);
+    // Airflow 3.3 may keep the version number (it updates a version in place): what runs is what counts.
+    expect(second.version.version_number).toBeGreaterThanOrEqual(first.version.version_number);
     expect(phases).toEqual(['copied', 'reparse-requested', 'waiting', 'deployed']);
     expect(await platform.airflow.dags.source(dagId)).toBe(dagSource(dagId, 2));
+    expect((await runPipeline(platform, dagId)).xcoms).toEqual({ answer: { value: 2 } });
 
     writeFileSync(local, `${dagSource(dagId, 3)}\nthis is not python(\n`);
     const broken = await deployDag(platform, local, { dagsFolder: folder, timeoutMs: 150_000 }).catch(

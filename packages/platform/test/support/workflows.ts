@@ -37,14 +37,14 @@ export function dagsFolder(): string {
   return folder;
 }
 
-/** A DAG with one task returning `{ value }`. */
+/** A DAG with one task returning `{ value }` (its tags change with the value, so each is a new DAG version). */
 export function dagSource(dagId: string, value: number): string {
   return `"""Temporary DAG of @mlops/platform's workflow tests (removed by them)."""
 from datetime import datetime, timezone
 
 from airflow.sdk import DAG, task
 
-with DAG(dag_id="${dagId}", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc), catchup=False, tags=["mlops-test"]) as dag:
+with DAG(dag_id="${dagId}", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc), catchup=False, tags=["mlops-test", "v${value}"]) as dag:
 
     @task
     def answer() -> dict:
