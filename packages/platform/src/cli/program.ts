@@ -10,6 +10,7 @@ import { addFeastCommands } from './feast-commands';
 import { toJson } from './json';
 import { findPlatformScript, runPlatformScript } from './platform-scripts';
 import { table } from './table';
+import { registerWorkflowCommands } from './workflow-commands';
 
 export { EXIT };
 
@@ -117,6 +118,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
 
   addFeastCommands(program, ctx);
   addAirflowCommands(program, ctx);
+  registerWorkflowCommands(program, ctx);
   return program;
 }
 
