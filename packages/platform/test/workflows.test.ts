@@ -253,6 +253,41 @@ print(json.dumps(dict(alias=c.get_model_version_by_alias(${JSON.stringify(name)}
     expect((await platform.mlflow.getModelVersionByAlias(name, 'champion')).version).toBe('4');
   }, 120_000);
 
+  it('registers an MLflow 3 logged model of the run from its models:/m-… source, as Python sees it', async () => {
+    const experimentId = await platform.mlflow.createExperiment(unique('mlops_platform_logged'));
+    cleanups.push(() => platform.mlflow.deleteExperiment(experimentId));
+    const runId = (await platform.mlflow.createRun(experimentId)).info.runId;
+    // What log_model(name='ranker') does in MLflow 3: a logged model of the run, its files, finalized.
+    const logged = await platform.mlflow.createLoggedModel(experimentId, {
+      name: 'ranker',
+      sourceRunId: runId,
+    });
+    await platform.mlflow.logText(
+      { loggedModelId: logged.modelId },
+      `artifact_path: ranker\nflavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\nmodel_id: ${logged.modelId}\nmlflow_version: 3.18.0\n`,
+      'MLmodel',
+    );
+    await platform.mlflow.finalizeLoggedModel(logged.modelId, 'LOGGED_MODEL_READY');
+    const name = unique('mlops_platform_logged_model');
+    cleanups.push(() => platform.mlflow.deleteRegisteredModel(name));
+    const result = await registerModel(platform, { runId, artifactPath: 'ranker', name, alias: 'champion' });
+    const seen = await python<{ source: string; model_id: string; run_id: string }>(`
+import json
+from mlflow import MlflowClient
+v = MlflowClient().get_model_version_by_alias(${JSON.stringify(name)}, "champion")
+print(json.dumps(dict(source=v.source, model_id=v.model_id, run_id=v.run_id)))
+`);
+    // The platform's MLflow 3.18 keeps no model_id on a version made over REST (Python's create_model_version
+    // and register_model alike): the source is what links the version to the logged model.
+    expect(seen).toEqual({ source: `models:/${logged.modelId}`, model_id: null, run_id: runId });
+    expect(result.version).toMatchObject({
+      version: '1',
+      source: `models:/${logged.modelId}`,
+      runId,
+      aliases: ['champion'],
+    });
+  }, 120_000);
+
   it('refuses bad input with the argument named', async () => {
     const error = await registerModel(platform, {
       runId: 'r',
@@ -295,6 +330,25 @@ describe('runPipeline and deployDag against Airflow', () => {
     expect(failed.failedTasks.map((t) => t.taskId)).toEqual(['fail']);
     expect(failed.failedTasks[0]?.logTail.join('\n')).toContain('this task fails on purpose');
   }, 240_000);
+
+  it('ends a wait at once when the platform global.signal aborts, with an AbortError', async () => {
+    const controller = new AbortController();
+    await using aborting = createPlatform({ global: { signal: controller.signal } });
+    let aborted = 0;
+    const started = performance.now();
+    const outcome = await runPipeline(aborting, 'xcom_example', {
+      conf: { n: 2 },
+      onProgress: (e) => {
+        if (e.phase === 'triggered') {
+          aborted = performance.now();
+          controller.abort();
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(AbortError.isInstance(outcome), String(outcome)).toBe(true);
+    expect(performance.now() - aborted).toBeLessThan(1000);
+    expect(aborted).toBeGreaterThan(started);
+  }, 60_000);
 
   it('only triggers with wait: false', async () => {
     const result = await runPipeline(platform, 'xcom_example', { wait: false, conf: { n: 1 } });
