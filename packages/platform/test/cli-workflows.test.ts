@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/cli/program';
 import { createPlatform } from '../src/index';
@@ -95,6 +95,52 @@ print(json.dumps(dict(rows=t.num_rows, schema=[f"{f.name}:{f.type}" for f in t.s
     expect(table.numRows).toBe(30);
     expect(table.getChild('driver_id')?.get(0)).toBe(1001n);
   }, 120_000);
+
+  it('reads the entity rows from a Parquet file pyarrow wrote (--entities), and from Arrow IPC', async () => {
+    const entities = tempFile('entities.parquet');
+    await python<boolean>(`
+import json, datetime as dt, pyarrow as pa, pyarrow.parquet as pq
+t = pa.table({"driver_id": pa.array([1001, 1002, 1003], pa.int64()),
+              "event_timestamp": pa.array([dt.datetime(2025, 12, 28, 6, tzinfo=dt.timezone.utc)] * 3, pa.timestamp("us", tz="UTC")),
+              "label": pa.array([True, False, True])})
+pq.write_table(t, ${JSON.stringify(entities)})
+print("true")
+`);
+    const output = tempFile('from-parquet.arrows');
+    const { code, stdout, stderr } = await mlops([
+      'train-set',
+      '-f',
+      FEATURES,
+      '--entities',
+      entities,
+      '-o',
+      output,
+      '--no-profile',
+      '--json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(stdout)).toMatchObject({
+      format: 'arrows',
+      rows: 3,
+      columns: ['driver_id', 'event_timestamp', 'label', 'conv_rate', 'avg_daily_trips'],
+      profiled: [],
+    });
+    const table = tableFromIPC(readFileSync(output));
+    expect(table.getChild('driver_id')?.toArray()).toEqual(BigInt64Array.from([1001n, 1002n, 1003n]));
+    expect(table.getChild('label')?.toArray()).toEqual([true, false, true]);
+    // The same rows given as an Arrow IPC file give the same training set.
+    const ipcEntities = tempFile('entities.arrow');
+    writeFileSync(ipcEntities, tableToIPC(table.select(['driver_id', 'event_timestamp', 'label']), 'file'));
+    const again = tempFile('again.arrows');
+    const fromIpc = await mlops(['train-set', '-f', FEATURES, '--entities', ipcEntities, '-o', again]);
+    expect(fromIpc.code).toBe(EXIT.ok);
+    const second = tableFromIPC(readFileSync(again));
+    expect(second.getChild('conv_rate')?.toArray()).toEqual(table.getChild('conv_rate')?.toArray());
+    expect(second.getChild('avg_daily_trips')?.toArray()).toEqual(
+      table.getChild('avg_daily_trips')?.toArray(),
+    );
+  }, 180_000);
 
   it('exits 2 on bad usage, before any query', async () => {
     const both = await mlops([

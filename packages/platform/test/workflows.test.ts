@@ -1,20 +1,24 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AbortError,
+  AirflowWaitTimeoutError,
   buildTrainingSet,
   createPlatform,
   DagImportError,
   DagRunFailedError,
   deployDag,
+  ModelRegistrationError,
   ModelValidationError,
   type Platform,
+  promoteModelVersion,
   REFERENCE_PROFILE_ARTIFACT,
   registerModel,
   runPipeline,
   WorkflowInputError,
+  WorkflowTimeoutError,
 } from '../src/index';
 import { feastRepo } from './support/platform';
 import { dagSource, dagsFolder, python, unique } from './support/workflows';
@@ -288,6 +292,43 @@ print(json.dumps(dict(source=v.source, model_id=v.model_id, run_id=v.run_id)))
     });
   }, 120_000);
 
+  it('a version that stays PENDING is a WorkflowTimeoutError, a FAILED one a ModelRegistrationError (stubbed MLflow)', async () => {
+    const answering =
+      (status: string): typeof fetch =>
+      async (input, init) => {
+        const url = new Request(input, init).url;
+        const body = url.includes('/model-versions/get')
+          ? { model_version: { name: 'm', version: '3', status, status_message: 'artifacts unreadable' } }
+          : {};
+        return new Response(JSON.stringify(body), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      };
+    await using pending = createPlatform({ global: { fetch: answering('PENDING_REGISTRATION') } });
+    const phases: string[] = [];
+    const timedOut = await promoteModelVersion(pending, {
+      name: 'm',
+      version: 3,
+      alias: 'champion',
+      timeoutMs: 300,
+      pollIntervalMs: 50,
+      onProgress: (e) => phases.push(e.phase),
+    }).catch((e: unknown) => e);
+    expect(WorkflowTimeoutError.isInstance(timedOut)).toBe(true);
+    expect((timedOut as WorkflowTimeoutError).lastSeen).toBe('PENDING_REGISTRATION');
+    expect((timedOut as Error).message).toContain('no alias was moved');
+    expect(phases.every((p) => p === 'waiting')).toBe(true);
+    await using failed = createPlatform({ global: { fetch: answering('FAILED_REGISTRATION') } });
+    const refused = await promoteModelVersion(failed, { name: 'm', version: '3', alias: 'champion' }).catch(
+      (e: unknown) => e,
+    );
+    expect(ModelRegistrationError.isInstance(refused)).toBe(true);
+    expect((refused as Error).message).toBe(
+      'registerModel: MLflow could not register m version 3: artifacts unreadable. No alias was moved; check the source artifacts and register again.',
+    );
+  });
+
   it('refuses bad input with the argument named', async () => {
     const error = await registerModel(platform, {
       runId: 'r',
@@ -394,6 +435,25 @@ describe('runPipeline and deployDag against Airflow', () => {
     // The good file is back in the folder.
     expect(readFileSync(join(folder, `${dagId}.py`), 'utf8')).toBe(dagSource(dagId, 2));
   }, 480_000);
+
+  it('times out on a DAG that never shows up, and removes the new file', async () => {
+    const folder = dagsFolder();
+    const fileId = unique('mlops_platform_never');
+    const local = join(tmpdir(), `${fileId}.py`);
+    writeFileSync(local, dagSource(fileId, 1));
+    cleanups.push(() => rmSync(local, { force: true }));
+    cleanups.push(() => rmSync(join(folder, `${fileId}.py`), { force: true }));
+    const phases: string[] = [];
+    const error = await deployDag(platform, local, {
+      dagsFolder: folder,
+      dagId: `${fileId}_not_in_the_file`,
+      timeoutMs: 2000,
+      onProgress: (e) => phases.push(e.phase),
+    }).catch((e: unknown) => e);
+    expect(AirflowWaitTimeoutError.isInstance(error)).toBe(true);
+    expect(phases).toEqual(['copied', 'waiting', 'rolled-back']);
+    expect(existsSync(join(folder, `${fileId}.py`))).toBe(false);
+  }, 60_000);
 
   it('asks for the DAG id when the file does not say it, and for a DAG folder that exists', async () => {
     const local = join(tmpdir(), `${unique('mlops_platform_noid')}.py`);
