@@ -1,9 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../src/cli/program';
+import { EXIT, runCli } from '../src/cli/program';
 import { createPlatform } from '../src/index';
 import { mlops } from './support/cli';
 import { feastRepo } from './support/platform';
@@ -141,6 +142,39 @@ print("true")
       table.getChild('avg_daily_trips')?.toArray(),
     );
   }, 180_000);
+
+  it('draws a progress bar of the rows on a terminal', async () => {
+    const drawn: string[] = [];
+    const stderrStream = new Writable({
+      write(chunk, _encoding, done) {
+        drawn.push(String(chunk));
+        done();
+      },
+    });
+    Object.assign(stderrStream, {
+      isTTY: true,
+      columns: 120,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+    });
+    let stdout = '';
+    const code = await runCli(
+      ['train-set', '-f', FEATURES, '--entity-sql', SQL, '-o', tempFile('bar.arrow')],
+      {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: () => {},
+        stderrStream,
+        isTTY: true,
+        platformOptions: { feast: { repoPath: feastRepo } },
+      },
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain(': 30 rows, 4 columns');
+    expect(drawn.join('')).toMatch(/30\/30 rows \| (profiling|done)/);
+  }, 120_000);
 
   it('exits 2 on bad usage, before any query', async () => {
     const both = await mlops([
