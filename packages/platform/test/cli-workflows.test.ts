@@ -251,6 +251,31 @@ describe('mlops models promote', () => {
     expect((await platform.mlflow.getRegisteredModel(name)).aliases).toEqual({ champion: '2' });
   }, 120_000);
 
+  it("--run-id registers the run's model as a new version first, then promotes it", async () => {
+    const experimentId = await platform.mlflow.createExperiment(unique('mlops_cli_register'));
+    cleanups.push(() => platform.mlflow.deleteExperiment(experimentId));
+    const name = unique('mlops_cli_registered');
+    cleanups.push(() => platform.mlflow.deleteRegisteredModel(name));
+    const runId = (await platform.mlflow.createRun(experimentId)).info.runId;
+    await platform.mlflow.logText({ runId }, 'flavors: {}\n', 'clf/MLmodel');
+    const { code, stdout, stderr } = await mlops([
+      'models',
+      'promote',
+      name,
+      '--run-id',
+      runId,
+      '--artifact-path',
+      'clf',
+      '--alias',
+      'challenger',
+    ]);
+    expect(stderr).toBe(`registered ${name} version 1\n`);
+    expect(stdout).toBe(`${name}@challenger -> version 1\n`);
+    expect(code).toBe(EXIT.ok);
+    const version = await platform.mlflow.getModelVersionByAlias(name, 'challenger');
+    expect(version).toMatchObject({ version: '1', runId, source: `runs:/${runId}/clf` });
+  }, 60_000);
+
   it('exits 2 without exactly one of --version and --run-id, or with a bad version', async () => {
     expect((await mlops(['models', 'promote', 'm', '--alias', 'a'])).code).toBe(EXIT.usage);
     const bad = await mlops(['models', 'promote', 'm', '--version', 'two', '--alias', 'a']);
