@@ -15,6 +15,7 @@ import { addMetricsCommands } from './metrics-commands';
 import { addModelsCommands } from './models-commands';
 import { findPlatformScript, runPlatformScript } from './platform-scripts';
 import { table } from './table';
+import { registerWorkflowCommands } from './workflow-commands';
 
 export { EXIT };
 
@@ -148,6 +149,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
   addMetricsCommands(program, ctx);
   addAirflowCommands(program, ctx);
   // Command groups of other files: one line each, below.
+  registerWorkflowCommands(program, ctx);
   return program;
 }
 
