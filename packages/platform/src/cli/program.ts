@@ -5,6 +5,7 @@ import { createPlatform, type PlatformOptions } from '../platform';
 import { PACKAGE_VERSION } from '../version';
 import { addAirflowCommands } from './airflow-commands';
 import type { CliContext } from './context';
+import { addDemoCommand } from './demo-command';
 import { EXIT } from './exit-codes';
 import { addFeastCommands } from './feast-commands';
 import { toJson } from './json';
@@ -117,6 +118,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
 
   addFeastCommands(program, ctx);
   addAirflowCommands(program, ctx);
+  addDemoCommand(program, ctx, io);
   return program;
 }
 
