@@ -52,4 +52,5 @@ export {
   type PlatformConfig,
   type PlatformOptions,
 } from './platform';
+export * from './serving';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
