@@ -10,11 +10,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ConfigError, MlopsError } from '@mlops/core';
-import { createEcsLogger, LogShipper } from '@mlops/metrics';
+import { ConfigError, ConnectionError, MlopsError } from '@mlops/core';
+import { createEcsLogger } from '@mlops/metrics';
 import { tableToIPC } from 'apache-arrow';
 import type { Command } from 'commander';
 import { createPlatform, type Platform, type PlatformOptions } from '../platform';
+import { createPredictor, createServingApp, type ServingApp, type ServingListener } from '../serving';
+import { buildTrainingSet, REFERENCE_PROFILE_ARTIFACT, registerModel, runPipeline } from '../workflows';
 import type { CliContext } from './context';
 import { EXIT } from './exit-codes';
 import { toJson } from './json';
@@ -68,6 +70,16 @@ const DEMO_FEATURES = [
 const SEED_DRIVERS = Array.from({ length: 10 }, (_, i) => 1001 + i);
 const PIPELINE_DRIVERS = [2001, 2002, 2003];
 const LOG_DATA_STREAM = 'logs-mlops_demo-default';
+/** What each step talks to: the components to start when it cannot reach one. */
+const STEP_COMPONENTS: Record<DemoStep, string> = {
+  pipeline: 'airflow',
+  'training-set': 'feast mlflow',
+  train: 'mlflow',
+  register: 'mlflow',
+  serve: 'redis mlflow',
+  prometheus: 'prometheus',
+  logs: 'elasticsearch',
+};
 
 class StepFailed extends MlopsError {
   readonly fix: string | undefined;
@@ -144,7 +156,7 @@ export function addDemoCommand(program: Command, ctx: CliContext, io: DemoIo = {
       "where the serving app's /metrics listens: the port Prometheus scrapes",
       '9464',
     )
-    .option('--requests <n>', 'prediction requests sent to the serving app', '40')
+    .option('--requests <n>', 'most prediction requests sent (10 a second) while Prometheus scrapes', '300')
     .option('--timeout <seconds>', 'deadline of each step', '600')
     .option('--json', 'progress on stderr, then the report as JSON on stdout')
     .addHelpText(
@@ -188,14 +200,16 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
   const platform = createPlatform({
     ...io.platformOptions,
     feast: { repoPath: join(platformDir, 'feast'), ...io.platformOptions?.feast },
+    logs: { dataStream: LOG_DATA_STREAM, flushTimeoutMs: 15_000, ...io.platformOptions?.logs },
   });
   const urls: Record<string, string> = {};
   const steps: DemoStepReport[] = [];
+  const resources: Array<() => Promise<void>> = [];
   const work = await mkdtemp(join(tmpdir(), 'mlops-demo-'));
 
   // Every line printed is also an ECS log line shipped to Elasticsearch, labelled with this run's id.
-  const elasticsearchUrl = platform.config.metrics.elasticsearchUrl ?? 'http://127.0.0.1:9200';
-  const shipper = new LogShipper({ elasticsearchUrl, dataStream: LOG_DATA_STREAM, flushTimeoutMs: 20_000 });
+  const shipper = platform.logs;
+  const elasticsearch = platform.config.logs.elasticsearchUrl.replace(/\/$/, '');
   const logger = createEcsLogger({
     service: { name: 'mlops-demo', environment: 'local' },
     destination: shipper,
@@ -246,7 +260,12 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
     } catch (error) {
       const seconds = round((performance.now() - t0) / 1000);
       const detail = error instanceof Error ? error.message : String(error);
-      const fix = error instanceof StepFailed ? error.fix : undefined;
+      const fix =
+        error instanceof StepFailed
+          ? error.fix
+          : ConnectionError.isInstance(error)
+            ? `is the platform up? pnpm platform up ${STEP_COMPONENTS[name]}`
+            : undefined;
       say(name, `  ✗ ${detail}${fix ? `\n    fix: ${fix}` : ''}`);
       steps.push({ step: name, title, status: 'failed', seconds, detail, ...(fix ? { fix } : {}) });
     }
@@ -262,17 +281,21 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
       async (line, signal) => {
         const runId = `${demoRun}__feature_pipeline`;
         urls.airflow = `${platform.config.airflow.baseUrl}/dags/feature_pipeline/runs/${runId}`;
-        const result = await platform.airflow.dagRuns.triggerAndWait('feature_pipeline', {
+        const result = await runPipeline(platform, 'feature_pipeline', {
           runId,
           conf: { triggered_by: 'mlops demo', demo_run: demoRun },
-          timeout: options.timeoutMs,
+          timeoutMs: options.timeoutMs,
           signal,
-          onProgress: ({ changes }) => {
-            for (const c of changes) {
-            if (c.from !== c.to) line(`${c.taskId}: ${c.from ?? 'none'} -> ${c.to ?? 'none'}`);
-          }
+          onProgress: (event) => {
+            if (event.phase !== 'tasks') return;
+            for (const c of event.changes) {
+              const from = c.from ?? 'none';
+              const to = c.to ?? 'none';
+              if (from !== to) line(`${c.taskId}: ${from} -> ${to}`);
+            }
           },
         });
+        // The leaf task (materialize) returns nothing: what write_offline_features returned is read by task id.
         const { value } = await platform.airflow.xcoms.get<{ rows: number; event_timestamp: string }>(
           'feature_pipeline',
           result.run.dag_run_id,
@@ -304,19 +327,32 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
         const hour = 3_600_000;
         const moments = Array.from({ length: 72 }, (_, k) => new Date(SEED_ANCHOR - k * 2 * hour));
         const fresh = new Date(Date.parse(state.pipeline!.eventTimestamp) + 1000);
-        const entityDf = {
-          driver_id: [...SEED_DRIVERS.flatMap((d) => moments.map(() => d)), ...PIPELINE_DRIVERS],
-          event_timestamp: [...SEED_DRIVERS.flatMap(() => moments), ...PIPELINE_DRIVERS.map(() => fresh)],
-        };
-        const job = await platform.feast.getHistoricalFeatures({ entityDf, features: DEMO_FEATURES });
-        const table = await job.toArrow({ signal });
+        const built = await buildTrainingSet(platform, {
+          features: DEMO_FEATURES,
+          entityDf: {
+            driver_id: [...SEED_DRIVERS.flatMap((d) => moments.map(() => d)), ...PIPELINE_DRIVERS],
+            event_timestamp: [...SEED_DRIVERS.flatMap(() => moments), ...PIPELINE_DRIVERS.map(() => fresh)],
+          },
+          run: runId,
+          datasetName: `${options.name}-drivers`,
+          signal,
+        });
         const file = join(work, 'training-set.arrow');
-        await writeFile(file, tableToIPC(table, 'file'));
-        line(`${table.numRows} rows × ${table.numCols} columns → ${file}`);
-        state.trainingSet = { file, rows: table.numRows, runId, experimentId };
+        await writeFile(file, tableToIPC(built.table, 'file'));
+        line(`${built.table.numRows} rows × ${built.table.numCols} columns → ${file}`);
+        line(
+          `dataset ${built.dataset.name} (digest ${built.dataset.digest}) and ${REFERENCE_PROFILE_ARTIFACT} logged`,
+        );
+        state.trainingSet = { file, rows: built.table.numRows, runId, experimentId };
         return {
-          detail: `${table.numRows} rows (features as of each row's time) in MLflow run ${runId}`,
-          data: { rows: table.numRows, runId, experimentId },
+          detail: `${built.table.numRows} rows (features as of each row's time) in MLflow run ${runId}`,
+          data: {
+            rows: built.table.numRows,
+            runId,
+            experimentId,
+            dataset: built.dataset.name,
+            digest: built.dataset.digest,
+          },
         };
       },
     );
@@ -362,7 +398,7 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
           metrics: result.metrics,
         };
         return {
-          detail: `logistic regression on ${result.rows} rows, test accuracy ${round(result.metrics.test_accuracy ?? Number.NaN, 3)}; ONNX model ${result.model_uri}`,
+          detail: `logistic regression on ${result.rows} rows, test accuracy ${round(result.metrics.test_accuracy ?? Number.NaN, 3)}; ONNX model ${result.model_uri} with its signature`,
           data: { modelUri: result.model_uri, metrics: result.metrics },
         };
       },
@@ -370,47 +406,87 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
 
     await step(
       'register',
-      `Register the model as '${options.name}' and point 'champion' at it`,
+      `Register the model as '${options.name}', validate it, point 'champion' at it`,
       ['train'],
       async (line, signal) => {
         const name = options.name;
-        await platform.mlflow.createRegisteredModel(name, {}, { signal }).catch((error: unknown) => {
-          if (!(MlopsError.isInstance(error) && 'status' in error && error.status === 400)) throw error;
-        });
-        const created = await platform.mlflow.createModelVersion(
+        const minAccuracy = 0.7;
+        const registered = await registerModel(platform, {
+          runId: state.trained!.runId,
+          artifactPath: state.trained!.artifactPath,
           name,
-          state.trained!.modelUri,
-          { runId: state.trained!.runId },
-          { signal },
-        );
-        let version = created;
-        const deadline = Date.now() + options.timeoutMs;
-        while (version.status !== 'READY') {
-          if (version.status === 'FAILED_REGISTRATION' || Date.now() > deadline) {
-            throw new StepFailed(
-              `model version ${name}/${version.version} is ${version.status}: ${version.statusMessage ?? ''}`,
-            );
-          }
-          await new Promise((r) => setTimeout(r, 250));
-          version = await platform.mlflow.getModelVersion(name, version.version, { signal });
-        }
-        line(`version ${version.version} READY`);
-        await platform.mlflow.setRegisteredModelAlias(name, 'champion', version.version, { signal });
-        state.model = { name, version: version.version };
-        urls.mlflowModel = `${platform.config.mlflow.trackingUri}/#/models/${encodeURIComponent(name)}/versions/${version.version}`;
+          alias: 'champion',
+          tags: { 'mlops.demo_run': demoRun },
+          // The holdout score train.py logged must clear the bar, or the alias stays where it was.
+          validate: async () => {
+            const accuracy = state.trained!.metrics.test_accuracy ?? 0;
+            return { ok: accuracy >= minAccuracy, details: { test_accuracy: accuracy, min: minAccuracy } };
+          },
+          timeoutMs: options.timeoutMs,
+          signal,
+          onProgress: (event) => {
+            if (event.phase === 'created') line(`version ${event.version} created from ${event.source}`);
+            else if (event.phase === 'ready') line(`version ${event.version} READY`);
+            else if (event.phase === 'validated')
+              line(`validation (test accuracy >= ${minAccuracy}): ${event.ok ? 'passed' : 'failed'}`);
+            else if (event.phase === 'alias-moved') line(`champion: ${event.from ?? 'none'} -> ${event.to}`);
+          },
+        });
+        const version = registered.version.version;
+        state.model = { name, version };
+        urls.mlflowModel = `${platform.config.mlflow.trackingUri}/#/models/${encodeURIComponent(name)}/versions/${version}`;
         return {
-          detail: `models:/${name}@champion → version ${version.version}`,
-          data: { name, version: version.version },
+          detail: `models:/${name}@champion -> version ${version}`,
+          data: { name, version, previous: registered.previousAliasVersion ?? null },
         };
       },
     );
 
+    let traffic: { stop(): Promise<number> } | undefined;
     await step(
       'serve',
-      'Serve champion from TypeScript: features from Redis, ONNX in process',
+      'Serve champion from TypeScript: features from Redis, the ONNX model in process',
       ['register'],
-      async () => {
-        throw new StepFailed('not yet wired');
+      async (line, signal) => {
+        const predictor = await createPredictor(platform, {
+          model: `models:/${options.name}@champion`,
+          features: DEMO_FEATURES,
+          entityKeys: ['driver_id'],
+          refreshIntervalMs: 0,
+          signal,
+        });
+        resources.push(() => predictor.close());
+        const served = predictor.model;
+        line(
+          `resolved models:/${options.name}@champion -> version ${served.version} (${served.flavor}, inputs ${served.inputs.join(', ')})`,
+        );
+        const app = createServingApp(predictor);
+        const listener = await listenWhenFree(app, options.metricsPort, signal, line);
+        resources.push(() => listener.close());
+        const ids = [...SEED_DRIVERS.slice(0, 5), ...PIPELINE_DRIVERS];
+        const response = await fetch(`${listener.url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ rows: ids.map((driver_id) => ({ driver_id })) }),
+          signal,
+        });
+        const answer = (await response.json()) as {
+          predictions?: Array<Record<string, unknown>>;
+          model?: { version: string };
+          error?: { message: string };
+        };
+        if (!response.ok || !answer.predictions) {
+          throw new StepFailed(
+            `POST /predict answered ${response.status}: ${answer.error?.message ?? JSON.stringify(answer)}`,
+          );
+        }
+        answer.predictions.forEach((p, i) => line(`driver ${ids[i]}: ${describePrediction(p)}`));
+        // Traffic for Prometheus to see: one request every 100 ms until the next step has its numbers.
+        traffic = startTraffic(`${listener.url}/predict`, options.requests);
+        return {
+          detail: `${answer.predictions.length} predictions from version ${answer.model?.version ?? served.version} at ${listener.url}`,
+          data: { url: listener.url, version: served.version, predictions: answer.predictions },
+        };
       },
     );
 
@@ -418,10 +494,43 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
       'prometheus',
       'Prometheus scrapes the serving app: request rate and latency',
       ['serve'],
-      async () => {
-        throw new StepFailed('not yet wired');
+      async (line, signal) => {
+        const selector = `model_name="${options.name}",model_version="${state.model!.version}"`;
+        const rateQuery = `sum(rate(mlops_inference_requests_total{${selector}}[30s]))`;
+        const quantile = (q: number) =>
+          `histogram_quantile(${q}, sum by (le) (rate(mlops_inference_request_duration_seconds_bucket{${selector}}[30s])))`;
+        const prometheus = platform.prometheus;
+        const scalar = async (query: string): Promise<number | undefined> => {
+          const answer = await prometheus.query(query, { signal });
+          if (answer.resultType !== 'vector') return undefined;
+          const value = answer.result[0]?.value?.[1];
+          return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+        };
+        line(`waiting for two scrapes of :${options.metricsPort}/metrics (job "serving", every 5 s)`);
+        let rate: number | undefined;
+        let p50: number | undefined;
+        let p99: number | undefined;
+        while (rate === undefined || p50 === undefined || p99 === undefined) {
+          signal.throwIfAborted();
+          await new Promise((r) => setTimeout(r, 1000));
+          [rate, p50, p99] = await Promise.all([
+            scalar(rateQuery),
+            scalar(quantile(0.5)),
+            scalar(quantile(0.99)),
+          ]);
+        }
+        const sent = await traffic!.stop();
+        line(`${rateQuery} = ${round(rate, 2)} requests/s`);
+        line(`p50 ${round(p50 * 1000, 2)} ms, p99 ${round(p99 * 1000, 2)} ms (histogram_quantile over 30 s)`);
+        urls.prometheus = `${platform.config.metrics.prometheusUrl}/graph?g0.expr=${encodeURIComponent(rateQuery)}&g0.tab=0`;
+        return {
+          detail: `${round(rate, 2)} requests/s, p50 ${round(p50 * 1000, 2)} ms, p99 ${round(p99 * 1000, 2)} ms`,
+          data: { rate, p50Seconds: p50, p99Seconds: p99, requestsSent: sent, query: rateQuery },
+        };
       },
     );
+    await traffic?.stop();
+    for (const close of resources.splice(0).reverse()) await close().catch(() => {});
 
     await step(
       'logs',
@@ -430,7 +539,6 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
       async (line, signal) => {
         if (!logsReady) await shipper.ensureIndexTemplate();
         await logsReady;
-        const elasticsearch = elasticsearchUrl.replace(/\/$/, '');
         await shipper.flush();
         const shipped = shipper.stats().shipped;
         await fetch(`${elasticsearch}/${LOG_DATA_STREAM}/_refresh`, { method: 'POST', signal });
@@ -443,7 +551,7 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
         const { count } = (await response.json()) as { count: number };
         line(`${shipped} lines shipped, ${count} found with labels.demo_run:${demoRun}`);
         urls.logs = `${elasticsearch}/${LOG_DATA_STREAM}/_search?q=labels.demo_run:${demoRun}&sort=@timestamp`;
-        if (count < shipped)
+        if (count !== shipped)
           throw new StepFailed(`shipped ${shipped} log lines but Elasticsearch counts ${count}`);
         return {
           detail: `${count} ECS log lines in ${LOG_DATA_STREAM}`,
@@ -452,8 +560,9 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
       },
     );
   } finally {
-    await shipper.close({ timeoutMs: 5_000 }).catch(() => {});
-    await platform.close();
+    for (const close of resources.splice(0).reverse()) await close().catch(() => {});
+    // Closing the platform ships what is still queued (the lines printed since the count).
+    await platform.close().catch(() => {});
     await rm(work, { recursive: true, force: true });
   }
 
@@ -480,4 +589,66 @@ async function experimentFor(platform: Platform, name: string, signal: AbortSign
 function round(value: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+function describePrediction(p: Record<string, unknown>): string {
+  return Object.entries(p)
+    .map(
+      ([k, v]) =>
+        `${k} ${Array.isArray(v) ? `[${v.map((x) => (typeof x === 'number' ? round(x, 3) : String(x))).join(', ')}]` : String(v)}`,
+    )
+    .join(', ');
+}
+
+/** Listens on `port`, waiting while another process holds it (a serving test, an earlier demo) until `signal`. */
+async function listenWhenFree(
+  app: ServingApp,
+  port: number,
+  signal: AbortSignal,
+  line: (text: string) => void,
+): Promise<ServingListener> {
+  let told = false;
+  for (;;) {
+    try {
+      return await app.listen(port);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      if (signal.aborted) {
+        throw new StepFailed(
+          `port ${port} stayed in use`,
+          `stop what listens on 127.0.0.1:${port} (Prometheus scrapes that port as job "serving") or pass --metrics-port`,
+        );
+      }
+      if (!told) line(`port ${port} is in use (another serving app?): waiting for it`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Sends one prediction request every 100 ms, cycling over the seed drivers, at most `max` in all, until stopped. */
+function startTraffic(url: string, max: number): { stop(): Promise<number> } {
+  let sent = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped && sent < max) {
+      const driver_id = SEED_DRIVERS[sent % SEED_DRIVERS.length];
+      sent++;
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rows: [{ driver_id }] }),
+      })
+        .then((r) => r.arrayBuffer())
+        .catch(() => {});
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return sent;
+    },
+  };
 }
