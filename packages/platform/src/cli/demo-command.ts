@@ -480,7 +480,7 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
             `POST /predict answered ${response.status}: ${answer.error?.message ?? JSON.stringify(answer)}`,
           );
         }
-        answer.predictions.forEach((p, i) => line(`driver ${ids[i]}: ${describePrediction(p)}`));
+        for (const [i, p] of answer.predictions.entries()) line(`driver ${ids[i]}: ${describePrediction(p)}`);
         // Traffic for Prometheus to see: one request every 100 ms until the next step has its numbers.
         traffic = startTraffic(`${listener.url}/predict`, options.requests);
         return {
