@@ -1,20 +1,24 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AbortError,
+  AirflowWaitTimeoutError,
   buildTrainingSet,
   createPlatform,
   DagImportError,
   DagRunFailedError,
   deployDag,
+  ModelRegistrationError,
   ModelValidationError,
   type Platform,
+  promoteModelVersion,
   REFERENCE_PROFILE_ARTIFACT,
   registerModel,
   runPipeline,
   WorkflowInputError,
+  WorkflowTimeoutError,
 } from '../src/index';
 import { feastRepo } from './support/platform';
 import { dagSource, dagsFolder, python, unique } from './support/workflows';
@@ -253,6 +257,78 @@ print(json.dumps(dict(alias=c.get_model_version_by_alias(${JSON.stringify(name)}
     expect((await platform.mlflow.getModelVersionByAlias(name, 'champion')).version).toBe('4');
   }, 120_000);
 
+  it('registers an MLflow 3 logged model of the run from its models:/m-… source, as Python sees it', async () => {
+    const experimentId = await platform.mlflow.createExperiment(unique('mlops_platform_logged'));
+    cleanups.push(() => platform.mlflow.deleteExperiment(experimentId));
+    const runId = (await platform.mlflow.createRun(experimentId)).info.runId;
+    // What log_model(name='ranker') does in MLflow 3: a logged model of the run, its files, finalized.
+    const logged = await platform.mlflow.createLoggedModel(experimentId, {
+      name: 'ranker',
+      sourceRunId: runId,
+    });
+    await platform.mlflow.logText(
+      { loggedModelId: logged.modelId },
+      `artifact_path: ranker\nflavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\nmodel_id: ${logged.modelId}\nmlflow_version: 3.18.0\n`,
+      'MLmodel',
+    );
+    await platform.mlflow.finalizeLoggedModel(logged.modelId, 'LOGGED_MODEL_READY');
+    const name = unique('mlops_platform_logged_model');
+    cleanups.push(() => platform.mlflow.deleteRegisteredModel(name));
+    const result = await registerModel(platform, { runId, artifactPath: 'ranker', name, alias: 'champion' });
+    const seen = await python<{ source: string; model_id: string; run_id: string }>(`
+import json
+from mlflow import MlflowClient
+v = MlflowClient().get_model_version_by_alias(${JSON.stringify(name)}, "champion")
+print(json.dumps(dict(source=v.source, model_id=v.model_id, run_id=v.run_id)))
+`);
+    // The platform's MLflow 3.18 keeps no model_id on a version made over REST (Python's create_model_version
+    // and register_model alike): the source is what links the version to the logged model.
+    expect(seen).toEqual({ source: `models:/${logged.modelId}`, model_id: null, run_id: runId });
+    expect(result.version).toMatchObject({
+      version: '1',
+      source: `models:/${logged.modelId}`,
+      runId,
+      aliases: ['champion'],
+    });
+  }, 120_000);
+
+  it('a version that stays PENDING is a WorkflowTimeoutError, a FAILED one a ModelRegistrationError (stubbed MLflow)', async () => {
+    const answering =
+      (status: string): typeof fetch =>
+      async (input, init) => {
+        const url = new Request(input, init).url;
+        const body = url.includes('/model-versions/get')
+          ? { model_version: { name: 'm', version: '3', status, status_message: 'artifacts unreadable' } }
+          : {};
+        return new Response(JSON.stringify(body), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      };
+    await using pending = createPlatform({ global: { fetch: answering('PENDING_REGISTRATION') } });
+    const phases: string[] = [];
+    const timedOut = await promoteModelVersion(pending, {
+      name: 'm',
+      version: 3,
+      alias: 'champion',
+      timeoutMs: 300,
+      pollIntervalMs: 50,
+      onProgress: (e) => phases.push(e.phase),
+    }).catch((e: unknown) => e);
+    expect(WorkflowTimeoutError.isInstance(timedOut)).toBe(true);
+    expect((timedOut as WorkflowTimeoutError).lastSeen).toBe('PENDING_REGISTRATION');
+    expect((timedOut as Error).message).toContain('no alias was moved');
+    expect(phases.every((p) => p === 'waiting')).toBe(true);
+    await using failed = createPlatform({ global: { fetch: answering('FAILED_REGISTRATION') } });
+    const refused = await promoteModelVersion(failed, { name: 'm', version: '3', alias: 'champion' }).catch(
+      (e: unknown) => e,
+    );
+    expect(ModelRegistrationError.isInstance(refused)).toBe(true);
+    expect((refused as Error).message).toBe(
+      'registerModel: MLflow could not register m version 3: artifacts unreadable. No alias was moved; check the source artifacts and register again.',
+    );
+  });
+
   it('refuses bad input with the argument named', async () => {
     const error = await registerModel(platform, {
       runId: 'r',
@@ -295,6 +371,25 @@ describe('runPipeline and deployDag against Airflow', () => {
     expect(failed.failedTasks.map((t) => t.taskId)).toEqual(['fail']);
     expect(failed.failedTasks[0]?.logTail.join('\n')).toContain('this task fails on purpose');
   }, 240_000);
+
+  it('ends a wait at once when the platform global.signal aborts, with an AbortError', async () => {
+    const controller = new AbortController();
+    await using aborting = createPlatform({ global: { signal: controller.signal } });
+    let aborted = 0;
+    const started = performance.now();
+    const outcome = await runPipeline(aborting, 'xcom_example', {
+      conf: { n: 2 },
+      onProgress: (e) => {
+        if (e.phase === 'triggered') {
+          aborted = performance.now();
+          controller.abort();
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(AbortError.isInstance(outcome), String(outcome)).toBe(true);
+    expect(performance.now() - aborted).toBeLessThan(1000);
+    expect(aborted).toBeGreaterThan(started);
+  }, 60_000);
 
   it('only triggers with wait: false', async () => {
     const result = await runPipeline(platform, 'xcom_example', { wait: false, conf: { n: 1 } });
@@ -340,6 +435,25 @@ describe('runPipeline and deployDag against Airflow', () => {
     // The good file is back in the folder.
     expect(readFileSync(join(folder, `${dagId}.py`), 'utf8')).toBe(dagSource(dagId, 2));
   }, 480_000);
+
+  it('times out on a DAG that never shows up, and removes the new file', async () => {
+    const folder = dagsFolder();
+    const fileId = unique('mlops_platform_never');
+    const local = join(tmpdir(), `${fileId}.py`);
+    writeFileSync(local, dagSource(fileId, 1));
+    cleanups.push(() => rmSync(local, { force: true }));
+    cleanups.push(() => rmSync(join(folder, `${fileId}.py`), { force: true }));
+    const phases: string[] = [];
+    const error = await deployDag(platform, local, {
+      dagsFolder: folder,
+      dagId: `${fileId}_not_in_the_file`,
+      timeoutMs: 2000,
+      onProgress: (e) => phases.push(e.phase),
+    }).catch((e: unknown) => e);
+    expect(AirflowWaitTimeoutError.isInstance(error)).toBe(true);
+    expect(phases).toEqual(['copied', 'waiting', 'rolled-back']);
+    expect(existsSync(join(folder, `${fileId}.py`))).toBe(false);
+  }, 60_000);
 
   it('asks for the DAG id when the file does not say it, and for a DAG folder that exists', async () => {
     const local = join(tmpdir(), `${unique('mlops_platform_noid')}.py`);

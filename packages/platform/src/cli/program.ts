@@ -11,6 +11,7 @@ import { addFeastCommands } from './feast-commands';
 import { toJson } from './json';
 import { findPlatformScript, runPlatformScript } from './platform-scripts';
 import { table } from './table';
+import { registerWorkflowCommands } from './workflow-commands';
 
 export { EXIT };
 
@@ -118,6 +119,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
 
   addFeastCommands(program, ctx);
   addAirflowCommands(program, ctx);
+  registerWorkflowCommands(program, ctx);
   addDemoCommand(program, ctx, io);
   return program;
 }

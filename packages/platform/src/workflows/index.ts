@@ -17,6 +17,8 @@ export {
   runPipeline,
 } from './pipelines';
 export {
+  type PromoteModelVersionOptions,
+  promoteModelVersion,
   type RegisteredVersion,
   type RegisterModelOptions,
   type RegisterModelProgress,

@@ -14,6 +14,30 @@ import {
 /** What a validation says: `true`/`false`, or `{ ok, details }` (details end up in the result or the error). */
 export type ValidationOutcome = boolean | { ok: boolean; details?: unknown };
 
+/** What `promoteModelVersion` takes: an existing version, the alias, the validation. */
+export interface PromoteModelVersionOptions {
+  /** The registered model. */
+  name: string;
+  /** The version to promote. */
+  version: string | number;
+  /** The alias to move to the version once it is READY and validated (e.g. `champion`). */
+  alias?: string;
+  /**
+   * Your check of the version (e.g. its score on a holdout) before the alias moves. A `false`, an
+   * `{ ok: false }` or a throw is a ModelValidationError, and the alias stays where it was.
+   */
+  validate?: (
+    version: ModelVersion,
+    context: { signal: AbortSignal | undefined },
+  ) => Promise<ValidationOutcome>;
+  /** How long to wait for the version to be READY, in ms. Default 300 000. */
+  timeoutMs?: number;
+  /** Poll interval while it is PENDING_REGISTRATION, in ms. Default 500. */
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: RegisterModelProgress) => void;
+}
+
 export interface RegisterModelOptions {
   /** The run that logged the model. */
   runId: string;
@@ -84,17 +108,10 @@ export async function registerModel(
     if (typeof value !== 'string' || value.trim() === '')
       throw new WorkflowInputError('registerModel', key, `${key} must be a non-empty string.`);
   }
-  if (options.alias !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(options.alias)) {
-    throw new WorkflowInputError(
-      'registerModel',
-      'alias',
-      `alias ${JSON.stringify(options.alias)} is not one MLflow accepts: letters, digits, '_' and '-', not starting with a digit (and not v<number> or latest).`,
-    );
-  }
+  checkAlias(options.alias);
   const signal = workflowSignal(options.signal, platform.signal);
   const call = signal ? { signal } : {};
   const emit = options.onProgress ?? (() => {});
-  const timeoutMs = options.timeoutMs ?? 300_000;
   const mlflow = platform.mlflow;
 
   // Where the model's files are: an MLflow 3 logged model of the run, or the run's own artifacts.
@@ -121,9 +138,45 @@ export async function registerModel(
   );
   emit({ phase: 'created', version: created.version, source });
 
+  return promoteModelVersion(platform, {
+    name: options.name,
+    version: created.version,
+    ...(options.alias !== undefined ? { alias: options.alias } : {}),
+    ...(options.validate !== undefined ? { validate: options.validate } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(signal !== undefined ? { signal } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+  });
+}
+
+/**
+ * Promotes an existing model version: waits until it is READY, runs your validation, and only then moves
+ * `alias` to it. A failed validation (ModelValidationError) leaves the alias where it was. What
+ * `registerModel` does after creating the version, and what `mlops models promote` runs.
+ */
+export async function promoteModelVersion(
+  platform: Platform,
+  options: PromoteModelVersionOptions,
+): Promise<RegisteredVersion> {
+  if (typeof options.name !== 'string' || options.name.trim() === '')
+    throw new WorkflowInputError('registerModel', 'name', 'name must be a non-empty string.');
+  if (!/^[1-9][0-9]*$/.test(String(options.version)))
+    throw new WorkflowInputError(
+      'registerModel',
+      'version',
+      `version must be a version number (1, 2, ...); got ${JSON.stringify(String(options.version))}.`,
+    );
+  checkAlias(options.alias);
+  const signal = workflowSignal(options.signal, platform.signal);
+  const call = signal ? { signal } : {};
+  const emit = options.onProgress ?? (() => {});
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const mlflow = platform.mlflow;
+
   // PENDING_REGISTRATION → READY (or FAILED_REGISTRATION), within timeoutMs.
   const started = Date.now();
-  let version = created;
+  let version = await mlflow.getModelVersion(options.name, String(options.version), call);
   for (;;) {
     if (version.status === 'READY' || version.status === undefined) break;
     if (version.status === 'FAILED_REGISTRATION')
@@ -191,4 +244,14 @@ export async function registerModel(
     version = await mlflow.getModelVersion(options.name, version.version, call);
   }
   return { version, aliasMoved, previousAliasVersion, validation };
+}
+
+function checkAlias(alias: string | undefined): void {
+  if (alias !== undefined && (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(alias) || /^(v\d+|latest)$/i.test(alias))) {
+    throw new WorkflowInputError(
+      'registerModel',
+      'alias',
+      `alias ${JSON.stringify(alias)} is not one MLflow accepts: letters, digits, '_' and '-', not starting with a digit (and not v<number> or latest).`,
+    );
+  }
 }
