@@ -20,7 +20,7 @@ export {
   UnsupportedModelFlavorError,
 } from './errors';
 export { parseJsonExact, stringifyExact } from './json';
-export { ONNX_PACKAGE, type OnnxRuntimeLoader } from './onnx';
+export { ONNX_PACKAGE, ONNX_SESSION_DEFAULTS, type OnnxRuntimeLoader } from './onnx';
 export {
   createPredictor,
   DRIFT_PROFILE_ARTIFACT,

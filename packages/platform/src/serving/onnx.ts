@@ -15,6 +15,16 @@ import type {
 
 export const ONNX_PACKAGE = 'onnxruntime-node';
 
+/**
+ * Session options unless the caller's say otherwise: one thread per operator and between operators. A serving
+ * process runs many small requests at once; onnxruntime's default pool spins a thread per core between runs,
+ * taking the CPU the event loop and the online store need (bench/platform-serving.mjs).
+ */
+export const ONNX_SESSION_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+});
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null;
 }
@@ -189,7 +199,10 @@ export async function createOnnxSession(
   const file = typeof flavorConfig['data'] === 'string' ? flavorConfig['data'] : 'model.onnx';
   let session: OnnxSessionLike;
   try {
-    session = await ort.InferenceSession.create(join(dir, file), options.sessionOptions ?? {});
+    session = await ort.InferenceSession.create(join(dir, file), {
+      ...ONNX_SESSION_DEFAULTS,
+      ...options.sessionOptions,
+    });
   } catch (error) {
     throw new ModelLoadError(uri, 'runtime', `onnxruntime could not open ${file}: ${String(error)}`, {
       cause: error,

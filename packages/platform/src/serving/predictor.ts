@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError } from '@mlops/core';
-import type { OnlineReadOptions } from '@mlops/feast';
+import { EncodeError, InvalidFeatureRequestError, type OnlineReadOptions } from '@mlops/feast';
 import {
   createDriftMonitor,
   createServingMetrics,
@@ -21,6 +21,7 @@ import {
   ModelUriError,
   parseModelUri,
   type ResolvedModel,
+  signatureSchema,
   validateInput,
 } from '@mlops/mlflow';
 import type { Platform } from '../platform';
@@ -74,6 +75,12 @@ export interface PredictorOptions {
   onnxRuntime?: OnnxRuntimeLoader;
   /** onnxruntime session options (threads, execution providers). */
   onnxSessionOptions?: Record<string, unknown>;
+  /**
+   * Calls that arrive in the same event-loop turn share one online read and one model run (adaptive batching),
+   * up to `maxRows` rows per batch (default 256); each call still settles on its own (a bad row fails only its
+   * call). `false`: every call reads and runs alone.
+   */
+  batching?: false | { maxRows?: number };
   /** Passed to every online read (`now` for TTLs, `statuses`). */
   onlineReadOptions?: OnlineReadOptions;
   /** Loads, swaps, releases and failed refreshes, as they happen. */
@@ -154,6 +161,8 @@ interface Loaded {
   served: ServedModel;
   mlmodel: MLmodel;
   columns: ColSpec[];
+  /** The zod schema of one input row, built once per version (building it is the costly part). */
+  rowSchema: { safeParse(row: unknown): { success: boolean } };
   session: ModelSession;
   dir: string;
   metrics: ModelMetrics | undefined;
@@ -164,9 +173,20 @@ interface Loaded {
   retired: boolean;
   released: Promise<void> | undefined;
   idle: (() => void) | undefined;
+  /** Calls waiting for the next batch, and whether a flush is scheduled. */
+  queue: Pending[];
+  scheduled: boolean;
 }
 
-const DEFAULTS = { refreshIntervalMs: 30_000, deadlineMs: 2_000, loadTimeoutMs: 60_000 };
+/** A predict call waiting in a batch. */
+interface Pending {
+  rows: readonly PredictRow[];
+  phase: { now: PredictPhase };
+  resolve: (result: PredictResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const DEFAULTS = { refreshIntervalMs: 30_000, deadlineMs: 2_000, loadTimeoutMs: 60_000, batchRows: 256 };
 
 function checkMs(value: number | undefined, name: string, allowZero: boolean): void {
   if (value === undefined) return;
@@ -247,6 +267,13 @@ export async function createPredictor(platform: Platform, options: PredictorOpti
   checkMs(options.refreshIntervalMs, 'refreshIntervalMs', true);
   checkMs(options.deadlineMs, 'deadlineMs', false);
   checkMs(options.loadTimeoutMs, 'loadTimeoutMs', false);
+  if (
+    options.batching !== undefined &&
+    options.batching !== false &&
+    options.batching.maxRows !== undefined &&
+    !(Number.isInteger(options.batching.maxRows) && options.batching.maxRows >= 1)
+  )
+    throw new ServingInputError('batching.maxRows', 'batching.maxRows: expected an integer ≥ 1.');
   const entityKeys = [...options.entityKeys];
   const refreshMs = options.refreshIntervalMs ?? DEFAULTS.refreshIntervalMs;
   const defaultDeadline = options.deadlineMs ?? DEFAULTS.deadlineMs;
@@ -314,6 +341,7 @@ export async function createPredictor(platform: Platform, options: PredictorOpti
         served,
         mlmodel: resolved.mlmodel,
         columns,
+        rowSchema: signatureSchema(resolved.mlmodel, 'inputs'),
         session,
         dir,
         metrics: kit?.forModel({ model: name, version }),
@@ -323,6 +351,8 @@ export async function createPredictor(platform: Platform, options: PredictorOpti
         retired: false,
         released: undefined,
         idle: undefined,
+        queue: [],
+        scheduled: false,
       };
     } catch (error) {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -461,97 +491,185 @@ export async function createPredictor(platform: Platform, options: PredictorOpti
     });
   };
 
-  const run = async (handle: Loaded, rows: readonly PredictRow[], phase: { now: PredictPhase }) => {
-    const t0 = performance.now();
-    const entityRows = rows.map((row) =>
-      Object.fromEntries(entityKeys.map((k) => [k, row[k] as EntityKeyValue])),
-    );
-    let online: Awaited<ReturnType<Platform['feast']['getOnlineFeatures']>>;
-    try {
-      online = await platform.feast.getOnlineFeatures({
-        ...featureRequest,
-        entityRows,
-        fullFeatureNames: true,
-        ...options.onlineReadOptions,
-      });
-    } catch (error) {
-      handle.metrics?.observeFeatureFetch('error', (performance.now() - t0) / 1000);
-      throw error;
-    }
-    const t1 = performance.now();
-    handle.metrics?.observeFeatureFetch('success', (t1 - t0) / 1000);
-    if (kit) kit.observeOnlineFeatures(online);
+  const maxRows = options.batching === false ? 0 : (options.batching?.maxRows ?? DEFAULTS.batchRows);
 
-    // Where each signature column comes from, worked out once per version.
-    let sources = handle.sources;
-    if (!sources) {
-      sources = new Map();
-      const names = online.featureNames.filter((n) => !entityKeys.includes(n));
-      const unknown: string[] = [];
-      for (const c of handle.columns) {
-        const name = c.name ?? '';
-        if (names.includes(name)) sources.set(name, { kind: 'feature', column: name });
-        else {
-          const suffixed = names.filter((n) => n.endsWith(`__${name}`));
-          if (suffixed.length === 1) sources.set(name, { kind: 'feature', column: suffixed[0]! });
-          else if (rows[0] && name in rows[0]) sources.set(name, { kind: 'request' });
-          else unknown.push(name);
-        }
+  /** Calls waiting for the next batch of `handle`: all that arrived in this event-loop turn. */
+  const enqueue = (handle: Loaded, rows: readonly PredictRow[], phase: { now: PredictPhase }) =>
+    new Promise<PredictResult>((resolve, reject) => {
+      const call: Pending = { rows, phase, resolve, reject };
+      if (maxRows === 0) {
+        void runBatch(handle, [call]);
+        return;
       }
-      if (unknown.length > 0) throw new FeatureMismatchError(handle.served.uri, unknown, names);
-      handle.sources = sources;
-    }
-    const inputs: Record<string, unknown>[] = [];
-    const arrays: unknown[][] = [];
-    const statuses: Record<string, string>[] = [];
-    const missing: MissingFeature[] = [];
-    rows.forEach((row, r) => {
-      const input: Record<string, unknown> = {};
-      const array: unknown[] = [];
-      const status: Record<string, string> = {};
-      for (const c of handle.columns) {
-        const name = c.name ?? '';
-        const source = sources.get(name);
-        let value: unknown;
-        if (source?.kind === 'feature') {
-          const column = online.columns[source.column];
-          value = column?.values[r] ?? null;
-          const s = column?.statuses[r] ?? 'NOT_FOUND';
-          status[name] = s;
-          if ((value === null || value === undefined) && c.required)
-            missing.push({ row: r, column: name, status: s });
-        } else {
-          value = row[name] ?? null;
-        }
-        input[name] = value;
-        array.push(value);
+      handle.queue.push(call);
+      if (!handle.scheduled) {
+        handle.scheduled = true;
+        setImmediate(() => flush(handle));
       }
-      inputs.push(input);
-      arrays.push(array);
-      statuses.push(status);
     });
-    if (missing.length > 0) throw new MissingFeatureValuesError(missing, entityRows);
-    validateInput(handle.mlmodel, inputs);
-    phase.now = 'model';
-    const predictions = await handle.session.run(arrays);
-    const t2 = performance.now();
-    for (let r = 0; r < predictions.length; r++) {
-      const observed = scoreAndClass(predictions[r]!);
-      handle.metrics?.observePrediction(observed);
-      handle.drift?.observe(inputs[r]!, observed.score);
+
+  const flush = (handle: Loaded) => {
+    handle.scheduled = false;
+    const queue = handle.queue;
+    handle.queue = [];
+    let batch: Pending[] = [];
+    let size = 0;
+    for (const call of queue) {
+      // A call is never split; a batch holds at most maxRows rows (or one larger call).
+      if (batch.length > 0 && size + call.rows.length > maxRows) {
+        void runBatch(handle, batch);
+        batch = [];
+        size = 0;
+      }
+      batch.push(call);
+      size += call.rows.length;
     }
-    return {
-      predictions,
-      model: {
+    if (batch.length > 0) void runBatch(handle, batch);
+  };
+
+  /** Where each signature column comes from (a fetched feature, or a request field), worked out once per version. */
+  const sourcesOf = (handle: Loaded, featureNames: readonly string[], firstRow: PredictRow | undefined) => {
+    if (handle.sources) return handle.sources;
+    const sources: NonNullable<Loaded['sources']> = new Map();
+    const names = featureNames.filter((n) => !entityKeys.includes(n));
+    const unknown: string[] = [];
+    for (const c of handle.columns) {
+      const name = c.name ?? '';
+      if (names.includes(name)) sources.set(name, { kind: 'feature', column: name });
+      else {
+        const suffixed = names.filter((n) => n.endsWith(`__${name}`));
+        if (suffixed.length === 1) sources.set(name, { kind: 'feature', column: suffixed[0]! });
+        else if (firstRow && name in firstRow) sources.set(name, { kind: 'request' });
+        else unknown.push(name);
+      }
+    }
+    if (unknown.length > 0) throw new FeatureMismatchError(handle.served.uri, unknown, names);
+    handle.sources = sources;
+    return sources;
+  };
+
+  /** One online read and one model run for every call of the batch; each call settles on its own. */
+  const runBatch = async (handle: Loaded, batch: Pending[]): Promise<void> => {
+    try {
+      const allRows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((call) => call.rows);
+      const entityRows = allRows.map((row) =>
+        Object.fromEntries(entityKeys.map((k) => [k, row[k] as EntityKeyValue])),
+      );
+      const t0 = performance.now();
+      let online: Awaited<ReturnType<Platform['feast']['getOnlineFeatures']>>;
+      try {
+        online = await platform.feast.getOnlineFeatures({
+          ...featureRequest,
+          entityRows,
+          fullFeatureNames: true,
+          ...options.onlineReadOptions,
+        });
+      } catch (error) {
+        handle.metrics?.observeFeatureFetch('error', (performance.now() - t0) / 1000);
+        if (
+          batch.length > 1 &&
+          (InvalidFeatureRequestError.isInstance(error) || EncodeError.isInstance(error))
+        ) {
+          // One call's bad key must not fail the others: each goes again on its own.
+          for (const call of batch) void runBatch(handle, [call]);
+          return;
+        }
+        throw error;
+      }
+      const t1 = performance.now();
+      handle.metrics?.observeFeatureFetch('success', (t1 - t0) / 1000);
+      if (kit) kit.observeOnlineFeatures(online);
+      const sources = sourcesOf(handle, online.featureNames, allRows[0]);
+
+      const ready: Array<{
+        call: Pending;
+        inputs: Record<string, unknown>[];
+        arrays: unknown[][];
+        statuses: Record<string, string>[];
+      }> = [];
+      let offset = 0;
+      for (const call of batch) {
+        const base = offset;
+        offset += call.rows.length;
+        try {
+          const inputs: Record<string, unknown>[] = [];
+          const arrays: unknown[][] = [];
+          const statuses: Record<string, string>[] = [];
+          const missing: MissingFeature[] = [];
+          call.rows.forEach((row, r) => {
+            const input: Record<string, unknown> = {};
+            const array: unknown[] = [];
+            const status: Record<string, string> = {};
+            for (const c of handle.columns) {
+              const name = c.name ?? '';
+              const source = sources.get(name);
+              let value: unknown;
+              if (source?.kind === 'feature') {
+                const column = online.columns[source.column];
+                value = column?.values[base + r] ?? null;
+                const s = column?.statuses[base + r] ?? 'NOT_FOUND';
+                status[name] = s;
+                if ((value === null || value === undefined) && c.required)
+                  missing.push({ row: r, column: name, status: s });
+              } else {
+                value = row[name] ?? null;
+              }
+              input[name] = value;
+              array.push(value);
+            }
+            inputs.push(input);
+            arrays.push(array);
+            statuses.push(status);
+          });
+          if (missing.length > 0)
+            throw new MissingFeatureValuesError(missing, entityRows.slice(base, base + call.rows.length));
+          // The fast check with the schema built at load; on a failure, validateInput says what and where.
+          if (!inputs.every((input) => handle.rowSchema.safeParse(input).success))
+            validateInput(handle.mlmodel, inputs);
+          call.phase.now = 'model';
+          ready.push({ call, inputs, arrays, statuses });
+        } catch (error) {
+          call.reject(error);
+        }
+      }
+      if (ready.length === 0) return;
+      let predictions: Record<string, OutputValue>[];
+      try {
+        predictions = await handle.session.run(
+          ready.length === 1 ? ready[0]!.arrays : ready.flatMap((r) => r.arrays),
+        );
+      } catch (error) {
+        for (const r of ready) r.call.reject(error);
+        return;
+      }
+      const t2 = performance.now();
+      const model = {
         name: handle.served.name,
         version: handle.served.version,
         runId: handle.served.runId,
         uri: handle.served.uri,
-      },
-      inputs,
-      statuses,
-      timings: { featuresMs: t1 - t0, modelMs: t2 - t1, totalMs: t2 - t0 },
-    } satisfies PredictResult;
+      };
+      let k = 0;
+      for (const r of ready) {
+        const mine = predictions.slice(k, k + r.arrays.length);
+        k += r.arrays.length;
+        mine.forEach((prediction, i) => {
+          const observed = scoreAndClass(prediction);
+          handle.metrics?.observePrediction(observed);
+          handle.drift?.observe(r.inputs[i]!, observed.score);
+        });
+        r.call.resolve({
+          predictions: mine,
+          model: { ...model },
+          inputs: r.inputs,
+          statuses: r.statuses,
+          timings: { featuresMs: t1 - t0, modelMs: t2 - t1, totalMs: t2 - t0 },
+        });
+      }
+    } catch (error) {
+      // Settling twice is a no-op: this reaches the calls not settled yet.
+      for (const call of batch) call.reject(error);
+    }
   };
 
   const predictor: Predictor = {
@@ -572,7 +690,7 @@ export async function createPredictor(platform: Platform, options: PredictorOpti
       const end = handle.metrics?.startRequest();
       const started = performance.now();
       const phase: { now: PredictPhase } = { now: 'features' };
-      const work = run(handle, rows, phase).finally(() => {
+      const work = enqueue(handle, rows, phase).finally(() => {
         handle.inFlight--;
         if (handle.inFlight === 0) {
           handle.idle?.();
