@@ -161,7 +161,16 @@ export function addDemoCommand(program: Command, ctx: CliContext, io: DemoIo = {
     .option('--json', 'progress on stderr, then the report as JSON on stdout')
     .addHelpText(
       'after',
-      '\nNeeds the local platform with Elasticsearch: pnpm platform up --and elasticsearch\n\nExamples:\n  mlops demo\n  mlops demo --name my-demo --json',
+      `
+Needs the local platform with Elasticsearch (pnpm platform up --and elasticsearch), run from a clone of @mlops
+(or MLOPS_PLATFORM_DIR set): it uses platform/training/train.py and the platform's training venv. Steps: pipeline,
+training-set, train, register, serve, prometheus, logs; a step whose input failed is skipped. About 2-3 minutes.
+
+Exit codes: 0 every step passed; 1 a step failed (each failure says what to start or fix); 2 bad usage.
+
+Examples:
+  mlops demo
+  mlops demo --name churn-demo --json > demo-report.json`,
     )
     .action(async (opts: DemoOptions) => {
       if (!/^[a-z][a-z0-9_-]{0,40}$/.test(opts.name)) {
