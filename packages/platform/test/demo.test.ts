@@ -113,6 +113,19 @@ describe('mlops demo', () => {
     expect(report.steps[1]!.detail).toBe('skipped: needs pipeline');
   });
 
+  it('without Elasticsearch the logs step fails, naming the component to start', {
+    timeout: 120_000,
+  }, async () => {
+    const { code, report } = await demo(['--name', `demo-nologs-${randomUUID().slice(0, 8)}`], {
+      airflow: { baseUrl: deadUrl, maxRetries: 0 },
+      logs: { elasticsearchUrl: deadUrl, maxRetries: 0, flushTimeoutMs: 1_000 },
+    });
+    expect(code).toBe(EXIT.failed);
+    const logs = report.steps.find((s) => s.step === 'logs')!;
+    expect(logs.status).toBe('failed');
+    expect(logs.fix).toBe('is the platform up? pnpm platform up elasticsearch');
+  });
+
   it('refuses a bad --name with exit 2 before doing anything', async () => {
     let stderr = '';
     const code = await runCli(['demo', '--name', 'Bad Name'], {
