@@ -390,7 +390,7 @@ async function runDemo(ctx: CliContext, io: DemoIo, options: RunOptions): Promis
             '--tracking-uri',
             platform.config.mlflow.trackingUri,
           ],
-          { env: { ...env }, timeoutMs: options.timeoutMs, signal },
+          { env: { ...process.env, ...env }, timeoutMs: options.timeoutMs, signal },
         );
         const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
           run_id: string;
