@@ -1,13 +1,15 @@
 // The serving workflow against the real platform: a model trained by platform/training/train.py on a real
 // training set (Feast's offline store), registered in MLflow, served by createPredictor with online features
 // from Redis on onnxruntime-node, checked against onnxruntime in Python on the same inputs.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { profileFrom } from '@mlops/metrics';
 import { type Table, tableFromArrays } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createPlatform,
   createPredictor,
@@ -205,6 +207,52 @@ describe('createPredictor', () => {
     });
   }, 60_000);
 
+  it('batches concurrent calls into one read and one run, and a bad call fails alone', async () => {
+    const drivers = await seedOnlineDrivers(platform, 6);
+    await using batched = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features,
+      entityKeys: ['driver_id'],
+    });
+    await using alone = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features,
+      entityKeys: ['driver_id'],
+      batching: false,
+      metrics: false,
+    });
+    // Same event-loop turn: one batch, one online read; the call for an unknown id fails alone.
+    const calls = [
+      batched.predict([{ driver_id: drivers[0]!.driver_id }, { driver_id: drivers[1]!.driver_id }]),
+      batched.predict([{ driver_id: 1n }]),
+      batched.predict([{ driver_id: drivers[2]!.driver_id }]),
+      batched.predict([{ driver_id: drivers[3]!.driver_id }, { driver_id: drivers[4]!.driver_id }]),
+    ];
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(MissingFeatureValuesError.isInstance((settled[1] as PromiseRejectedResult).reason)).toBe(true);
+    const fetches = /mlops_feature_fetch_duration_seconds_count\{[^}]*outcome="success"\} (\d+)/;
+    expect(fetches.exec(await batched.metrics!.registry.metrics())?.[1]).toBe('1');
+    // Each call got its own rows' answers: the same as each call made alone.
+    for (const [i, rows] of [
+      [0, [drivers[0]!, drivers[1]!]],
+      [2, [drivers[2]!]],
+      [3, [drivers[3]!, drivers[4]!]],
+    ] as const) {
+      const mine = (settled[i] as PromiseFulfilledResult<Awaited<(typeof calls)[0]>>).value;
+      const single = await alone.predict(rows.map((d) => ({ driver_id: d.driver_id })));
+      expect(mine.predictions).toEqual(single.predictions);
+      expect(mine.inputs.map((r) => r['avg_daily_trips'])).toEqual(rows.map((d) => d.avg_daily_trips));
+    }
+    // A key Feast refuses (a string for the int64 key) fails the batch's read: each call then goes alone.
+    const [good, bad] = await Promise.allSettled([
+      batched.predict([{ driver_id: drivers[5]!.driver_id }]),
+      batched.predict([{ driver_id: 'not-an-int64' }]),
+    ]);
+    expect(good.status).toBe('fulfilled');
+    expect((bad as PromiseRejectedResult).reason).toMatchObject({ name: 'InvalidFeatureRequestError' });
+  }, 60_000);
+
   it('names the package to install when the runtime is missing, and refuses flavors it cannot run', async () => {
     const missing = await createPredictor(platform, {
       model: `models:/${modelName}/1`,
@@ -310,7 +358,7 @@ describe('createPredictor', () => {
     expect(released).toBeGreaterThan(types.indexOf('swapped'));
   }, 120_000);
 
-  it('ends a call within its deadline with ServingDeadlineError, and releases the session after it', async () => {
+  it('ends a call within its deadline with ServingDeadlineError, and the next call with room succeeds', async () => {
     const [driver] = await seedOnlineDrivers(platform, 1);
     const ort = await import('onnxruntime-node');
     // The real onnxruntime, with each run held 400 ms (a model slower than the deadline).
@@ -483,4 +531,49 @@ describe('Prometheus', () => {
     }
     expect(value).toBe(5);
   }, 180_000);
+});
+
+describe('README', () => {
+  it('runs the serving example as written (model name and port of this run)', async () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Serving:'));
+    const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    expect(block).toContain('createPredictor(platform, {');
+    const source = block
+      .replaceAll("'@mlops/platform'", JSON.stringify(resolve(import.meta.dirname, '../src/index.ts')))
+      .replaceAll('driver-ranker', modelName)
+      .replace('.listen()', '.listen(0)');
+    const dir = await mkdtemp(join(tmpdir(), 'mlops-serving-readme-'));
+    const file = join(dir, 'example.ts');
+    // The server the example leaves running is handed back, to be closed here.
+    await writeFile(file, `${source}\nexport { server };\n`);
+    vi.stubEnv('FEAST_REPO_PATH', feastRepo);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const { server } = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as {
+        server: { url: string; close(): Promise<void> };
+      };
+      try {
+        const health = (await (await fetch(`${server.url}/health`)).json()) as { ready: boolean };
+        // The example's `await using` closed its predictor when the module ended.
+        expect(health.ready).toBe(false);
+      } finally {
+        await server.close();
+      }
+      const [version, prediction, statuses] = log.mock.calls[0] ?? [];
+      expect(version).toBe('1');
+      expect(typeof (prediction as { label: unknown }).label).toBe('bigint');
+      expect((prediction as { probabilities: number[] }).probabilities).toHaveLength(2);
+      // The seeded demo rows are older than the view's one-day TTL: values served, marked stale.
+      expect(statuses).toEqual({
+        conv_rate: 'OUTSIDE_MAX_AGE',
+        acc_rate: 'OUTSIDE_MAX_AGE',
+        avg_daily_trips: 'OUTSIDE_MAX_AGE',
+      });
+      expect(String(log.mock.calls[1]?.[0])).toMatch(/^serving on http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      log.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  }, 60_000);
 });
