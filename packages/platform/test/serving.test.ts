@@ -444,6 +444,45 @@ describe('createPredictor', () => {
   }, 30_000);
 });
 
+describe('faults', () => {
+  it('Redis unreachable: every call ends within its deadline with a typed error, and the app answers 503/504', async () => {
+    // The platform's Feast repo, its online store pointed at a port where nothing listens.
+    const repo = await mkdtemp(join(tmpdir(), 'mlops-serving-deadredis-'));
+    const yaml = readFileSync(join(feastRepo, 'feature_store.yaml'), 'utf8')
+      .replace(
+        'path: ../.state/data/feast/registry.db',
+        `path: ${join(feastRepo, '../.state/data/feast/registry.db')}`,
+      )
+      .replace('connection_string: "127.0.0.1:6379"', 'connection_string: "127.0.0.1:1"');
+    expect(yaml).toContain('127.0.0.1:1"');
+    await writeFile(join(repo, 'feature_store.yaml'), yaml);
+    await using broken = createPlatform({ feast: { repoPath: repo } });
+    await using predictor = await createPredictor(broken, {
+      model: `models:/${modelName}/1`,
+      features,
+      entityKeys: ['driver_id'],
+      deadlineMs: 1_500,
+    });
+    const started = performance.now();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => predictor.predict([{ driver_id: 1001 + i }])),
+    );
+    const took = performance.now() - started;
+    expect(took).toBeLessThan(2_500);
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected');
+      const reason = (o as PromiseRejectedResult).reason as Error;
+      expect(['ServingDeadlineError', 'ConnectionError']).toContain(reason.name);
+    }
+    const res = await createServingApp(predictor).fetch(
+      new Request('http://serving.test/predict', { method: 'POST', body: '{"rows":[{"driver_id":1001}]}' }),
+    );
+    expect([503, 504]).toContain(res.status);
+    const body = (await res.json()) as { error: { name: string; message: string } };
+    expect(body.error.message.length).toBeGreaterThan(20);
+  }, 60_000);
+});
+
 describe('createServingApp', () => {
   it('answers /predict with exact int64 ids, errors as JSON with their status, /health and /metrics', async () => {
     const drivers = await seedOnlineDrivers(platform, 3);
