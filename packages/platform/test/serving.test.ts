@@ -14,6 +14,8 @@ import {
   createPlatform,
   createPredictor,
   createServingApp,
+  errorAnswer,
+  FeatureMismatchError,
   MissingFeatureValuesError,
   ModelLoadError,
   ModelRuntimeUnavailableError,
@@ -251,6 +253,34 @@ describe('createPredictor', () => {
     ]);
     expect(good.status).toBe('fulfilled');
     expect((bad as PromiseRejectedResult).reason).toMatchObject({ name: 'InvalidFeatureRequestError' });
+  }, 60_000);
+
+  it('takes an input the features lack from the request row, and names inputs found nowhere', async () => {
+    const [driver] = await seedOnlineDrivers(platform, 1);
+    const partial = features.filter((f) => !f.endsWith(':avg_daily_trips'));
+    await using predictor = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features: partial,
+      entityKeys: ['driver_id'],
+    });
+    // avg_daily_trips comes with the request (a request-time field), the rest from Redis.
+    const viaRequest = await predictor.predict([{ driver_id: driver!.driver_id, avg_daily_trips: 777n }]);
+    expect(viaRequest.inputs[0]).toEqual({
+      conv_rate: driver!.conv_rate,
+      acc_rate: driver!.acc_rate,
+      avg_daily_trips: 777n,
+    });
+    expect(viaRequest.statuses[0]).toEqual({ conv_rate: 'PRESENT', acc_rate: 'PRESENT' });
+
+    await using lacking = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features: partial,
+      entityKeys: ['driver_id'],
+    });
+    const nowhere = await lacking.predict([{ driver_id: driver!.driver_id }]).catch((e: unknown) => e);
+    expect(FeatureMismatchError.isInstance(nowhere)).toBe(true);
+    expect((nowhere as FeatureMismatchError).columns).toEqual(['avg_daily_trips']);
+    expect(errorAnswer(nowhere).status).toBe(500);
   }, 60_000);
 
   it('names the package to install when the runtime is missing, and refuses flavors it cannot run', async () => {
