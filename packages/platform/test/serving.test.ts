@@ -331,6 +331,35 @@ describe('createPredictor', () => {
     expect(UnsupportedModelFlavorError.isInstance(unsupported)).toBe(true);
     expect((unsupported as UnsupportedModelFlavorError).flavors).toEqual(['python_function', 'sklearn']);
     expect((unsupported as Error).message).toContain('mlflow.onnx.log_model');
+
+    // An alias moved to a version that cannot run here: the current version keeps serving, and the refused
+    // version is not downloaded again at every check.
+    const mixed = `serving-test-mixed-${runSuffix}`;
+    await platform.mlflow.createRegisteredModel(mixed);
+    await platform.mlflow.createModelVersion(mixed, trainedA.model_uri, { modelId: trainedA.model_id });
+    await platform.mlflow.createModelVersion(mixed, `models:/${logged.modelId}`, { modelId: logged.modelId });
+    await waitReady(mixed, '1');
+    await waitReady(mixed, '2');
+    await platform.mlflow.setRegisteredModelAlias(mixed, 'live', '1');
+    const events: PredictorEvent[] = [];
+    await using predictor = await createPredictor(platform, {
+      model: `models:/${mixed}@live`,
+      features,
+      entityKeys: ['driver_id'],
+      refreshIntervalMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    await platform.mlflow.setRegisteredModelAlias(mixed, 'live', '2');
+    const until = Date.now() + 20_000;
+    while (!events.some((e) => e.type === 'refresh-failed') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500)); // ~10 more checks
+    const failed = events.filter((e) => e.type === 'refresh-failed');
+    expect(failed).toHaveLength(1);
+    expect(UnsupportedModelFlavorError.isInstance((failed[0] as { error: unknown }).error)).toBe(true);
+    expect(predictor.model.version).toBe('1');
+    const [driver] = await seedOnlineDrivers(platform, 1);
+    expect((await predictor.predict([{ driver_id: driver!.driver_id }])).model.version).toBe('1');
   }, 60_000);
 
   it('swaps the model when the alias moves mid-traffic, failing no request', async () => {
