@@ -1,17 +1,21 @@
 // The serving workflow against the real platform: a model trained by platform/training/train.py on a real
 // training set (Feast's offline store), registered in MLflow, served by createPredictor with online features
 // from Redis on onnxruntime-node, checked against onnxruntime in Python on the same inputs.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { profileFrom } from '@mlops/metrics';
 import { type Table, tableFromArrays } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createPlatform,
   createPredictor,
   createServingApp,
+  errorAnswer,
+  FeatureMismatchError,
   MissingFeatureValuesError,
   ModelLoadError,
   ModelRuntimeUnavailableError,
@@ -205,6 +209,80 @@ describe('createPredictor', () => {
     });
   }, 60_000);
 
+  it('batches concurrent calls into one read and one run, and a bad call fails alone', async () => {
+    const drivers = await seedOnlineDrivers(platform, 6);
+    await using batched = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features,
+      entityKeys: ['driver_id'],
+    });
+    await using alone = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features,
+      entityKeys: ['driver_id'],
+      batching: false,
+      metrics: false,
+    });
+    // Same event-loop turn: one batch, one online read; the call for an unknown id fails alone.
+    const calls = [
+      batched.predict([{ driver_id: drivers[0]!.driver_id }, { driver_id: drivers[1]!.driver_id }]),
+      batched.predict([{ driver_id: 1n }]),
+      batched.predict([{ driver_id: drivers[2]!.driver_id }]),
+      batched.predict([{ driver_id: drivers[3]!.driver_id }, { driver_id: drivers[4]!.driver_id }]),
+    ];
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(MissingFeatureValuesError.isInstance((settled[1] as PromiseRejectedResult).reason)).toBe(true);
+    const fetches = /mlops_feature_fetch_duration_seconds_count\{[^}]*outcome="success"\} (\d+)/;
+    expect(fetches.exec(await batched.metrics!.registry.metrics())?.[1]).toBe('1');
+    // Each call got its own rows' answers: the same as each call made alone.
+    for (const [i, rows] of [
+      [0, [drivers[0]!, drivers[1]!]],
+      [2, [drivers[2]!]],
+      [3, [drivers[3]!, drivers[4]!]],
+    ] as const) {
+      const mine = (settled[i] as PromiseFulfilledResult<Awaited<(typeof calls)[0]>>).value;
+      const single = await alone.predict(rows.map((d) => ({ driver_id: d.driver_id })));
+      expect(mine.predictions).toEqual(single.predictions);
+      expect(mine.inputs.map((r) => r['avg_daily_trips'])).toEqual(rows.map((d) => d.avg_daily_trips));
+    }
+    // A key Feast refuses (a string for the int64 key) fails the batch's read: each call then goes alone.
+    const [good, bad] = await Promise.allSettled([
+      batched.predict([{ driver_id: drivers[5]!.driver_id }]),
+      batched.predict([{ driver_id: 'not-an-int64' }]),
+    ]);
+    expect(good.status).toBe('fulfilled');
+    expect((bad as PromiseRejectedResult).reason).toMatchObject({ name: 'InvalidFeatureRequestError' });
+  }, 60_000);
+
+  it('takes an input the features lack from the request row, and names inputs found nowhere', async () => {
+    const [driver] = await seedOnlineDrivers(platform, 1);
+    const partial = features.filter((f) => !f.endsWith(':avg_daily_trips'));
+    await using predictor = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features: partial,
+      entityKeys: ['driver_id'],
+    });
+    // avg_daily_trips comes with the request (a request-time field), the rest from Redis.
+    const viaRequest = await predictor.predict([{ driver_id: driver!.driver_id, avg_daily_trips: 777n }]);
+    expect(viaRequest.inputs[0]).toEqual({
+      conv_rate: driver!.conv_rate,
+      acc_rate: driver!.acc_rate,
+      avg_daily_trips: 777n,
+    });
+    expect(viaRequest.statuses[0]).toEqual({ conv_rate: 'PRESENT', acc_rate: 'PRESENT' });
+
+    await using lacking = await createPredictor(platform, {
+      model: `models:/${modelName}/1`,
+      features: partial,
+      entityKeys: ['driver_id'],
+    });
+    const nowhere = await lacking.predict([{ driver_id: driver!.driver_id }]).catch((e: unknown) => e);
+    expect(FeatureMismatchError.isInstance(nowhere)).toBe(true);
+    expect((nowhere as FeatureMismatchError).columns).toEqual(['avg_daily_trips']);
+    expect(errorAnswer(nowhere).status).toBe(500);
+  }, 60_000);
+
   it('names the package to install when the runtime is missing, and refuses flavors it cannot run', async () => {
     const missing = await createPredictor(platform, {
       model: `models:/${modelName}/1`,
@@ -253,6 +331,35 @@ describe('createPredictor', () => {
     expect(UnsupportedModelFlavorError.isInstance(unsupported)).toBe(true);
     expect((unsupported as UnsupportedModelFlavorError).flavors).toEqual(['python_function', 'sklearn']);
     expect((unsupported as Error).message).toContain('mlflow.onnx.log_model');
+
+    // An alias moved to a version that cannot run here: the current version keeps serving, and the refused
+    // version is not downloaded again at every check.
+    const mixed = `serving-test-mixed-${runSuffix}`;
+    await platform.mlflow.createRegisteredModel(mixed);
+    await platform.mlflow.createModelVersion(mixed, trainedA.model_uri, { modelId: trainedA.model_id });
+    await platform.mlflow.createModelVersion(mixed, `models:/${logged.modelId}`, { modelId: logged.modelId });
+    await waitReady(mixed, '1');
+    await waitReady(mixed, '2');
+    await platform.mlflow.setRegisteredModelAlias(mixed, 'live', '1');
+    const events: PredictorEvent[] = [];
+    await using predictor = await createPredictor(platform, {
+      model: `models:/${mixed}@live`,
+      features,
+      entityKeys: ['driver_id'],
+      refreshIntervalMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    await platform.mlflow.setRegisteredModelAlias(mixed, 'live', '2');
+    const until = Date.now() + 20_000;
+    while (!events.some((e) => e.type === 'refresh-failed') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500)); // ~10 more checks
+    const failed = events.filter((e) => e.type === 'refresh-failed');
+    expect(failed).toHaveLength(1);
+    expect(UnsupportedModelFlavorError.isInstance((failed[0] as { error: unknown }).error)).toBe(true);
+    expect(predictor.model.version).toBe('1');
+    const [driver] = await seedOnlineDrivers(platform, 1);
+    expect((await predictor.predict([{ driver_id: driver!.driver_id }])).model.version).toBe('1');
   }, 60_000);
 
   it('swaps the model when the alias moves mid-traffic, failing no request', async () => {
@@ -310,7 +417,7 @@ describe('createPredictor', () => {
     expect(released).toBeGreaterThan(types.indexOf('swapped'));
   }, 120_000);
 
-  it('ends a call within its deadline with ServingDeadlineError, and releases the session after it', async () => {
+  it('ends a call within its deadline with ServingDeadlineError, and the next call with room succeeds', async () => {
     const [driver] = await seedOnlineDrivers(platform, 1);
     const ort = await import('onnxruntime-node');
     // The real onnxruntime, with each run held 400 ms (a model slower than the deadline).
@@ -394,6 +501,45 @@ describe('createPredictor', () => {
       await new Promise((r) => blackHole.close(r));
     }
   }, 30_000);
+});
+
+describe('faults', () => {
+  it('Redis unreachable: every call ends within its deadline with a typed error, and the app answers 503/504', async () => {
+    // The platform's Feast repo, its online store pointed at a port where nothing listens.
+    const repo = await mkdtemp(join(tmpdir(), 'mlops-serving-deadredis-'));
+    const yaml = readFileSync(join(feastRepo, 'feature_store.yaml'), 'utf8')
+      .replace(
+        'path: ../.state/data/feast/registry.db',
+        `path: ${join(feastRepo, '../.state/data/feast/registry.db')}`,
+      )
+      .replace('connection_string: "127.0.0.1:6379"', 'connection_string: "127.0.0.1:1"');
+    expect(yaml).toContain('127.0.0.1:1"');
+    await writeFile(join(repo, 'feature_store.yaml'), yaml);
+    await using broken = createPlatform({ feast: { repoPath: repo } });
+    await using predictor = await createPredictor(broken, {
+      model: `models:/${modelName}/1`,
+      features,
+      entityKeys: ['driver_id'],
+      deadlineMs: 1_500,
+    });
+    const started = performance.now();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => predictor.predict([{ driver_id: 1001 + i }])),
+    );
+    const took = performance.now() - started;
+    expect(took).toBeLessThan(2_500);
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected');
+      const reason = (o as PromiseRejectedResult).reason as Error;
+      expect(['ServingDeadlineError', 'ConnectionError']).toContain(reason.name);
+    }
+    const res = await createServingApp(predictor).fetch(
+      new Request('http://serving.test/predict', { method: 'POST', body: '{"rows":[{"driver_id":1001}]}' }),
+    );
+    expect([503, 504]).toContain(res.status);
+    const body = (await res.json()) as { error: { name: string; message: string } };
+    expect(body.error.message.length).toBeGreaterThan(20);
+  }, 60_000);
 });
 
 describe('createServingApp', () => {
@@ -483,4 +629,49 @@ describe('Prometheus', () => {
     }
     expect(value).toBe(5);
   }, 180_000);
+});
+
+describe('README', () => {
+  it('runs the serving example as written (model name and port of this run)', async () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Serving:'));
+    const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    expect(block).toContain('createPredictor(platform, {');
+    const source = block
+      .replaceAll("'@mlops/platform'", JSON.stringify(resolve(import.meta.dirname, '../src/index.ts')))
+      .replaceAll('driver-ranker', modelName)
+      .replace('.listen()', '.listen(0)');
+    const dir = await mkdtemp(join(tmpdir(), 'mlops-serving-readme-'));
+    const file = join(dir, 'example.ts');
+    // The server the example leaves running is handed back, to be closed here.
+    await writeFile(file, `${source}\nexport { server };\n`);
+    vi.stubEnv('FEAST_REPO_PATH', feastRepo);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const { server } = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as {
+        server: { url: string; close(): Promise<void> };
+      };
+      try {
+        const health = (await (await fetch(`${server.url}/health`)).json()) as { ready: boolean };
+        // The example's `await using` closed its predictor when the module ended.
+        expect(health.ready).toBe(false);
+      } finally {
+        await server.close();
+      }
+      const [version, prediction, statuses] = log.mock.calls[0] ?? [];
+      expect(version).toBe('1');
+      expect(typeof (prediction as { label: unknown }).label).toBe('bigint');
+      expect((prediction as { probabilities: number[] }).probabilities).toHaveLength(2);
+      // The seeded demo rows are older than the view's one-day TTL: values served, marked stale.
+      expect(statuses).toEqual({
+        conv_rate: 'OUTSIDE_MAX_AGE',
+        acc_rate: 'OUTSIDE_MAX_AGE',
+        avg_daily_trips: 'OUTSIDE_MAX_AGE',
+      });
+      expect(String(log.mock.calls[1]?.[0])).toMatch(/^serving on http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      log.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  }, 60_000);
 });

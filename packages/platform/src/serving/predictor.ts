@@ -30,10 +30,12 @@ import {
   type MissingFeature,
   MissingFeatureValuesError,
   ModelLoadError,
+  ModelRuntimeUnavailableError,
   PredictorClosedError,
   type PredictPhase,
   ServingDeadlineError,
   ServingInputError,
+  UnsupportedModelFlavorError,
 } from './errors';
 import type { OnnxRuntimeLoader } from './onnx';
 import { assertSupportedFlavor, openModelSession, signatureColumns } from './runtime';
@@ -415,6 +417,8 @@ export async function createPredictor(platform: Platform, options: PredictorOpti
   // ---- watching the alias
   let timer: ReturnType<typeof setTimeout> | undefined;
   let refreshing: Promise<boolean> | undefined;
+  /** The version last refused for good (see checkNow). */
+  let refused: string | undefined;
   const refreshController = new AbortController();
   const checkNow = async (): Promise<boolean> => {
     if (closed || !watched) return false;
@@ -422,13 +426,27 @@ export async function createPredictor(platform: Platform, options: PredictorOpti
     let resolved: ResolvedModel | undefined;
     if (parsed.kind === 'alias') {
       const mv = await platform.mlflow.getModelVersionByAlias(parsed.name, parsed.alias, { signal });
-      if (mv.version === current.served.version) return false;
+      if (mv.version === current.served.version || mv.version === refused) return false;
       resolved = await resolve(`models:/${mv.name}/${mv.version}`, signal);
     } else {
       resolved = await resolve(uri, signal);
-      if (resolved.modelVersion?.version === current.served.version) return false;
+      const version = resolved.modelVersion?.version;
+      if (version === current.served.version || version === refused) return false;
     }
-    const next = await load(resolved, signal);
+    let next: Loaded;
+    try {
+      next = await load(resolved, signal);
+    } catch (error) {
+      // A version that can never load here (its flavor, signature or runtime) is not tried again every interval:
+      // the current one keeps serving until the alias moves on. Transient failures are retried.
+      if (
+        UnsupportedModelFlavorError.isInstance(error) ||
+        ModelRuntimeUnavailableError.isInstance(error) ||
+        (ModelLoadError.isInstance(error) && (error.phase === 'signature' || error.phase === 'runtime'))
+      )
+        refused = resolved.modelVersion?.version;
+      throw error;
+    }
     if (closed) {
       await release(next);
       return false;
