@@ -1,9 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../src/cli/program';
+import { EXIT, runCli } from '../src/cli/program';
 import { createPlatform } from '../src/index';
 import { mlops } from './support/cli';
 import { feastRepo } from './support/platform';
@@ -142,6 +143,39 @@ print("true")
     );
   }, 180_000);
 
+  it('draws a progress bar of the rows on a terminal', async () => {
+    const drawn: string[] = [];
+    const stderrStream = new Writable({
+      write(chunk, _encoding, done) {
+        drawn.push(String(chunk));
+        done();
+      },
+    });
+    Object.assign(stderrStream, {
+      isTTY: true,
+      columns: 120,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+    });
+    let stdout = '';
+    const code = await runCli(
+      ['train-set', '-f', FEATURES, '--entity-sql', SQL, '-o', tempFile('bar.arrow')],
+      {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: () => {},
+        stderrStream,
+        isTTY: true,
+        platformOptions: { feast: { repoPath: feastRepo } },
+      },
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain(': 30 rows, 4 columns');
+    expect(drawn.join('')).toMatch(/30\/30 rows \| (profiling|done)/);
+  }, 120_000);
+
   it('exits 2 on bad usage, before any query', async () => {
     const both = await mlops([
       'train-set',
@@ -216,6 +250,31 @@ describe('mlops models promote', () => {
     expect(passed.code).toBe(EXIT.ok);
     expect((await platform.mlflow.getRegisteredModel(name)).aliases).toEqual({ champion: '2' });
   }, 120_000);
+
+  it("--run-id registers the run's model as a new version first, then promotes it", async () => {
+    const experimentId = await platform.mlflow.createExperiment(unique('mlops_cli_register'));
+    cleanups.push(() => platform.mlflow.deleteExperiment(experimentId));
+    const name = unique('mlops_cli_registered');
+    cleanups.push(() => platform.mlflow.deleteRegisteredModel(name));
+    const runId = (await platform.mlflow.createRun(experimentId)).info.runId;
+    await platform.mlflow.logText({ runId }, 'flavors: {}\n', 'clf/MLmodel');
+    const { code, stdout, stderr } = await mlops([
+      'models',
+      'promote',
+      name,
+      '--run-id',
+      runId,
+      '--artifact-path',
+      'clf',
+      '--alias',
+      'challenger',
+    ]);
+    expect(stderr).toBe(`registered ${name} version 1\n`);
+    expect(stdout).toBe(`${name}@challenger -> version 1\n`);
+    expect(code).toBe(EXIT.ok);
+    const version = await platform.mlflow.getModelVersionByAlias(name, 'challenger');
+    expect(version).toMatchObject({ version: '1', runId, source: `runs:/${runId}/clf` });
+  }, 60_000);
 
   it('exits 2 without exactly one of --version and --run-id, or with a bad version', async () => {
     expect((await mlops(['models', 'promote', 'm', '--alias', 'a'])).code).toBe(EXIT.usage);

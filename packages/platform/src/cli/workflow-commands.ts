@@ -191,6 +191,7 @@ Examples:
                   hideCursor: true,
                 })
               : undefined;
+          let barStarted = false;
           try {
             const set = await asUsage(() =>
               buildTrainingSet(platform, {
@@ -204,10 +205,15 @@ Examples:
                 ...(timeoutMs !== undefined ? { timeoutMs } : {}),
                 onProgress: (e) => {
                   if (bar) {
+                    // (getTotal() is 100 before start(): whether it started is ours to track.)
                     if (e.phase === 'retrieving') {
-                      if (!bar.getTotal()) bar.start(e.totalRows ?? 0, 0, { phase: 'retrieving' });
+                      // A SQL entity query's row count is known at the end only: the total follows the rows.
+                      const total = e.totalRows ?? e.rows;
+                      if (!barStarted) bar.start(total, e.rows, { phase: 'retrieving' });
+                      else if (e.totalRows === undefined) bar.setTotal(total);
+                      barStarted = true;
                       bar.update(e.rows, { phase: 'retrieving' });
-                    } else bar.update({ phase: e.phase });
+                    } else if (barStarted) bar.update({ phase: e.phase });
                   } else if (opts.progress && !opts.json && e.phase !== 'retrieving') {
                     ctx.err(
                       e.phase === 'logging'
