@@ -56,5 +56,6 @@ export {
   type PlatformOptions,
   type PushgatewayConfig,
 } from './platform';
+export * from './serving';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 export * from './workflows';

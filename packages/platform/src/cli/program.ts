@@ -8,6 +8,7 @@ import { PACKAGE_VERSION } from '../version';
 import { addAirflowCommands } from './airflow-commands';
 import { addCodegenCommand } from './codegen-command';
 import type { CliContext } from './context';
+import { addDemoCommand } from './demo-command';
 import { EXIT, EXIT_CODES_HELP, examples } from './exit-codes';
 import { addFeastCommands } from './feast-commands';
 import { toJson } from './json';
@@ -150,6 +151,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
   addAirflowCommands(program, ctx);
   // Command groups of other files: one line each, below.
   registerWorkflowCommands(program, ctx);
+  addDemoCommand(program, ctx, io);
   return program;
 }
 
