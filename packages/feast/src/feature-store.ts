@@ -3,6 +3,7 @@ import { ConfigError } from '@mlops/core';
 import type { DataType, Table } from 'apache-arrow';
 import type pg from 'pg';
 import { epochMicrosOf, microsToIso, type TimeInput } from './codec/instant';
+import { withDeadline } from './online/deadline';
 import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
 import type { PostgresOfflineStoreConfig, RedisOnlineStoreConfig, RepoConfig } from './config/repo-config';
 import { InvalidFeatureRequestError } from './errors';
@@ -74,6 +75,13 @@ export interface OnlineReadOptions {
   statuses?: StatusMode;
   /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
   now?: TimeInput;
+  /**
+   * The call's deadline in milliseconds (default the store's `onlineTimeoutMs`, 5 s): past it the call rejects
+   * with a TimeoutError, even when Redis never answers (paused, cut off, failing over).
+   */
+  timeoutMs?: number;
+  /** Aborting rejects the call at once with an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** What to materialize, and how to report progress. */
@@ -132,6 +140,13 @@ export class FeatureStore {
     this.#settings = settings;
   }
 
+  /** The Redis online store once #init has made it (for errors that must not wait for #init). */
+  #onlineStore: { readonly description: string } | undefined;
+
+  #onlineDescription(): string {
+    return this.#onlineStore?.description ?? `the online store of ${this.#settings.repoPath ?? 'the config passed to FeatureStore'}`;
+  }
+
   #init() {
     this.#ready ??= (async () => {
       const { loadRepoConfig, Registry, RedisOnlineStore, registrySourceFor } = await onlineStack();
@@ -153,6 +168,7 @@ export class FeatureStore {
               configSource: `online_store.connection_string in ${yamlFile}`,
             })
           : undefined;
+      this.#onlineStore = online;
       return { config, registry, online };
     })().catch((error: unknown) => {
       this.#ready = undefined;
@@ -372,6 +388,22 @@ export class FeatureStore {
   ): Promise<OnlineFeaturesResult<OnlineResultColumns<Refs[number], Keys, Full>>>;
   async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
   async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+    const timeoutMs = request.timeoutMs ?? this.#settings.onlineTimeoutMs;
+    if (!(timeoutMs > 0))
+      throw new InvalidFeatureRequestError(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
+    return withDeadline(
+      this.#getOnlineFeatures(request),
+      timeoutMs,
+      request.signal,
+      () =>
+        this.#viaHttp
+          ? { service: 'feast-server', method: 'getOnlineFeatures', url: this.#settings.featureServerUrl }
+          : { service: 'redis', method: 'getOnlineFeatures', url: this.#onlineDescription() },
+      request.timeoutMs === undefined ? 'the onlineTimeoutMs option (FEAST_ONLINE_TIMEOUT_MS)' : 'timeoutMs',
+    );
+  }
+
+  async #getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
       ...(statusMode ? { statuses: statusMode } : {}),

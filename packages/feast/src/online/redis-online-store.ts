@@ -70,6 +70,9 @@ export class RedisOnlineStore {
       lazyConnect: true,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
+      // Reconnect quickly after a restart or failover (ioredis waits up to 2 s between attempts by default):
+      // a serving process must be back within a second of Redis. Every call has its own deadline anyway.
+      retryStrategy: (times: number) => Math.min(times * 50, 250),
       ...(params.password !== undefined ? { password: String(params.password) } : {}),
       ...(params.username !== undefined ? { username: String(params.username) } : {}),
       ...(params.db !== undefined ? { db: Number(params.db) } : {}),
