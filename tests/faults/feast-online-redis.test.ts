@@ -1,7 +1,7 @@
 import { FeatureStore } from '@mlops/feast';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privateFeastRepo, readAndCheck, seedDrivers } from './support/feast';
-import { recoveryMs, runLoad } from './support/load';
+import { profile, recoveryMs, report, runLoad } from './support/load';
 import type { ServerProcess } from './support/processes';
 import { privateRedis } from './support/redis';
 import { type FaultProxy, faultProxy } from './support/toxiproxy';
@@ -10,11 +10,7 @@ import { type FaultProxy, faultProxy } from './support/toxiproxy';
 // paused, killed and restarted, and while Toxiproxy adds latency and resets connections. The long form (2k
 // requests/s for 60 s) is bench/faults-feast-online.mjs. Zero wrong values; every call ends within its deadline
 // plus a little (success or a typed error); throughput back within a second of Redis being back.
-const RATE = Number(process.env.FAULTS_RATE ?? 400);
-const DEADLINE_MS = 250;
-// A call ends within its deadline + 10 ms on a quiet machine (the bench measures it); the test allows 40 ms
-// so a loaded CI machine's timer lag does not fail it.
-const SLACK_MS = Number(process.env.FAULTS_SLACK_MS ?? 40);
+const { rate: RATE, deadlineMs: DEADLINE_MS, slackMs: SLACK_MS, phase } = profile();
 const DRIVERS = 2000;
 
 let redis: ServerProcess & { port: number };

@@ -7,14 +7,20 @@ import { parse, stringify } from 'yaml';
 const root = resolve(import.meta.dirname, '../../..');
 
 /**
- * A copy of the platform's Feast repo whose online store is at `redisPort` (a private Redis, or a Toxiproxy
- * proxy in front of one); the registry is the platform's, read-only. Removed by `remove()`.
+ * A copy of the platform's Feast repo whose online store is a private Redis at that port (or a Toxiproxy
+ * proxy in front of one), or a private cluster; the registry is the platform's, read-only. Removed by `remove()`.
  */
-export function privateFeastRepo(redisPort: number): { path: string; remove(): void } {
+export function privateFeastRepo(
+  online: number | { cluster: string },
+): { path: string; remove(): void } {
   const platformRepo = join(root, 'platform/feast');
   const yaml = parse(readFileSync(join(platformRepo, 'feature_store.yaml'), 'utf8')) as Record<string, any>;
   yaml.registry.path = resolve(platformRepo, yaml.registry.path);
-  yaml.online_store.connection_string = `127.0.0.1:${redisPort}`;
+  if (typeof online === 'number') yaml.online_store.connection_string = `127.0.0.1:${online}`;
+  else {
+    yaml.online_store.redis_type = 'redis_cluster';
+    yaml.online_store.connection_string = online.cluster;
+  }
   const path = mkdtempSync(join(tmpdir(), 'mlops-faults-feast-'));
   writeFileSync(join(path, 'feature_store.yaml'), stringify(yaml));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };

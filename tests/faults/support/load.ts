@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MlopsError } from '@mlops/core';
 
 /** One call of a load run: when it started and ended (ms since the run's start) and how it ended. */
@@ -22,6 +24,9 @@ export interface LoadSummary {
   p99Ms: number;
   /** Successful calls per second over the run. */
   okPerSecond: number;
+  /** How late the event loop ran timers during the run (ms): a loaded machine's lag, not the SDK's. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
   firstProblems: string[];
   records: CallRecord[];
 }
@@ -42,6 +47,8 @@ export async function runLoad(options: {
 }): Promise<LoadSummary> {
   const t0 = performance.now();
   const now = () => performance.now() - t0;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const at = async (ms: number) => {
     const wait = ms - now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -74,6 +81,7 @@ export async function runLoad(options: {
   }
   await faults;
   await Promise.all(pending);
+  loop.disable();
   const durations = records.map((r) => r.end - r.start).sort((a, b) => a - b);
   const q = (p: number) => durations[Math.min(durations.length - 1, Math.floor(p * durations.length))] ?? 0;
   const count = (outcome: CallRecord['outcome']) => records.filter((r) => r.outcome === outcome).length;
@@ -88,6 +96,8 @@ export async function runLoad(options: {
     p50Ms: q(0.5),
     p99Ms: q(0.99),
     okPerSecond: (count('ok') * 1000) / options.durationMs,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    loopDelayMaxMs: loop.max / 1e6,
     firstProblems: [
       ...new Set(records.filter((r) => r.outcome !== 'ok').map((r) => `${r.outcome}: ${r.detail}`)),
     ].slice(0, 5),
@@ -111,4 +121,32 @@ export function recoveryMs(records: CallRecord[], from: number, baseline: number
     if (held) return t - from;
   }
   return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The scenario's scale: short in the test command (FAULTS_PROFILE unset), long for bench/faults.mjs
+ * (FAULTS_PROFILE=long: 2k requests/s, phases ×6 so a run is about a minute). Slack: how late past its deadline
+ * a call may end before the test fails (timer lag of a loaded machine; the bench reports the real figure).
+ */
+export function profile(): { rate: number; deadlineMs: number; slackMs: number; phase: (ms: number) => number } {
+  const long = process.env.FAULTS_PROFILE === 'long';
+  const scale = long ? 6 : 1;
+  return {
+    rate: Number(process.env.FAULTS_RATE ?? (long ? 2000 : 400)),
+    deadlineMs: Number(process.env.FAULTS_DEADLINE_MS ?? 250),
+    slackMs: Number(process.env.FAULTS_SLACK_MS ?? 100),
+    phase: (ms) => ms * scale,
+  };
+}
+
+/** With FAULTS_REPORT=<file>, appends the scenario's figures as one JSON line (bench/faults.mjs reads them). */
+export function report(scenario: string, figures: { summary: LoadSummary; baseline?: LoadSummary } & Record<string, unknown>): void {
+  const file = process.env.FAULTS_REPORT;
+  if (!file) return;
+  const { summary, baseline, ...rest } = figures;
+  const { records: _records, ...totals } = summary;
+  appendFileSync(
+    file,
+    `${JSON.stringify({ scenario, ...totals, baselineOkPerSecond: baseline?.okPerSecond, ...rest })}\n`,
+  );
 }

@@ -46,6 +46,11 @@ export class ServerProcess {
     this.dir = mkdtempSync(join(tmpdir(), `mlops-faults-${name}-`));
   }
 
+  /** The last 4 kB the process printed (for failure messages). */
+  get output(): string {
+    return this.#output;
+  }
+
   get pid(): number | undefined {
     return this.#child?.pid;
   }
