@@ -1,7 +1,7 @@
 import { FeatureStore } from '@mlops/feast';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privateFeastRepo, readAndCheck, seedDrivers } from './support/feast';
-import { profile, recoveryMs, report, runLoad } from './support/load';
+import { lateness, profile, recoveryMs, report, runLoad } from './support/load';
 import type { ServerProcess } from './support/processes';
 import { privateRedis } from './support/redis';
 import { type FaultProxy, faultProxy } from './support/toxiproxy';
@@ -37,73 +37,96 @@ const call = () => readAndCheck(store, DRIVERS, 10);
 
 describe('getOnlineFeatures with Redis faulted under load', () => {
   it('Redis paused (SIGSTOP) for 1.5 s: calls end at their deadline with a typed error, none wrong, throughput back within 1 s', async () => {
-    const baseline = await runLoad({ rate: RATE, durationMs: 1000, deadlineMs: DEADLINE_MS, slackMs: SLACK_MS, call });
+    const baseline = await runLoad({
+      rate: RATE,
+      durationMs: phase(1000),
+      deadlineMs: DEADLINE_MS,
+      slackMs: SLACK_MS,
+      call,
+    });
     const summary = await runLoad({
       rate: RATE,
-      durationMs: 5000,
+      durationMs: phase(5000),
       deadlineMs: DEADLINE_MS,
       slackMs: SLACK_MS,
       call,
       faults: async (at) => {
-        await at(1000);
+        await at(phase(1000));
         redis.pause();
-        await at(2500);
+        await at(phase(2500));
         redis.resume();
       },
+    });
+    report('feast-online-redis-pause', {
+      summary,
+      baseline,
+      recoveryMs: recoveryMs(summary.records, phase(2500), baseline.okPerSecond),
     });
     expect(summary.wrongValues, summary.firstProblems.join('\n')).toBe(0);
     expect(summary.untypedErrors, summary.firstProblems.join('\n')).toBe(0);
     expect(summary.typedErrors).toBeGreaterThan(0); // the pause was felt
-    expect(summary.overDeadline, `longest call ${summary.maxMs.toFixed(1)} ms`).toBe(0);
-    expect(recoveryMs(summary.records, 2500, baseline.okPerSecond)).toBeLessThanOrEqual(1000);
+    expect(summary.overDeadline, lateness(summary)).toBe(0);
+    expect(recoveryMs(summary.records, phase(2500), baseline.okPerSecond)).toBeLessThanOrEqual(1000);
   });
 
   it('Redis killed (SIGKILL) and restarted with its data: typed errors while down, none wrong, back within 1 s', async () => {
-    const baseline = await runLoad({ rate: RATE, durationMs: 1000, deadlineMs: DEADLINE_MS, slackMs: SLACK_MS, call });
+    const baseline = await runLoad({
+      rate: RATE,
+      durationMs: phase(1000),
+      deadlineMs: DEADLINE_MS,
+      slackMs: SLACK_MS,
+      call,
+    });
     let backAt = 0;
     const summary = await runLoad({
       rate: RATE,
-      durationMs: 6000,
+      durationMs: phase(6000),
       deadlineMs: DEADLINE_MS,
       slackMs: SLACK_MS,
       call,
       faults: async (at) => {
-        await at(1000);
+        await at(phase(1000));
         await redis.kill();
-        await at(2000);
+        await at(phase(2000));
         const t = performance.now();
         await redis.start();
-        backAt = 2000 + (performance.now() - t);
+        backAt = phase(2000) + (performance.now() - t);
       },
+    });
+    report('feast-online-redis-kill-restart', {
+      summary,
+      baseline,
+      recoveryMs: recoveryMs(summary.records, backAt, baseline.okPerSecond),
     });
     expect(summary.wrongValues, summary.firstProblems.join('\n')).toBe(0);
     expect(summary.untypedErrors, summary.firstProblems.join('\n')).toBe(0);
     expect(summary.typedErrors).toBeGreaterThan(0);
-    expect(summary.overDeadline, `longest call ${summary.maxMs.toFixed(1)} ms`).toBe(0);
+    expect(summary.overDeadline, lateness(summary)).toBe(0);
     expect(recoveryMs(summary.records, backAt, baseline.okPerSecond)).toBeLessThanOrEqual(1000);
   });
 
   it('connections reset and 400 ms latency injected by Toxiproxy: typed errors or right values, never late', async () => {
     const summary = await runLoad({
       rate: RATE,
-      durationMs: 4000,
+      durationMs: phase(4000),
       deadlineMs: DEADLINE_MS,
       slackMs: SLACK_MS,
       call,
       faults: async (at) => {
-        await at(500);
+        await at(phase(500));
         const slow = await proxy.toxic('latency', { latency: 400, jitter: 100 });
-        await at(1500);
+        await at(phase(1500));
         await slow();
         const reset = await proxy.toxic('reset_peer', { timeout: 0 });
-        await at(2000);
+        await at(phase(2000));
         await reset();
       },
     });
+    report('feast-online-toxics', { summary });
     expect(summary.wrongValues, summary.firstProblems.join('\n')).toBe(0);
     expect(summary.untypedErrors, summary.firstProblems.join('\n')).toBe(0);
     expect(summary.typedErrors).toBeGreaterThan(0);
-    expect(summary.overDeadline, `longest call ${summary.maxMs.toFixed(1)} ms`).toBe(0);
+    expect(summary.overDeadline, lateness(summary)).toBe(0);
     expect(summary.ok).toBeGreaterThan(summary.calls / 2);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FeatureStore } from '@mlops/feast';
+import type { FeatureStore } from '@mlops/feast';
 import { parse, stringify } from 'yaml';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -10,11 +10,12 @@ const root = resolve(import.meta.dirname, '../../..');
  * A copy of the platform's Feast repo whose online store is a private Redis at that port (or a Toxiproxy
  * proxy in front of one), or a private cluster; the registry is the platform's, read-only. Removed by `remove()`.
  */
-export function privateFeastRepo(
-  online: number | { cluster: string },
-): { path: string; remove(): void } {
+export function privateFeastRepo(online: number | { cluster: string }): { path: string; remove(): void } {
   const platformRepo = join(root, 'platform/feast');
-  const yaml = parse(readFileSync(join(platformRepo, 'feature_store.yaml'), 'utf8')) as Record<string, any>;
+  const yaml = parse(readFileSync(join(platformRepo, 'feature_store.yaml'), 'utf8')) as {
+    registry: { path: string };
+    online_store: { connection_string: string; redis_type?: string };
+  };
   yaml.registry.path = resolve(platformRepo, yaml.registry.path);
   if (typeof online === 'number') yaml.online_store.connection_string = `127.0.0.1:${online}`;
   else {

@@ -128,7 +128,12 @@ export function recoveryMs(records: CallRecord[], from: number, baseline: number
  * (FAULTS_PROFILE=long: 2k requests/s, phases ×6 so a run is about a minute). Slack: how late past its deadline
  * a call may end before the test fails (timer lag of a loaded machine; the bench reports the real figure).
  */
-export function profile(): { rate: number; deadlineMs: number; slackMs: number; phase: (ms: number) => number } {
+export function profile(): {
+  rate: number;
+  deadlineMs: number;
+  slackMs: number;
+  phase: (ms: number) => number;
+} {
   const long = process.env.FAULTS_PROFILE === 'long';
   const scale = long ? 6 : 1;
   return {
@@ -140,7 +145,10 @@ export function profile(): { rate: number; deadlineMs: number; slackMs: number; 
 }
 
 /** With FAULTS_REPORT=<file>, appends the scenario's figures as one JSON line (bench/faults.mjs reads them). */
-export function report(scenario: string, figures: { summary: LoadSummary; baseline?: LoadSummary } & Record<string, unknown>): void {
+export function report(
+  scenario: string,
+  figures: { summary: LoadSummary; baseline?: LoadSummary } & Record<string, unknown>,
+): void {
   const file = process.env.FAULTS_REPORT;
   if (!file) return;
   const { summary, baseline, ...rest } = figures;
@@ -149,4 +157,9 @@ export function report(scenario: string, figures: { summary: LoadSummary; baseli
     file,
     `${JSON.stringify({ scenario, ...totals, baselineOkPerSecond: baseline?.okPerSecond, ...rest })}\n`,
   );
+}
+
+/** For a failed deadline check: the longest call and how late the event loop itself was meanwhile. */
+export function lateness(summary: LoadSummary): string {
+  return `${summary.overDeadline} calls ended later than deadline + slack; the longest took ${summary.maxMs.toFixed(1)} ms; the event loop's own delay was p99 ${summary.loopDelayP99Ms.toFixed(1)} ms, max ${summary.loopDelayMaxMs.toFixed(1)} ms`;
 }

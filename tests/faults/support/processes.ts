@@ -17,7 +17,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `ready` every 50 ms until it resolves true; fails after `timeoutMs` naming what never became ready. */
-export async function waitUntil(what: string, ready: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  ready: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await ready().catch(() => false)) return;

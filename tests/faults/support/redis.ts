@@ -8,7 +8,13 @@ export async function privateRedis(
 ): Promise<ServerProcess & { port: number }> {
   const port = await freePort();
   const ping = async () => {
-    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -51,7 +57,13 @@ export async function privateCluster(masters = 3): Promise<{
 }> {
   const nodes: Array<ServerProcess & { port: number }> = [];
   const ask = async (port: number, ...command: string[]): Promise<unknown> => {
-    const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -69,7 +81,14 @@ export async function privateCluster(masters = 3): Promise<{
         (dir) => [
           ...['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', ''],
           ...['--appendonly', 'yes', '--appendfsync', 'always'],
-          ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
+          ...[
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            '1000',
+          ],
         ],
         async () => (await ask(port, 'PING')) === 'PONG',
       );
@@ -78,10 +97,18 @@ export async function privateCluster(masters = 3): Promise<{
     }
     const create = spawnSync(
       'redis-cli',
-      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        '1',
+        '--cluster-yes',
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw error;
@@ -112,7 +139,9 @@ export async function privateCluster(masters = 3): Promise<{
     nodes,
     connectionString: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     async masterOf(slot) {
-      const slots = (await ask(await alive(), 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+      const slots = (await ask(await alive(), 'CLUSTER', 'SLOTS')) as Array<
+        [number, number, [string, number]]
+      >;
       const range = slots.find(([from, to]) => slot >= from && slot <= to);
       const node = nodes.find((n) => n.port === range?.[2][1]);
       if (!node) throw new Error(`no master serves slot ${slot}`);

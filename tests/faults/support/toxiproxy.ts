@@ -4,7 +4,14 @@ import { readPins } from '../../../scripts/pins.mjs';
 const pins: Record<string, string> = readPins();
 export const toxiproxyUrl = `http://127.0.0.1:${pins.TOXIPROXY_PORT}`;
 
-export type ToxicType = 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data';
+export type ToxicType =
+  | 'latency'
+  | 'bandwidth'
+  | 'slow_close'
+  | 'timeout'
+  | 'reset_peer'
+  | 'slicer'
+  | 'limit_data';
 
 /**
  * A Toxiproxy proxy in front of one upstream, on a port Toxiproxy picks: `port` is where clients connect.
@@ -13,7 +20,11 @@ export type ToxicType = 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 're
  */
 export interface FaultProxy {
   readonly port: number;
-  toxic(type: ToxicType, attributes: Record<string, number>, stream?: 'upstream' | 'downstream'): Promise<() => Promise<void>>;
+  toxic(
+    type: ToxicType,
+    attributes: Record<string, number>,
+    stream?: 'upstream' | 'downstream',
+  ): Promise<() => Promise<void>>;
   disable(): Promise<void>;
   enable(): Promise<void>;
   remove(): Promise<void>;
