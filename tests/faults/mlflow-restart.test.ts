@@ -23,7 +23,12 @@ it(`MLflow killed and restarted during a withRun logging ${METRICS} metrics: eac
   const client = new MlflowClient({ trackingUri: mlflow.url });
   let killedAt = -1;
   const runId = await client.withRun(
-    { experimentName: `faults-${process.pid}`, runName: 'restart-mid-run', batchSize: 1000, flushIntervalMs: 50 },
+    {
+      experimentName: `faults-${process.pid}`,
+      runName: 'restart-mid-run',
+      batchSize: 1000,
+      flushIntervalMs: 50,
+    },
     async (run) => {
       for (let step = 0; step < METRICS; step++) {
         run.logMetric('loss', 1 / (step + 1), { step, timestamp: 1_700_000_000_000 + step });

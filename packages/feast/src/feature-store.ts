@@ -3,7 +3,6 @@ import { ConfigError } from '@mlops/core';
 import type { DataType, Table } from 'apache-arrow';
 import type pg from 'pg';
 import { epochMicrosOf, microsToIso, type TimeInput } from './codec/instant';
-import { withDeadline } from './online/deadline';
 import { type FeastConfig, type FeastConfigOptions, resolveFeastConfig } from './config/options';
 import type { PostgresOfflineStoreConfig, RedisOnlineStoreConfig, RepoConfig } from './config/repo-config';
 import { InvalidFeatureRequestError } from './errors';
@@ -15,6 +14,7 @@ import type { MaterializeRange } from './offline/materialize-run';
 import type { HistoricalFeaturesSelection } from './offline/plan';
 import type { OfflineConnectionOptions } from './offline/postgres';
 import type { StreamOptions } from './offline/session';
+import { withDeadline } from './online/deadline';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
@@ -144,7 +144,10 @@ export class FeatureStore {
   #onlineStore: { readonly description: string } | undefined;
 
   #onlineDescription(): string {
-    return this.#onlineStore?.description ?? `the online store of ${this.#settings.repoPath ?? 'the config passed to FeatureStore'}`;
+    return (
+      this.#onlineStore?.description ??
+      `the online store of ${this.#settings.repoPath ?? 'the config passed to FeatureStore'}`
+    );
   }
 
   #init() {
@@ -390,7 +393,9 @@ export class FeatureStore {
   async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
     const timeoutMs = request.timeoutMs ?? this.#settings.onlineTimeoutMs;
     if (!(timeoutMs > 0))
-      throw new InvalidFeatureRequestError(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
+      throw new InvalidFeatureRequestError(
+        `timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`,
+      );
     return withDeadline(
       this.#getOnlineFeatures(request),
       timeoutMs,
@@ -403,7 +408,9 @@ export class FeatureStore {
     );
   }
 
-  async #getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+  async #getOnlineFeatures(
+    request: OnlineFeaturesRequest & OnlineReadOptions,
+  ): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
       ...(statusMode ? { statuses: statusMode } : {}),

@@ -225,7 +225,8 @@ export class RedisOnlineStore {
       // error in it is the same, so a pipeline over several slots would keep failing on its stale slot map.
       // Refresh the map and send again what was redirected (reads, and writes of the same values: idempotent);
       // the caller's deadline bounds the whole.
-      if (attempt >= CLUSTER_ATTEMPTS) throw this.#refused(what, commands[redirected[0]!]!.key, lastRedirect!);
+      if (attempt >= CLUSTER_ATTEMPTS)
+        throw this.#refused(what, commands[redirected[0]!]!.key, lastRedirect!);
       await refreshSlots(cluster);
       await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 250)));
       pending = redirected;
@@ -233,9 +234,12 @@ export class RedisOnlineStore {
   }
 
   #refused(what: string, key: Uint8Array, error: Error): MlopsError {
-    return new MlopsError(`Redis refused ${what} of key 0x${hex(key)} on ${this.description}: ${error.message}`, {
-      cause: error,
-    });
+    return new MlopsError(
+      `Redis refused ${what} of key 0x${hex(key)} on ${this.description}: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
   }
 
   /** One pipeline of the commands; [error, first reply] of each command, in order. */
@@ -298,7 +302,10 @@ const CLUSTER_ATTEMPTS = 6;
 
 /** Errors that mean "this key is served elsewhere now, or soon": worth a slot map refresh and another try. */
 function isRedirect(error: Error): boolean {
-  return /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/.test(error.message) || /Connection is closed|ECONNREFUSED|ECONNRESET/.test(error.message);
+  return (
+    /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/.test(error.message) ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET/.test(error.message)
+  );
 }
 
 /** Asks the cluster for its slot map again (ioredis coalesces concurrent refreshes into one). */
