@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deployTempDag, tickingDagSource } from '../../packages/airflow/test/support/dags';
 import { platformClient, requireAirflow, unique } from '../../packages/airflow/test/support/platform';
 import { privateAirflowApi } from './support/airflow';
+import { report } from './support/load';
 import type { ServerProcess } from './support/processes';
 import { type FaultProxy, faultProxy } from './support/toxiproxy';
 
@@ -46,6 +47,7 @@ it('the API server killed and restarted during triggerAndWait: the wait goes on 
   await new Promise((r) => setTimeout(r, 2000));
   await api.start(180_000);
   const final = await waiting;
+  report('airflow-api-restart-during-wait', { finalState: final.state });
   expect(final.state).toBe('success');
   expect(final.dag_run_id).toBe(run.dag_run_id);
 }, 400_000);
@@ -68,6 +70,7 @@ it('a trigger whose response was lost is retried into exactly one run', async ()
   expect(run.dag_run_id).toBe(runId);
   const runs: string[] = [];
   for await (const r of platformClient().dagRuns.list(ticking.dagId)) runs.push(r.dag_run_id);
+  report('airflow-trigger-answer-lost', { runsCreated: runs.filter((id) => id === runId).length });
   expect(runs.filter((id) => id === runId)).toHaveLength(1);
   await client.dagRuns.wait(run, { timeout: 240_000 });
 }, 400_000);

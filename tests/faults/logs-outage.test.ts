@@ -7,6 +7,7 @@ import {
   requireElasticsearch,
   uniqueDataStream,
 } from '../../packages/metrics/test/support/elasticsearch';
+import { report } from './support/load';
 import { type FaultProxy, faultProxy } from './support/toxiproxy';
 
 // Issue 15: log shipping while the store is unreachable (short form 5 s, FAULTS_PROFILE=long 30 s), through a
@@ -67,6 +68,13 @@ async function shipThroughOutage(maxBufferBytes: number) {
   const stored = await countDocs(target.url, dataStream);
   const duplicates = await duplicatedValues(target.url, dataStream, 'seq');
   expect(storedBeforeBack).toBeLessThan(writtenBeforeBack);
+  report(`logs-outage-${OUTAGE_MS / 1000}s-buffer-${maxBufferBytes}`, {
+    written: seq,
+    stored: await countDocs(target.url, dataStream),
+    dropped: shipper.stats().dropped,
+    duplicates: (await duplicatedValues(target.url, dataStream, 'seq')).length,
+    maxQueuedBytes: maxQueued,
+  });
   return { written: seq, stats, stored, duplicates, maxQueued };
 }
 

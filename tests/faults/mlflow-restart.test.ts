@@ -1,5 +1,6 @@
 import { MlflowClient } from '@mlops/mlflow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { report } from './support/load';
 import { privateMlflow } from './support/mlflow';
 import type { ServerProcess } from './support/processes';
 
@@ -48,6 +49,12 @@ it(`MLflow killed and restarted during a withRun logging ${METRICS} metrics: eac
   for await (const point of client.getMetricHistory(runId, 'loss')) steps.push(point.step);
   steps.sort((a, b) => a - b);
   const duplicates = steps.filter((step, i) => i > 0 && steps[i - 1] === step).length;
+  report('mlflow-restart-during-withRun', {
+    logged: METRICS,
+    stored: steps.length,
+    duplicates,
+    killedAtStep: killedAt,
+  });
   expect({ stored: steps.length, duplicates }).toEqual({ stored: METRICS, duplicates: 0 });
   expect(steps[0]).toBe(0);
   expect(steps.at(-1)).toBe(METRICS - 1);

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { MlopsError } from '@mlops/core';
 import { FeatureStore, MaterializeError } from '@mlops/feast';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { report } from './support/load';
 import {
   createSourceTable,
   dropTable,
@@ -81,7 +83,12 @@ describe('materialize with PostgreSQL faulted mid-stream', () => {
       expect(await redisContents(redis.port)).not.toEqual(reference);
       await store.materialize({ start: START, end: END, featureViews: [repo.view], resume: checkpoint });
       await store.close();
-      expect(await redisContents(redis.port)).toEqual(reference);
+      const resumed = await redisContents(redis.port);
+      report(`materialize-${fault.replace(' ', '-')}`, {
+        stoppedAfter: checkpoint.after ?? null,
+        identicalAfterResume: isDeepStrictEqual(resumed, reference),
+      });
+      expect(resumed).toEqual(reference);
     }, 300_000);
   }
 });

@@ -144,18 +144,21 @@ export function profile(): {
   };
 }
 
-/** With FAULTS_REPORT=<file>, appends the scenario's figures as one JSON line (bench/faults.mjs reads them). */
+/**
+ * With FAULTS_REPORT=<file>, appends the scenario's figures as one JSON line (bench/faults.mjs reads them): a
+ * load run's totals (without its records) and whatever else the scenario measured.
+ */
 export function report(
   scenario: string,
-  figures: { summary: LoadSummary; baseline?: LoadSummary } & Record<string, unknown>,
+  figures: { summary?: LoadSummary; baseline?: LoadSummary } & Record<string, unknown>,
 ): void {
   const file = process.env.FAULTS_REPORT;
   if (!file) return;
   const { summary, baseline, ...rest } = figures;
-  const { records: _records, ...totals } = summary;
+  const totals = summary ? (({ records: _records, ...t }) => t)(summary) : {};
   appendFileSync(
     file,
-    `${JSON.stringify({ scenario, ...totals, baselineOkPerSecond: baseline?.okPerSecond, ...rest })}\n`,
+    `${JSON.stringify({ scenario, ...totals, ...(baseline ? { baselineOkPerSecond: baseline.okPerSecond } : {}), ...rest })}\n`,
   );
 }
 

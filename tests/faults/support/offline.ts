@@ -80,7 +80,14 @@ export function faultsFeastRepo(table: string): {
       provider: 'local',
       registry: { registry_type: 'file', path: join(dir, 'registry.db'), cache_ttl_seconds: 0 },
       online_store: { type: 'redis', redis_type: 'redis', connection_string: `127.0.0.1:${redisPort}` },
-      offline_store: { type: 'postgres', ...postgres, port: postgresPort, db_schema: 'public', password: '', sslmode: 'disable' },
+      offline_store: {
+        type: 'postgres',
+        ...postgres,
+        port: postgresPort,
+        db_schema: 'public',
+        password: '',
+        sslmode: 'disable',
+      },
       entity_key_serialization_version: 3,
       auth: { type: 'no_auth' },
     });
@@ -134,7 +141,8 @@ export async function redisContents(port: number): Promise<Record<string, Record
         // HGETALL as raw buffers: field names are binary (murmur3 hashes), not text.
         const flat = (await client.callBuffer('HGETALL', key)) as Buffer[];
         const fields: Record<string, string> = {};
-        for (let i = 0; i < flat.length; i += 2) fields[flat[i]!.toString('hex')] = flat[i + 1]!.toString('hex');
+        for (let i = 0; i < flat.length; i += 2)
+          fields[flat[i]!.toString('hex')] = flat[i + 1]!.toString('hex');
         out[key.toString('hex')] = fields;
       }
     } while (cursor !== '0');
