@@ -14,6 +14,7 @@ import type { MaterializeRange } from './offline/materialize-run';
 import type { HistoricalFeaturesSelection } from './offline/plan';
 import type { OfflineConnectionOptions } from './offline/postgres';
 import type { StreamOptions } from './offline/session';
+import { withDeadline } from './online/deadline';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
@@ -80,6 +81,13 @@ export interface OnlineReadOptions {
   statuses?: StatusMode;
   /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
   now?: TimeInput;
+  /**
+   * The call's deadline in milliseconds (default the store's `onlineTimeoutMs`, 5 s): past it the call rejects
+   * with a TimeoutError, even when Redis never answers (paused, cut off, failing over).
+   */
+  timeoutMs?: number;
+  /** Aborting rejects the call at once with an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** What to materialize, and how to report progress. */
@@ -138,6 +146,16 @@ export class FeatureStore {
     this.#settings = settings;
   }
 
+  /** The Redis online store once #init has made it (for errors that must not wait for #init). */
+  #onlineStore: { readonly description: string } | undefined;
+
+  #onlineDescription(): string {
+    return (
+      this.#onlineStore?.description ??
+      `the online store of ${this.#settings.repoPath ?? 'the config passed to FeatureStore'}`
+    );
+  }
+
   #init() {
     this.#ready ??= (async () => {
       const { loadRepoConfig, Registry, RedisOnlineStore, registrySourceFor } = await onlineStack();
@@ -159,6 +177,7 @@ export class FeatureStore {
               configSource: `online_store.connection_string in ${yamlFile}`,
             })
           : undefined;
+      this.#onlineStore = online;
       return { config, registry, online };
     })().catch((error: unknown) => {
       this.#ready = undefined;
@@ -381,6 +400,26 @@ export class FeatureStore {
       OnlineReadOptions & { features?: Refs & NoInfer<CheckedFeatureRefs<Refs>> },
   ): Promise<OnlineFeaturesResult>;
   async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+    const timeoutMs = request.timeoutMs ?? this.#settings.onlineTimeoutMs;
+    if (!(timeoutMs > 0))
+      throw new InvalidFeatureRequestError(
+        `timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`,
+      );
+    return withDeadline(
+      this.#getOnlineFeatures(request),
+      timeoutMs,
+      request.signal,
+      () =>
+        this.#viaHttp
+          ? { service: 'feast-server', method: 'getOnlineFeatures', url: this.#settings.featureServerUrl }
+          : { service: 'redis', method: 'getOnlineFeatures', url: this.#onlineDescription() },
+      request.timeoutMs === undefined ? 'the onlineTimeoutMs option (FEAST_ONLINE_TIMEOUT_MS)' : 'timeoutMs',
+    );
+  }
+
+  async #getOnlineFeatures(
+    request: OnlineFeaturesRequest & OnlineReadOptions,
+  ): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
       ...(statusMode ? { statuses: statusMode } : {}),
