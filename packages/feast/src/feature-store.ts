@@ -18,7 +18,13 @@ import { type DataFrameColumns, FeatureServerClient } from './online/feature-ser
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
 import type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
-import type { OnlineFeaturesResult, OnlineResultColumns, OutputName } from './online/result';
+import type {
+  CheckedFeatureRefs,
+  KnownFeatureRef,
+  OnlineFeaturesResult,
+  OnlineResultColumns,
+  OutputName,
+} from './online/result';
 import type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import type { Registry, RegistrySnapshot } from './registry/registry';
@@ -64,7 +70,7 @@ export type HistoricalColumnsOf<Refs extends string, Columns extends string, Ful
   string extends Refs ? any : { [K in Columns | OutputName<Refs, Full>]: DataType };
 
 /** A historical request by literal feature references (its entity frame is added by each overload). */
-export type TypedHistoricalRequest<Refs extends readonly string[], Full extends boolean> = Omit<
+export type TypedHistoricalRequest<Refs extends readonly KnownFeatureRef[], Full extends boolean> = Omit<
   HistoricalFeaturesRequest,
   'features' | 'featureService' | 'entityDf' | 'fullFeatureNames'
 > & { features: Refs; fullFeatureNames?: Full };
@@ -359,7 +365,7 @@ export class FeatureStore {
    * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
    */
   async getOnlineFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Keys extends string = never,
     Full extends boolean = false,
   >(
@@ -370,7 +376,10 @@ export class FeatureStore {
       fullFeatureNames?: Full;
     },
   ): Promise<OnlineFeaturesResult<OnlineResultColumns<Refs[number], Keys, Full>>>;
-  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
+  async getOnlineFeatures<const Refs extends readonly string[] | undefined = undefined>(
+    request: Omit<OnlineFeaturesRequest, 'features'> &
+      OnlineReadOptions & { features?: Refs & NoInfer<CheckedFeatureRefs<Refs>> },
+  ): Promise<OnlineFeaturesResult>;
   async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
@@ -472,7 +481,7 @@ export class FeatureStore {
    * ```
    */
   async getHistoricalFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Columns extends string,
     Full extends boolean = false,
   >(
@@ -481,13 +490,17 @@ export class FeatureStore {
     },
   ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
   async getHistoricalFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Columns extends string,
     Full extends boolean = false,
   >(
     request: TypedHistoricalRequest<Refs, Full> & { entityDf: Readonly<Record<Columns, ArrayLike<unknown>>> },
   ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
-  async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob>;
+  async getHistoricalFeatures<const Refs extends readonly string[] | undefined = undefined>(
+    request: Omit<HistoricalFeaturesRequest, 'features'> & {
+      features?: Refs & NoInfer<CheckedFeatureRefs<Refs>>;
+    },
+  ): Promise<HistoricalRetrievalJob>;
   async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob> {
     const { config, pool } = await this.#offline();
     const {
