@@ -84,6 +84,9 @@ export class RedisOnlineStore {
         lazyConnect: true,
         redisOptions: base,
         enableReadyCheck: true,
+        // A failover moves slots without telling clients that only read a dead master's slots (their commands
+        // time out rather than being redirected): ask the cluster for its slot map every second, not every 5 s.
+        slotsRefreshInterval: 1000,
       });
     } else if (this.config.redisType === 'redis_sentinel') {
       client = new RedisClass({ ...base, sentinels: this.config.nodes, name: this.config.sentinelMaster });
@@ -304,7 +307,9 @@ const CLUSTER_ATTEMPTS = 6;
 function isRedirect(error: Error): boolean {
   return (
     /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/.test(error.message) ||
-    /Connection is closed|ECONNREFUSED|ECONNRESET/.test(error.message)
+    /Connection is closed|ECONNREFUSED|ECONNRESET|max retries per request|Stream isn't writeable/.test(
+      error.message,
+    )
   );
 }
 
