@@ -1,7 +1,7 @@
 import { FeatureStore } from '@mlops/feast';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privateFeastRepo, readAndCheck, seedDrivers } from './support/feast';
-import { lateness, profile, recoveryMs, report, runLoad } from './support/load';
+import { expectSurvived, profile, recoveryMs, report, runLoad } from './support/load';
 import type { ServerProcess } from './support/processes';
 import { privateRedis } from './support/redis';
 import { type FaultProxy, faultProxy } from './support/toxiproxy';
@@ -62,11 +62,7 @@ describe('getOnlineFeatures with Redis faulted under load', () => {
       baseline,
       recoveryMs: recoveryMs(summary.records, phase(2500), baseline.okPerSecond),
     });
-    expect(summary.wrongValues, summary.firstProblems.join('\n')).toBe(0);
-    expect(summary.untypedErrors, summary.firstProblems.join('\n')).toBe(0);
-    expect(summary.typedErrors).toBeGreaterThan(0); // the pause was felt
-    expect(summary.overDeadline, lateness(summary)).toBe(0);
-    expect(recoveryMs(summary.records, phase(2500), baseline.okPerSecond)).toBeLessThanOrEqual(1000);
+    expectSurvived(summary, { recovery: recoveryMs(summary.records, phase(2500), baseline.okPerSecond) });
   });
 
   it('Redis killed (SIGKILL) and restarted with its data: typed errors while down, none wrong, back within 1 s', async () => {
@@ -98,11 +94,7 @@ describe('getOnlineFeatures with Redis faulted under load', () => {
       baseline,
       recoveryMs: recoveryMs(summary.records, backAt, baseline.okPerSecond),
     });
-    expect(summary.wrongValues, summary.firstProblems.join('\n')).toBe(0);
-    expect(summary.untypedErrors, summary.firstProblems.join('\n')).toBe(0);
-    expect(summary.typedErrors).toBeGreaterThan(0);
-    expect(summary.overDeadline, lateness(summary)).toBe(0);
-    expect(recoveryMs(summary.records, backAt, baseline.okPerSecond)).toBeLessThanOrEqual(1000);
+    expectSurvived(summary, { recovery: recoveryMs(summary.records, backAt, baseline.okPerSecond) });
   });
 
   it('connections reset and 400 ms latency injected by Toxiproxy: typed errors or right values, never late', async () => {
@@ -123,10 +115,7 @@ describe('getOnlineFeatures with Redis faulted under load', () => {
       },
     });
     report('feast-online-toxics', { summary });
-    expect(summary.wrongValues, summary.firstProblems.join('\n')).toBe(0);
-    expect(summary.untypedErrors, summary.firstProblems.join('\n')).toBe(0);
-    expect(summary.typedErrors).toBeGreaterThan(0);
-    expect(summary.overDeadline, lateness(summary)).toBe(0);
+    expectSurvived(summary);
     expect(summary.ok).toBeGreaterThan(summary.calls / 2);
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { MlopsError } from '@mlops/core';
 import { FeatureStore, MaterializeError } from '@mlops/feast';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { report } from './support/load';
 import {
@@ -63,17 +64,23 @@ describe('materialize with PostgreSQL faulted mid-stream', () => {
       const slow = await proxy.toxic('bandwidth', { rate: 300 }); // KB/s: the stream takes seconds
       let faulted = false;
       let reset: Promise<() => Promise<void>> | undefined;
-      // The fault lands 2 s in, while the rows stream (about 3 MB at 300 KB/s).
-      const timer = setTimeout(() => {
-        faulted = true;
-        if (fault === 'backend terminated') void terminateBackends(applicationName);
-        else reset = proxy.toxic('reset_peer', { timeout: 0 });
-      }, 2000);
+      // The fault lands once the first 2,000 entities are in Redis, while the rest still streams (about 3 MB at
+      // 300 KB/s): mid-stream whatever the machine's speed.
+      const watcher = new Redis({ host: '127.0.0.1', port: redis.port });
+      const timer = setInterval(() => {
+        void watcher.dbsize().then((keys) => {
+          if (faulted || keys < 2000) return;
+          faulted = true;
+          if (fault === 'backend terminated') void terminateBackends(applicationName);
+          else reset = proxy.toxic('reset_peer', { timeout: 0 });
+        });
+      }, 20);
       const error = await store.materialize({ start: START, end: END, featureViews: [repo.view] }).then(
         () => undefined,
         (e: unknown) => e,
       );
-      clearTimeout(timer);
+      clearInterval(timer);
+      watcher.disconnect();
       if (reset) await (await reset)();
       await slow();
       expect(faulted).toBe(true);

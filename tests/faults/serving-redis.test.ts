@@ -1,5 +1,5 @@
 import { createPlatform, createPredictor, type Platform, type Predictor } from '@mlops/platform';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import {
   DRIVER_FEATURES,
   driverTrainingSet,
@@ -8,7 +8,7 @@ import {
   writeArrow,
 } from '../../packages/platform/test/support/serving';
 import { privateFeastRepo, seedDrivers } from './support/feast';
-import { lateness, profile, recoveryMs, report, runLoad } from './support/load';
+import { expectSurvived, profile, recoveryMs, report, runLoad } from './support/load';
 import type { ServerProcess } from './support/processes';
 import { privateRedis } from './support/redis';
 
@@ -91,9 +91,5 @@ it('Redis killed and restarted under load: right predictions or typed errors wit
   });
   const recovery = recoveryMs(summary.records, backAt, baseline.okPerSecond);
   report('serving-redis-kill-restart', { summary, baseline, recoveryMs: recovery });
-  expect(summary.wrongValues, summary.firstProblems.join('\n')).toBe(0);
-  expect(summary.untypedErrors, summary.firstProblems.join('\n')).toBe(0);
-  expect(summary.typedErrors).toBeGreaterThan(0);
-  expect(summary.overDeadline, lateness(summary)).toBe(0);
-  expect(recovery).toBeLessThanOrEqual(1000);
+  expectSurvived(summary, { recovery });
 }, 300_000);

@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MlopsError } from '@mlops/core';
+import { expect } from 'vitest';
 
 /** One call of a load run: when it started and ended (ms since the run's start) and how it ended. */
 export interface CallRecord {
@@ -165,4 +166,20 @@ export function report(
 /** For a failed deadline check: the longest call and how late the event loop itself was meanwhile. */
 export function lateness(summary: LoadSummary): string {
   return `${summary.overDeadline} calls ended later than deadline + slack; the longest took ${summary.maxMs.toFixed(1)} ms; the event loop's own delay was p99 ${summary.loopDelayP99Ms.toFixed(1)} ms, max ${summary.loopDelayMaxMs.toFixed(1)} ms`;
+}
+
+/**
+ * What every load scenario requires: no wrong value, no error that is not one of ours, none past its deadline
+ * (plus slack), and — when the fault was felt — some typed errors; `recovery` (ms) within a second when given.
+ */
+export function expectSurvived(
+  summary: LoadSummary,
+  options: { felt?: boolean; recovery?: number } = {},
+): void {
+  const problems = summary.firstProblems.join('\n');
+  expect(summary.wrongValues, problems).toBe(0);
+  expect(summary.untypedErrors, problems).toBe(0);
+  if (options.felt ?? true) expect(summary.typedErrors, 'the fault was not felt').toBeGreaterThan(0);
+  expect(summary.overDeadline, lateness(summary)).toBe(0);
+  if (options.recovery !== undefined) expect(options.recovery, 'ms to recover').toBeLessThanOrEqual(1000);
 }

@@ -2,27 +2,30 @@ import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort, ServerProcess, waitUntil } from './processes';
 
+/** One command on a fresh connection that never retries (a node that is down fails at once). */
+async function ask(port: number, command: string, ...args: string[]): Promise<unknown> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await client.call(command, ...args);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** A private standalone Redis on a free port, for tests that fault it (`persist`: survives SIGKILL). */
 export async function privateRedis(
   options: { persist?: boolean } = {},
 ): Promise<ServerProcess & { port: number }> {
   const port = await freePort();
-  const ping = async () => {
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      return (await client.ping()) === 'PONG';
-    } finally {
-      client.disconnect();
-    }
-  };
+  const ping = async () => (await ask(port, 'PING')) === 'PONG';
   const server = new ServerProcess(
     `redis-${port}`,
     'redis-server',
@@ -56,22 +59,6 @@ export async function privateCluster(masters = 3): Promise<{
   stop(): Promise<void>;
 }> {
   const nodes: Array<ServerProcess & { port: number }> = [];
-  const ask = async (port: number, ...command: string[]): Promise<unknown> => {
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      return await client.call(command[0]!, ...command.slice(1));
-    } finally {
-      client.disconnect();
-    }
-  };
   try {
     for (let i = 0; i < masters * 2; i++) {
       const port = await freePort();
