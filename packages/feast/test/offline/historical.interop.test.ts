@@ -4,6 +4,7 @@
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureStore } from '../../src/feature-store';
+import type { PointInTimePlan } from '../../src/offline/plan-choice';
 import {
   entityColumns,
   entityRowsForEdgeCases,
@@ -34,24 +35,34 @@ interface Ask {
   fullFeatureNames?: boolean;
 }
 
-async function both(ask: Ask): Promise<{ ours: Table; feast: Table }> {
+/** Every plan, forced, and 'auto': each must give Feast's answer (the tables are tiny, so 'auto' looks up). */
+const PLANS: readonly PointInTimePlan[] = ['lookup', 'lookup-keys', 'arrays', 'auto'];
+
+/** Ours under every plan (`all`, in PLANS order; `ours` is 'auto'), and Feast Python's answer. */
+async function both(ask: Ask): Promise<{ ours: Table; all: Table[]; feast: Table }> {
   const selection = {
     ...(ask.features ? { features: ask.features } : {}),
     ...(ask.featureService ? { featureService: ask.featureService } : {}),
     fullFeatureNames: ask.fullFeatureNames ?? false,
   };
-  const [ours, feast] = await Promise.all([
-    store.getHistoricalFeatures({ entityDf: ask.entityRows, ...selection }).then((job) => job.toArrow()),
+  const job = await store.getHistoricalFeatures({ entityDf: ask.entityRows, ...selection });
+  const [all, feast] = await Promise.all([
+    Promise.all(PLANS.map((plan) => job.toArrow({ plan }))),
     feastHistorical({ repoPath, entityRows: ask.entityRows, ...selection }),
   ]);
-  return { ours, feast };
+  return { ours: all[PLANS.indexOf('auto')]!, all, feast };
 }
 
-/** Same columns in the same order, same rows (Feast's come in no particular order), same cells. */
-function expectSameCells(ours: Table, feast: Table, keys: string[]): void {
-  expect(ours.schema.fields.map((f) => f.name)).toEqual(feast.schema.fields.map((f) => f.name));
-  expect(ours.numRows).toBe(feast.numRows);
-  expect(sortRows(tableRows(ours), keys)).toEqual(sortRows(tableRows(feast), keys));
+/** Same columns in the same order, same rows (Feast's come in no particular order), same cells: every plan. */
+function expectSameCells(ours: Table | Table[], feast: Table, keys: string[]): void {
+  for (const [i, table] of (Array.isArray(ours) ? ours : [ours]).entries()) {
+    const plan = Array.isArray(ours) ? PLANS[i] : 'auto';
+    expect(table.schema.fields.map((f) => f.name), `plan ${plan}`).toEqual(
+      feast.schema.fields.map((f) => f.name),
+    );
+    expect(table.numRows, `plan ${plan}`).toBe(feast.numRows);
+    expect(sortRows(tableRows(table), keys), `plan ${plan}`).toEqual(sortRows(tableRows(feast), keys));
+  }
 }
 
 const driverViews = [
@@ -71,12 +82,12 @@ describe('the same answers as Feast Python', { timeout: 180_000 }, () => {
     const rows = entityRowsForEdgeCases().filter(
       (r) => r.k1 === 'none' && !FEAST_WRONG_DRIVERS.has(r.driver_id),
     );
-    const { ours, feast } = await both({
+    const { ours, all, feast } = await both({
       entityRows: entityColumns(rows, ['driver_id', 'event_timestamp']),
       features: driverViews,
       fullFeatureNames: true,
     });
-    expectSameCells(ours, feast, ['driver_id', 'event_timestamp']);
+    expectSameCells(all, feast, ['driver_id', 'event_timestamp']);
     // Not vacuous: most cells hold values.
     expect(
       ours.getChild('driver_stats__trips')!.length - ours.getChild('driver_stats__trips')!.nullCount,
@@ -88,12 +99,12 @@ describe('the same answers as Feast Python', { timeout: 180_000 }, () => {
     [2, 1500],
   ])('seeded random entity rows (seed %i, %i rows) over four views, keys of two types', async (seed, n) => {
     const rows = randomEntityRows(seed, n);
-    const { ours, feast } = await both({
+    const { ours, all, feast } = await both({
       entityRows: entityColumns(rows),
       features: [...driverViews, 'pair_stats:score', 'pair_stats:label'],
       fullFeatureNames: true,
     });
-    expectSameCells(ours, feast, ['driver_id', 'k1', 'k2', 'event_timestamp']);
+    expectSameCells(all, feast, ['driver_id', 'k1', 'k2', 'event_timestamp']);
     const filled = ours.getChild('driver_stats__conv_rate')!;
     expect(filled.length - filled.nullCount).toBeGreaterThan(n / 10);
   });
@@ -116,11 +127,11 @@ describe('the same answers as Feast Python', { timeout: 180_000 }, () => {
 
   it('short feature names, and the output order of columns', async () => {
     const rows = randomEntityRows(3, 200);
-    const { ours, feast } = await both({
+    const { ours, all, feast } = await both({
       entityRows: entityColumns(rows, ['event_timestamp', 'driver_id']),
       features: ['driver_stats:trips', 'mapped_stats:rating', 'driver_stats:conv_rate'],
     });
-    expectSameCells(ours, feast, ['driver_id', 'event_timestamp']);
+    expectSameCells(all, feast, ['driver_id', 'event_timestamp']);
     expect(ours.schema.fields.map((f) => f.name)).toEqual([
       'event_timestamp',
       'driver_id',
@@ -133,31 +144,33 @@ describe('the same answers as Feast Python', { timeout: 180_000 }, () => {
   it('feature services: projections, aliases and join key maps', async () => {
     const rows = randomEntityRows(4, 300).filter((r) => !FEAST_WRONG_DRIVERS.has(r.driver_id));
     const training = await both({ entityRows: entityColumns(rows), featureService: 'training_v1' });
-    expectSameCells(training.ours, training.feast, ['driver_id', 'k1', 'k2', 'event_timestamp']);
+    expectSameCells(training.all, training.feast, ['driver_id', 'k1', 'k2', 'event_timestamp']);
     const aliased = await both({
       entityRows: entityColumns(rows, ['driver_id', 'event_timestamp']),
       featureService: 'aliased',
       fullFeatureNames: true,
     });
-    expectSameCells(aliased.ours, aliased.feast, ['driver_id', 'event_timestamp']);
+    expectSameCells(aliased.all, aliased.feast, ['driver_id', 'event_timestamp']);
     expect(aliased.ours.schema.fields.map((f) => f.name)).toContain('drv_alias__conv_rate');
     const mapped = {
       other_driver_id: rows.map((r) => r.driver_id),
       event_timestamp: rows.map((r) => r.event_timestamp),
     };
     const joined = await both({ entityRows: mapped, featureService: 'join_mapped' });
-    expectSameCells(joined.ours, joined.feast, ['other_driver_id', 'event_timestamp']);
+    expectSameCells(joined.all, joined.feast, ['other_driver_id', 'event_timestamp']);
   });
 
   it('a SQL entity frame, naive timestamps in it, equals Feast with the same SQL', async () => {
     const sql =
       "SELECT driver_id, (event_timestamp AT TIME ZONE 'UTC') AS event_timestamp FROM off_driver_entities WHERE driver_id NOT IN (8, 9)";
     const features = ['driver_stats:trips', 'driver_stats:note', 'mapped_stats:rating'];
-    const [ours, feast] = await Promise.all([
-      store.getHistoricalFeatures({ entityDf: sql, features }).then((job) => job.toArrow()),
+    const job = await store.getHistoricalFeatures({ entityDf: sql, features });
+    const [all, feast] = await Promise.all([
+      Promise.all(PLANS.map((plan) => job.toArrow({ plan }))),
       feastHistorical({ repoPath, entitySql: sql, features }),
     ]);
-    expectSameCells(ours, feast, ['driver_id', 'event_timestamp']);
+    expectSameCells(all, feast, ['driver_id', 'event_timestamp']);
+    const ours = all[0]!;
     expect(ours.numRows).toBeGreaterThan(5);
   });
 });
