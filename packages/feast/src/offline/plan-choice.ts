@@ -1,6 +1,20 @@
 import type pg from 'pg';
 import { InvalidFeatureRequestError } from '../errors';
-import type { HistoricalPlan, ViewQueryPlan } from './plan';
+import type { Feature } from '../registry/model';
+import type { HistoricalPlan } from './plan';
+
+/** What the choice reads of a view's plan (a ViewQueryPlan has it all). */
+export interface ViewShape {
+  view: { name: string };
+  keys: readonly unknown[];
+  features: ReadonlyArray<{ feature: Pick<Feature, 'name' | 'valueType' | 'valueTypeName'> }>;
+}
+
+/** What the choice reads of a request's plan (a HistoricalPlan has it all). */
+export interface PlanShape {
+  views: readonly ViewShape[];
+  filterByCreatedTimestamp: boolean;
+}
 
 /**
  * How a historical retrieval joins its feature views to the entity rows.
@@ -83,8 +97,8 @@ const TIMESTAMP_TYPES = new Set(['timestamp with time zone', 'timestamp without 
  * timestamps, and keys with too long a history.
  */
 export function arraysMisfit(
-  plan: HistoricalPlan,
-  view: ViewQueryPlan,
+  plan: Pick<PlanShape, 'filterByCreatedTimestamp'>,
+  view: ViewShape,
   timestampType: string | undefined,
   estimate: SourceEstimate | undefined,
   maxKeyVersions: number = PLAN_RULE.maxKeyVersions,
@@ -107,7 +121,7 @@ export function arraysMisfit(
  * (`streaming`) keeps entity-order lookups, whose first rows come before the last lookup is done.
  */
 export function decidePlan(
-  plan: HistoricalPlan,
+  plan: PlanShape,
   asked: PointInTimePlan,
   context: {
     entityRows: number | undefined;
