@@ -341,6 +341,8 @@ export function arraysQuery(
   const inner = [`e.${q(entity.rowColumn)}`, ...entity.columns.map((c) => `e.${q(c)}`)];
   const joins: string[] = [];
   const outputs: string[] = [];
+  /** The middle level's columns: each view's winner index, and what the outer level reads. */
+  const middle: string[] = [];
   const checks: string[] = [];
   const cast = entity.timestampType ? `::${entity.timestampType}` : '';
   for (const [i, v] of plan.views.entries()) {
@@ -349,7 +351,8 @@ export function arraysQuery(
       joins.push(join);
       for (const [j, f] of v.features.entries()) {
         inner.push(`${columns[j]} AS ${q(`__mlops_v${i}_${j}`)}`);
-        outputs.push(`x.${q(`__mlops_v${i}_${j}`)} AS ${q(f.outputName)}`);
+        middle.push(`x.${q(`__mlops_v${i}_${j}`)}`);
+        outputs.push(`y.${q(`__mlops_v${i}_${j}`)} AS ${q(f.outputName)}`);
       }
       continue;
     }
@@ -390,33 +393,48 @@ export function arraysQuery(
       inner.push(`${a}.ok AS ${q(`__mlops_ok${i}`)}`);
       checks.push(`x.${q(`__mlops_ok${i}`)} IS NOT FALSE`);
     }
+    // The winner's index, or NULL (nothing at or before the time, or the winner older than the TTL): each
+    // feature is then one subscript (NULL subscripts give NULL). The TTL is a scalar subquery, so an InitPlan
+    // reads the setting once per query, not once per row.
     const ttl = ttlSetting(v, i, settings);
     const found = [`x.${w} > 0`];
-    if (ttl) found.push(`x.${t}[x.${w}] >= ${xts} - ${ttl}`);
+    if (ttl) found.push(`x.${t}[x.${w}] >= ${xts} - (SELECT ${ttl})`);
+    const index = q(`__mlops_i${i}`);
+    middle.push(`CASE WHEN ${found.join(' AND ')} THEN x.${w} END AS ${index}`);
     for (const [j, f] of v.features.entries()) {
       const values = q(`__mlops_a${i}_${j}`);
       inner.push(`${a}.f${j} AS ${values}`);
-      outputs.push(`CASE WHEN ${found.join(' AND ')} THEN x.${values}[x.${w}] END AS ${q(f.outputName)}`);
+      middle.push(`x.${values}`);
+      outputs.push(`y.${values}[y.${index}] AS ${q(f.outputName)}`);
     }
   }
   const row = `x.${q(entity.rowColumn)}`;
-  const select = [
+  middle.unshift(
     checks.length > 0
       ? `CASE WHEN ${checks.join(' AND ')} THEN ${row} ELSE ${DISORDER_ROW} END AS ${q(entity.rowColumn)}`
       : row,
     ...entity.columns.map((c) => `x.${q(c)}`),
+  );
+  const select = [
+    `y.${q(entity.rowColumn)}`,
+    ...entity.columns.map((c) => `y.${q(c)}`),
     ...outputs,
   ];
+  // Three levels, each kept a subquery by OFFSET 0, so nothing is computed twice per row: x joins and finds
+  // each view's version by binary search, y checks it against the TTL, the outer level subscripts.
   const text = [
     `SELECT ${select.join(',\n       ')}`,
+    `FROM (`,
+    `SELECT ${middle.join(',\n       ')}`,
     `FROM (`,
     `SELECT ${inner.join(',\n       ')}`,
     `FROM ${entityFrom(plan, entity, options)}`,
     ...joins,
-    // OFFSET 0 keeps this a subquery, so each view's winner index is computed once, not once per feature.
     `OFFSET 0`,
     `) AS x`,
-    ...(options.orderByRow ? [`ORDER BY ${row}`] : []),
+    `OFFSET 0`,
+    `) AS y`,
+    ...(options.orderByRow ? [`ORDER BY y.${q(entity.rowColumn)}`] : []),
   ].join('\n');
   return { text, settings: { ...settings, ...ARRAY_PLAN_SETTINGS } };
 }
