@@ -109,7 +109,13 @@ try {
 result.machine.loadAfter = load();
 result.machine.loadDuring = loadSamples.length
   ? {
-      median: Math.round(percentile([...loadSamples].sort((a, b) => a - b), 50) * 100) / 100,
+      median:
+        Math.round(
+          percentile(
+            [...loadSamples].sort((a, b) => a - b),
+            50,
+          ) * 100,
+        ) / 100,
       max: Math.round(Math.max(...loadSamples) * 100) / 100,
     }
   : undefined;
@@ -124,7 +130,11 @@ process.stdout.write(`${markdown}\n`);
 async function gridPoint(entityRows, featureRows) {
   const store = await storeFor(featureRows);
   const table = arrow.tableFromIPC(readFileSync(ensureEntityFile(entityRows, featureRows / 10)));
-  const job = await store.getHistoricalFeatures({ entityDf: table, features: FEATURES, fullFeatureNames: true });
+  const job = await store.getHistoricalFeatures({
+    entityDf: table,
+    features: FEATURES,
+    fullFeatureNames: true,
+  });
   const explained = await job.explain();
   const auto = explained
     .split('\n')
@@ -139,7 +149,9 @@ async function gridPoint(entityRows, featureRows) {
       const t0 = performance.now();
       const out = await job.toArrow({ plan });
       samples[plan].push(performance.now() - t0);
-      process.stderr.write(`  ${entityRows} × ${featureRows} ${plan}: ${fmt(samples[plan].at(-1))} ms (load ${loadavg()[0].toFixed(1)})\n`);
+      process.stderr.write(
+        `  ${entityRows} × ${featureRows} ${plan}: ${fmt(samples[plan].at(-1))} ms (load ${loadavg()[0].toFixed(1)})\n`,
+      );
       checks[plan] ??= summary(out);
     }
   }
@@ -191,7 +203,8 @@ async function targets() {
           if (round >= feastReps) continue;
           const file = ensureEntityFile(entityRows, PUBLIC_ROWS / 10);
           const r = await runChild(python, [pythonScript, 'run', file], 1200);
-          (feast ??= []).push(r.ms);
+          feast ??= [];
+          feast.push(r.ms);
         } else if (name === 'floor') {
           samples.floor.push(await floor(job));
         } else {
@@ -256,10 +269,9 @@ function ratio(value, bound, sense) {
 async function ensureSchema(rows) {
   const schema = `mlops_bench_plans_${rows}`;
   const tag = `mlops-bench-plans v1 ${rows}`;
-  const done = await admin.query(
-    `SELECT obj_description(to_regclass($1), 'pg_class') AS tag`,
-    [`${schema}.bench_offline_b`],
-  );
+  const done = await admin.query(`SELECT obj_description(to_regclass($1), 'pg_class') AS tag`, [
+    `${schema}.bench_offline_b`,
+  ]);
   if (done.rows[0]?.tag === tag) return schema;
   const drivers = rows / 10;
   const t0 = performance.now();
@@ -280,8 +292,8 @@ async function ensureSchema(rows) {
                      ${h(1)} AS h1, ${h(2)} AS h2, ${h(3)} AS h3, ${h(4)} AS h4
                 FROM generate_series(1, ${drivers}) AS d, generate_series(0, 9) AS v) AS g
        ORDER BY ts, d;
-      CREATE INDEX ON ${schema}.${table} (driver_id, event_timestamp DESC, created DESC NULLS LAST);
-      VACUUM ANALYZE ${schema}.${table};`);
+      CREATE INDEX ON ${schema}.${table} (driver_id, event_timestamp DESC, created DESC NULLS LAST);`);
+    await admin.query(`VACUUM ANALYZE ${schema}.${table}`);
   }
   await admin.query(`COMMENT ON TABLE ${schema}.bench_offline_b IS '${tag}'`);
   process.stderr.write(`${schema}: generated 2 × ${rows} rows in ${fmt(performance.now() - t0)} ms\n`);
@@ -349,7 +361,9 @@ function chart(grid) {
   const panels = sizes.map((f, k) => {
     const points = grid.filter((p) => p.featureRows === f).sort((a, b) => a.entityRows - b.entityRows);
     const lines = PLANS.map((plan) => {
-      const d = points.map((p, i) => `${i ? 'L' : 'M'}${X(p.entityRows).toFixed(1)},${Y(p.p50[plan]).toFixed(1)}`);
+      const d = points.map(
+        (p, i) => `${i ? 'L' : 'M'}${X(p.entityRows).toFixed(1)},${Y(p.p50[plan]).toFixed(1)}`,
+      );
       const dash = plan === 'auto' ? ' stroke-dasharray="5,3"' : '';
       return `<path d="${d.join(' ')}" fill="none" stroke="${colors[plan]}" stroke-width="2"${dash}/>`;
     });
@@ -431,13 +445,18 @@ function renderMarkdown(r) {
   }
   if (r.grid.length > 0) {
     const worst = Math.max(...r.grid.map((p) => p.autoOverBest));
-    lines.push(`- auto within 10% of the best plan at every grid point: worst ${worst.toFixed(2)} — ${worst <= 1.1 ? 'holds' : 'MISSED'}`);
+    lines.push(
+      `- auto within 10% of the best plan at every grid point: worst ${worst.toFixed(2)} — ${worst <= 1.1 ? 'holds' : 'MISSED'}`,
+    );
   }
   return lines.join('\n');
 }
 
 function median(values) {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 function fmt(v) {

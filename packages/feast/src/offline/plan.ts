@@ -208,17 +208,6 @@ export const ARRAY_PLAN_SETTINGS: Readonly<Record<string, string>> = {
 /** The row number a result row carries when the order check of the array plan failed. */
 export const DISORDER_ROW = -1n;
 
-interface ViewSql {
-  /** The join clause. */
-  join: string;
-  /** Column expressions the join adds, each `expression AS name`. */
-  columns: string[];
-  /** Output feature expressions over the inner query (`x`). */
-  outputs: string[];
-  /** An expression over the inner query that is false when the view's order check failed. */
-  ok: string | undefined;
-}
-
 /** The TTL's lower bound condition (or none), with its setting. */
 function ttlSetting(v: ViewQueryPlan, i: number, settings: Record<string, string>): string | undefined {
   if (v.ttlSeconds === 0) return undefined;
@@ -415,11 +404,7 @@ export function arraysQuery(
       : row,
     ...entity.columns.map((c) => `x.${q(c)}`),
   );
-  const select = [
-    `y.${q(entity.rowColumn)}`,
-    ...entity.columns.map((c) => `y.${q(c)}`),
-    ...outputs,
-  ];
+  const select = [`y.${q(entity.rowColumn)}`, ...entity.columns.map((c) => `y.${q(c)}`), ...outputs];
   // Three levels, each kept a subquery by OFFSET 0, so nothing is computed twice per row: x joins and finds
   // each view's version by binary search, y checks it against the TTL, the outer level subscripts.
   const text = [

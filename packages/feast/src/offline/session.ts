@@ -161,8 +161,7 @@ export async function* streamQuery(
   let failed = true;
   try {
     // A function gets the session first (after its preparation): to choose the query from what it uploaded.
-    const query =
-      typeof queryOrPrepare === 'string' ? queryOrPrepare : await queryOrPrepare(session.client);
+    const query = typeof queryOrPrepare === 'string' ? queryOrPrepare : await queryOrPrepare(session.client);
     // Describing runs the query with LIMIT 0; its plan is costed as the whole query's, so PostgreSQL would JIT-
     // compile it for nothing (hundreds of ms for a big frame). JIT stays as configured for the real run.
     const jit = await session.client.query<{ jit: string }>(

@@ -15,12 +15,7 @@ import { EntitySchema } from '../../src/generated/proto/feast/core/Entity_pb';
 import { FeatureViewSchema } from '../../src/generated/proto/feast/core/FeatureView_pb';
 import { RegistrySchema } from '../../src/generated/proto/feast/core/Registry_pb';
 import type { HistoricalRetrievalJob } from '../../src/offline/historical';
-import {
-  arraysMisfit,
-  decidePlan,
-  PLAN_RULE,
-  type PointInTimePlan,
-} from '../../src/offline/plan-choice';
+import { arraysMisfit, decidePlan, PLAN_RULE, type PointInTimePlan } from '../../src/offline/plan-choice';
 import type { RegistrySource } from '../../src/registry/sources';
 import { feastRepo } from '../support/platform';
 import { prng } from './support';
@@ -125,14 +120,17 @@ function bruteForce(
     if (r.ts === null || r.k1 !== row.k1 || (keys === 2 && r.k2 !== row.k2)) continue;
     if (r.ts > row.at || r.ts < row.at - TTL_S * SECOND) continue;
     if (!best || r.ts > best.ts!) best = r;
-    else if (withCreated && r.ts === best.ts && (r.created ?? -Infinity) > (best.created ?? -Infinity)) best = r;
+    else if (withCreated && r.ts === best.ts && (r.created ?? -Infinity) > (best.created ?? -Infinity))
+      best = r;
   }
   return best;
 }
 
 /** A registry (project plans) with one view over `table`, keyed by k1 (and k2). */
 function registry(table: string, keys: 1 | 2, withCreated: boolean): RegistrySource {
-  const entityColumns = [{ name: 'k1', valueType: ValueType.INT64 }];
+  const entityColumns: Array<{ name: string; valueType: number }> = [
+    { name: 'k1', valueType: ValueType.INT64 },
+  ];
   if (keys === 2) entityColumns.push({ name: 'k2', valueType: ValueType.STRING });
   const proto = create(RegistrySchema, {
     entities: entityColumns.map((c) =>
@@ -297,7 +295,10 @@ describe('every plan gives the brute-force answer', { timeout: 120_000 }, () => 
       const job = await store.getHistoricalFeatures({ entityDf: sql, features: ['stats:value'] });
       for (const plan of PLANS) {
         const out = await job.toArrow({ plan });
-        expect([...out.getChild('value')!].map((v) => v ?? null), `plan ${plan}`).toEqual(truth);
+        expect(
+          [...out.getChild('value')!].map((v) => v ?? null),
+          `plan ${plan}`,
+        ).toEqual(truth);
         expect(await job.count({ plan })).toBe(rows.length);
       }
       expect(await job.explain({ plan: 'auto' })).toMatch(/300 entity rows/);
@@ -331,7 +332,9 @@ describe('a skewed key keeps lookups', { timeout: 180_000 }, () => {
         features: ['stats:value'],
       });
       const explained = await job.explain({ plan: 'arrays' });
-      expect(explained).toMatch(/stats: lookup \(arrays do not fit: its most frequent key holds ~\d+ versions/);
+      expect(explained).toMatch(
+        /stats: lookup \(arrays do not fit: its most frequent key holds ~\d+ versions/,
+      );
       expect(explained).not.toMatch(/width_bucket/);
       const out = await job.toArrow({ plan: 'arrays' });
       expect([...out.getChild('value')!]).toEqual([9000, 202, 302, null]);
@@ -408,7 +411,9 @@ describe('safety of the array plan', () => {
     } finally {
       await store.close();
     }
-    const check = /array_agg\(rn\) = ARRAY\(SELECT generate_series\(min\(rn\), max\(rn\)\)\) AS ok/.exec(sql)?.[0];
+    const check = /array_agg\(rn\) = ARRAY\(SELECT generate_series\(min\(rn\), max\(rn\)\)\) AS ok/.exec(
+      sql,
+    )?.[0];
     expect(check).toBeDefined();
     const run = async (values: number[]) =>
       (
@@ -455,7 +460,9 @@ describe('safety of the array plan', () => {
       const bad = 'fast' as PointInTimePlan | 'fast';
       const error = await job.toArrow({ plan: bad as PointInTimePlan }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidFeatureRequestError);
-      expect(String(error)).toMatch(/plan must be one of 'lookup', 'lookup-keys', 'arrays', 'auto', not "fast"/);
+      expect(String(error)).toMatch(
+        /plan must be one of 'lookup', 'lookup-keys', 'arrays', 'auto', not "fast"/,
+      );
     } finally {
       await store.close();
     }

@@ -57,9 +57,10 @@ async function both(ask: Ask): Promise<{ ours: Table; all: Table[]; feast: Table
 function expectSameCells(ours: Table | Table[], feast: Table, keys: string[]): void {
   for (const [i, table] of (Array.isArray(ours) ? ours : [ours]).entries()) {
     const plan = Array.isArray(ours) ? PLANS[i] : 'auto';
-    expect(table.schema.fields.map((f) => f.name), `plan ${plan}`).toEqual(
-      feast.schema.fields.map((f) => f.name),
-    );
+    expect(
+      table.schema.fields.map((f) => f.name),
+      `plan ${plan}`,
+    ).toEqual(feast.schema.fields.map((f) => f.name));
     expect(table.numRows, `plan ${plan}`).toBe(feast.numRows);
     expect(sortRows(tableRows(table), keys), `plan ${plan}`).toEqual(sortRows(tableRows(feast), keys));
   }
@@ -121,6 +122,14 @@ describe('the same answers as Feast Python', { timeout: 180_000 }, () => {
       inEntityOrder.schema.fields.map((f) => `${f.name}: ${f.type}`),
     );
     expect(tableRows(inKeyOrder)).toEqual(tableRows(inEntityOrder));
+    // stream() under every plan: the same rows, in entity order, batch by batch.
+    for (const plan of PLANS) {
+      const streamed: Array<Record<string, unknown>> = [];
+      for await (const batch of job.stream({ plan, batchRows: 333 })) {
+        streamed.push(...batch.toArray().map((r) => ({ ...(r.toJSON() as Record<string, unknown>) })));
+      }
+      expect(streamed, `stream, plan ${plan}`).toEqual(tableRows(inEntityOrder));
+    }
     expect(job.toSQL({ lookupOrder: 'keys' })).toMatch(/ORDER BY "driver_id", "event_timestamp"\) AS e/);
     expect(job.toSQL()).not.toMatch(/ORDER BY "driver_id"/);
   });
@@ -183,7 +192,7 @@ describe('where Feast 0.67 is wrong, we are right', { timeout: 180_000 }, () => 
 
   it('composite keys: Feast concatenates ("1","23") and ("12","3") into one row id; we keep them apart', async () => {
     const rows = entityRowsForEdgeCases().filter((r) => r.k1 !== 'none');
-    const { ours, feast } = await both({
+    const { all, feast } = await both({
       entityRows: entityColumns(rows, ['k1', 'k2', 'event_timestamp']),
       features: ['pair_stats:score', 'pair_stats:label'],
     });
@@ -195,18 +204,20 @@ describe('where Feast 0.67 is wrong, we are right', { timeout: 180_000 }, () => 
       }
       return out;
     };
-    // Ours: one row per entity row, each pair its own value (null when the pair has no rows).
-    expect(ours.numRows).toBe(rows.length);
-    expect(scores(ours)).toEqual({
-      '1|23': [1.23],
-      '12|3': [12.3],
-      '2|34': [2.34],
-      '23|4': [23.4],
-      '3|45': [3.45],
-      '34|5': [null],
-      'a|b': [0.5],
-      'a|c': [null],
-    });
+    // Ours, under every plan: one row per entity row, each pair its own value (null when the pair has no rows).
+    for (const [i, ours] of all.entries()) {
+      expect(ours.numRows, `plan ${PLANS[i]}`).toBe(rows.length);
+      expect(scores(ours), `plan ${PLANS[i]}`).toEqual({
+        '1|23': [1.23],
+        '12|3': [12.3],
+        '2|34': [2.34],
+        '23|4': [23.4],
+        '3|45': [3.45],
+        '34|5': [null],
+        'a|b': [0.5],
+        'a|c': [null],
+      });
+    }
     // Feast: ("1","23") takes ("12","3")'s value, ("2","34")/("23","4") come back twice, ("34","5") takes ("3","45")'s.
     const theirs = scores(feast);
     expect(theirs['1|23']).toEqual([12.3]);
@@ -216,18 +227,20 @@ describe('where Feast 0.67 is wrong, we are right', { timeout: 180_000 }, () => 
 
   it('exactly tied event and created timestamps: Feast returns the entity row twice; we return it once', async () => {
     const row = entityRowsForEdgeCases().find((r) => r.driver_id === 8)!;
-    const { ours, feast } = await both({ entityRows: at(row), features: ['driver_stats:trips'] });
+    const { all, feast } = await both({ entityRows: at(row), features: ['driver_stats:trips'] });
     expect(feast.numRows).toBe(2);
-    expect(ours.numRows).toBe(1);
-    // Either twin is a right answer: nothing orders them.
-    expect([801n, 802n]).toContain(ours.getChild('trips')!.get(0));
+    for (const ours of all) {
+      expect(ours.numRows).toBe(1);
+      // Either twin is a right answer: nothing orders them.
+      expect([801n, 802n]).toContain(ours.getChild('trips')!.get(0));
+    }
   });
 
   it('a null created timestamp: Feast drops the row (its dedup joins on created); we rank it last among ties', async () => {
     const row = entityRowsForEdgeCases().find((r) => r.driver_id === 9)!;
-    const { ours, feast } = await both({ entityRows: at(row), features: ['driver_stats:trips'] });
+    const { all, feast } = await both({ entityRows: at(row), features: ['driver_stats:trips'] });
     expect(feast.getChild('trips')!.get(0)).toBe(901n);
-    // The latest event is the 902 row; a missing created timestamp does not make it disappear.
-    expect(ours.getChild('trips')!.get(0)).toBe(902n);
+    // The latest event is the 902 row; a missing created timestamp does not make it disappear (every plan).
+    for (const ours of all) expect(ours.getChild('trips')!.get(0)).toBe(902n);
   });
 });
