@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValueType } from '../../src/codec/value-type';
 import type { RepoConfig } from '../../src/config/repo-config';
-import { InvalidFeatureRequestError } from '../../src/errors';
+import { InvalidFeatureRequestError, OfflineStoreError } from '../../src/errors';
 import { FeatureStore } from '../../src/feature-store';
 import { DataSource_SourceType, DataSourceSchema } from '../../src/generated/proto/feast/core/DataSource_pb';
 import { EntitySchema } from '../../src/generated/proto/feast/core/Entity_pb';
@@ -127,7 +127,7 @@ function bruteForce(
 }
 
 /** A registry (project plans) with one view over `table`, keyed by k1 (and k2). */
-function registry(table: string, keys: 1 | 2, withCreated: boolean): RegistrySource {
+function registry(table: string, keys: 1 | 2, withCreated: boolean, query = ''): RegistrySource {
   const entityColumns: Array<{ name: string; valueType: number }> = [
     { name: 'k1', valueType: ValueType.INT64 },
   ];
@@ -160,7 +160,7 @@ function registry(table: string, keys: 1 | 2, withCreated: boolean): RegistrySou
               case: 'customOptions',
               value: {
                 configuration: new TextEncoder().encode(
-                  JSON.stringify({ name: 'stats_source', table, query: '' }),
+                  JSON.stringify({ name: 'stats_source', table: query ? '' : table, query }),
                 ),
               },
             },
@@ -338,6 +338,43 @@ describe('a skewed key keeps lookups', { timeout: 180_000 }, () => {
       expect(explained).not.toMatch(/width_bucket/);
       const out = await job.toArrow({ plan: 'arrays' });
       expect([...out.getChild('value')!]).toEqual([9000, 202, 302, null]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('PostgreSQL refusing the arrays (54000, e.g. an array over 1 GB): toArrow runs again with lookups', async () => {
+    const source = sourceRows(13);
+    const table = await createSource('refused', source, 'timestamptz');
+    // A query source that fails with SQLSTATE 54000 ("requested length too large") whenever the array plan's
+    // settings are in force, as an array past PostgreSQL's 1 GB limit would; the lookups read it fine.
+    const query = `SELECT k1, k2, ts, created, value,
+                          CASE WHEN current_setting('enable_hashjoin') = 'off'
+                               THEN repeat('x', 1100000000 + (k1 * 0)::int) ELSE note END AS note
+                     FROM ${pg.escapeIdentifier(table)}`;
+    const rows = entityRows(17, source, 200);
+    const truth = rows.map((row) => bruteForce(source, row, 1, true)?.note ?? null);
+    const store = new FeatureStore({ config, registrySource: registry(table, 1, true, query) });
+    try {
+      const job = await store.getHistoricalFeatures({
+        entityDf: {
+          k1: rows.map((r) => r.k1),
+          k2: rows.map((r) => r.k2),
+          event_timestamp: rows.map((r) => new Date(r.at)),
+        },
+        features: ['stats:note'],
+      });
+      expect(await job.explain({ plan: 'arrays' })).toMatch(/stats: arrays/);
+      const out = await job.toArrow({ plan: 'arrays' });
+      expect([...out.getChild('note')!]).toEqual(truth);
+      // stream() cannot take back rows it gave: the refusal is its error, typed, with PostgreSQL's words.
+      const error = await (async () => {
+        for await (const _ of job.stream({ plan: 'arrays' })) {
+          // nothing comes before the sorts are done
+        }
+      })().catch((e: unknown) => e);
+      expect(OfflineStoreError.isInstance(error)).toBe(true);
+      expect((error as OfflineStoreError).sqlState).toBe('54000');
     } finally {
       await store.close();
     }
