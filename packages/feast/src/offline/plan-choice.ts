@@ -170,8 +170,15 @@ export function decidePlan(
 
 /** The decision in words, for explain(). */
 export function describeDecision(decision: PlanDecision): string {
+  const lookups = decision.views.some((v) => v.join === 'lookup');
+  const arrays = decision.views.some((v) => v.join === 'arrays');
+  const how = [
+    ...(lookups ? [`lookups in ${decision.lookupOrder === 'keys' ? 'join-key' : 'entity-row'} order`] : []),
+    ...(arrays ? ['arrays merge-joined in key order'] : []),
+  ];
   const lines = [
-    `-- plan '${decision.asked}': lookups in ${decision.lookupOrder === 'keys' ? 'join-key' : 'entity-row'} order` +
+    `-- plan '${decision.asked}': ${how.join(', ') || 'no views'}` +
+      `${reorders(decision) ? ' (the result is put back in entity order)' : ''}` +
       `${decision.entityRows === undefined ? '' : `, ${decision.entityRows} entity rows`}`,
     ...decision.views.map((v) => `--   ${v.featureView}: ${v.join} (${v.reason})`),
   ];
