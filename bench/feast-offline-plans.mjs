@@ -396,7 +396,8 @@ ${lines.join('\n')}
     (plan, i) =>
       `<g transform="translate(${20 + i * 120},${H + 10})"><line x1="0" x2="24" y1="0" y2="0" stroke="${colors[plan]}" stroke-width="3"${plan === 'auto' ? ' stroke-dasharray="5,3"' : ''}/><text x="30" y="4" font-size="12">${plan}</text></g>`,
   );
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * sizes.length}" height="${H + 30}" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * sizes.length}" height="${H + 30}" font-family="sans-serif" role="img" aria-label="Point-in-time plans: toArrow time against entity rows">
+<title>Point-in-time plans of @mlops/feast: toArrow time (p50) against entity rows, per plan and feature table size</title>
 <rect width="100%" height="100%" fill="white"/>
 ${panels.join('\n')}
 ${legend.join('\n')}
