@@ -21,6 +21,7 @@ import {
   decidePlan,
   describeDecision,
   estimateSources,
+  needsEstimates,
   type PlanDecision,
   type PointInTimePlan,
   reorders,
@@ -188,13 +189,15 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
     streaming: boolean,
   ): Promise<PlanDecision> {
     const { frame, plan } = this.#init;
-    const needsEstimates = client !== undefined && (asked === 'auto' || asked === 'arrays');
     let entityRows = frame.kind === 'rows' ? frame.rowCount : undefined;
-    if (entityRows === undefined && client && asked === 'auto') {
+    if (entityRows === undefined && client && asked === 'auto' && !streaming) {
       const counted = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#table}`);
       entityRows = Number(counted.rows[0]!.n);
     }
-    const estimates = needsEstimates ? await estimateSources(client, plan) : [];
+    const estimates =
+      client !== undefined && needsEstimates(asked, entityRows, streaming)
+        ? await estimateSources(client, plan)
+        : [];
     return decidePlan(plan, asked, {
       entityRows,
       timestampType: this.#entity.timestampType,

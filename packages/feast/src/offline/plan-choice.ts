@@ -116,6 +116,17 @@ export function arraysMisfit(
   return undefined;
 }
 
+/** True when `decidePlan` may need the sources' estimates (else the catalog is not asked: it costs a query). */
+export function needsEstimates(
+  asked: PointInTimePlan,
+  entityRows: number | undefined,
+  streaming: boolean,
+): boolean {
+  if (asked === 'arrays') return true;
+  if (asked !== 'auto' || streaming) return false;
+  return entityRows === undefined || entityRows >= PLAN_RULE.arraysMinRows;
+}
+
 /**
  * The plan per view. Forced plans apply to every view they fit; 'auto' follows PLAN_RULE, and for stream()
  * (`streaming`) keeps entity-order lookups, whose first rows come before the last lookup is done.
@@ -142,6 +153,13 @@ export function decidePlan(
     if (asked === 'arrays') return { featureView, join: 'arrays', reason: "plan: 'arrays' was asked" };
     if (context.streaming) {
       return { featureView, join: 'lookup', reason: 'stream() keeps lookups in entity order by default' };
+    }
+    if (entityRows !== undefined && entityRows < PLAN_RULE.arraysMinRows) {
+      return {
+        featureView,
+        join: 'lookup',
+        reason: `${rows} entity rows, fewer than the ${PLAN_RULE.arraysMinRows} from which arrays can pay`,
+      };
     }
     const source = estimates[i]?.rows;
     if (entityRows === undefined || source === undefined || source < 0) {
