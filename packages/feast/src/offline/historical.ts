@@ -291,22 +291,24 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
       RetrievalOptions & { plan?: PointInTimePlan; lookupOrder?: LookupOrder; workMem?: string } = {},
   ): Promise<Table> {
     const asked = this.#asked(options, 'auto');
+    const state: { decision?: PlanDecision; schema?: Schema } = {};
     try {
-      return await this.#collect(asked, options);
+      return await this.#collect(asked, options, state);
     } catch (error) {
       const arraysFailed =
+        state.decision?.views.some((v) => v.join === 'arrays') === true &&
         OfflineStoreError.isInstance(error) &&
         (error.step === ARRAY_FAILURE_STEP || ARRAY_LIMITS.has(error.sqlState ?? ''));
-      if (!arraysFailed || asked === 'lookup' || asked === 'lookup-keys') throw error;
-      return this.#collect('lookup-keys', options);
+      if (!arraysFailed) throw error;
+      return this.#collect('lookup-keys', options, {});
     }
   }
 
   async #collect(
     asked: PointInTimePlan,
     options: RunOptions & RetrievalOptions & { workMem?: string },
+    state: { decision?: PlanDecision; schema?: Schema },
   ): Promise<Table> {
-    const state: { decision?: PlanDecision; schema?: Schema } = {};
     const batches: RecordBatch[] = [];
     let rows = 0;
     for await (const batch of this.#raw(asked, options, false, state)) {
