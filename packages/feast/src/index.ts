@@ -42,6 +42,7 @@ export {
 export type { EntityDf } from './offline/entity-df';
 export type {
   HistoricalRetrievalJob,
+  PointInTimePlan,
   RetrievalOptions,
   RetrievalProgress,
   RunOptions,

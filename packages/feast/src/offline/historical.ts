@@ -9,10 +9,26 @@ import { InvalidFeatureRequestError, OfflineStoreError } from '../errors';
 import { type RowSources, takeRows } from './arrow-take';
 import { type EntityFrame, resolveTimestampColumn } from './entity-df';
 import { encodeCopyBinary, PG_OID, type PgColumn, pgTypeName } from './pg-copy';
-import { type HistoricalPlan, type PointInTimeQuery, pointInTimeQuery } from './plan';
+import {
+  DISORDER_ROW,
+  type EntityFrameRef,
+  type HistoricalPlan,
+  type PointInTimeQuery,
+  pointInTimeQuery,
+} from './plan';
+import {
+  checkPlan,
+  decidePlan,
+  describeDecision,
+  estimateSources,
+  needsEstimates,
+  type PlanDecision,
+  type PointInTimePlan,
+  reorders,
+} from './plan-choice';
 import { ENTITY_SQL_ADVICE, offlineError } from './postgres';
 import {
-  collectTable,
+  applySettings,
   type OfflineSession,
   openSession,
   type RunOptions,
@@ -21,6 +37,7 @@ import {
   streamQuery,
 } from './session';
 
+export type { PointInTimePlan } from './plan-choice';
 export type { RunOptions, StreamOptions } from './session';
 
 /** The column numbering the uploaded entity rows, so the result keeps their order. */
@@ -56,30 +73,45 @@ export interface HistoricalRetrievalJob<T extends TypeMap = any> {
   readonly timestampColumn: string;
   /**
    * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
-   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary); with
-   * `lookupOrder: 'keys'`, the query of toArrow's key-order variant.
+   * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary). `plan` 'lookup'
+   * (the default: 'auto' is decided when the job runs, from statistics — see explain()), 'lookup-keys' or
+   * 'arrays' (every view it fits); `lookupOrder: 'keys'` is 'lookup-keys'.
    */
-  toSQL(options?: { lookupOrder?: LookupOrder }): string;
+  toSQL(options?: { lookupOrder?: LookupOrder; plan?: PointInTimePlan }): string;
   /**
    * The whole result as one Arrow table, in entity-row order. On any failure it throws; it never returns
-   * part of a result. See LookupOrder for `lookupOrder`; `workMem` (default '64MB') is PostgreSQL's work_mem
-   * for the sort of the entity rows that key order needs.
+   * part of a result. `plan` (default 'auto') picks the join, see PointInTimePlan; `lookupOrder` is the older
+   * spelling ('keys' is plan 'lookup-keys', 'entity' is 'lookup'). `workMem` is PostgreSQL's work_mem for
+   * the query's sorts (default '64MB' for key-order lookups, '256MB' for arrays).
    */
   toArrow(
-    options?: RunOptions & RetrievalOptions & { lookupOrder?: LookupOrder; workMem?: string },
+    options?: RunOptions &
+      RetrievalOptions & { plan?: PointInTimePlan; lookupOrder?: LookupOrder; workMem?: string },
   ): Promise<Table<T>>;
   /**
-   * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
-   * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
+   * The result as record batches of at most `batchRows` rows, in entity-row order, read from PostgreSQL as
+   * they are consumed: memory stays bounded by a batch, whatever the result's size. Stopping early (break)
+   * cancels the query. `plan` 'auto' (default) and 'lookup' stream entity-order lookups; 'lookup-keys' and
+   * 'arrays' have PostgreSQL sort the result by entity row, so nothing comes until the whole join is done.
    */
-  stream(options?: StreamOptions & RetrievalOptions): AsyncGenerator<RecordBatch<T>>;
-  /** The number of rows the result has: one per entity row, always. */
-  count(options?: RunOptions): Promise<number>;
+  stream(
+    options?: StreamOptions & RetrievalOptions & { plan?: PointInTimePlan },
+  ): AsyncGenerator<RecordBatch<T>>;
+  /** The number of rows the result has: one per entity row, always, under every plan. */
+  count(options?: RunOptions & { plan?: PointInTimePlan }): Promise<number>;
   /**
-   * PostgreSQL's plan for the point-in-time query (in `lookupOrder`, default entity order), with the entity
-   * rows uploaded (so the planner knows them). `analyze: true` runs it and reports real times and rows.
+   * The plan toArrow would run (`plan`, default 'auto'; `lookupOrder` as in toArrow; `stream: true` for
+   * stream()'s): which join each view gets and why, then PostgreSQL's plan of the query, with the entity rows
+   * uploaded (so the planner knows them). `analyze: true` runs it and reports real times and rows.
    */
-  explain(options?: RunOptions & { analyze?: boolean; lookupOrder?: LookupOrder }): Promise<string>;
+  explain(
+    options?: RunOptions & {
+      analyze?: boolean;
+      lookupOrder?: LookupOrder;
+      plan?: PointInTimePlan;
+      stream?: boolean;
+    },
+  ): Promise<string>;
 }
 
 /** How far a retrieval is: after the upload, after each batch of result rows, and at the end. */
@@ -98,35 +130,33 @@ export interface RetrievalOptions {
 }
 
 /**
- * The order the lookups run in. 'entity' (default): the entity rows' own order — rows stream out as soon as
- * they are looked up, and nothing is sorted. 'keys' (toArrow only): sorted by the first view's join keys and
- * time, so the lookups of one entity hit the same index and heap pages; when the sources outgrow
- * PostgreSQL's shared_buffers this is faster (1M entity rows over two 1M-row views: about 6.9 s against
- * 8.7 s in our benchmark), for a sort of the entity rows and a reordering of the result in memory.
+ * The order the lookups run in (the older spelling of the lookup plans, see PointInTimePlan). 'entity': the
+ * entity rows' own order ('lookup'); 'keys': sorted by the first view's join keys and time ('lookup-keys').
  */
 export type LookupOrder = 'entity' | 'keys';
+
+const ARRAY_FAILURE_STEP = "checking the array plan's order";
+/** SQLSTATEs after which the array plan is retried with lookups: an array over 1 GB, out of memory. */
+const ARRAY_LIMITS = new Set(['54000', '53200']);
 
 /** The job over the PostgreSQL offline store (internal: its constructor takes the connection pool). */
 export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   readonly #init: JobInit;
   readonly #table: string;
-  /** Lookups in entity order: rows flow as soon as the first lookups are done. */
-  readonly #query: PointInTimeQuery;
-  /** Lookups in join-key order; toArrow puts the rows back in entity order. */
-  readonly #keyOrderQuery: PointInTimeQuery;
+  readonly #entity: EntityFrameRef;
 
   /** @internal Made by FeatureStore.getHistoricalFeatures. */
   constructor(init: JobInit) {
     this.#init = init;
     this.#table = pg.escapeIdentifier(`mlops_entity_df_${randomBytes(8).toString('hex')}`);
-    const entity = {
+    const ts = init.frameColumns.find((c) => c.name === init.timestampColumn);
+    this.#entity = {
       table: this.#table,
       columns: init.frameColumns.map((c) => c.name),
       timestampColumn: init.timestampColumn,
       rowColumn: ROW_COLUMN,
+      ...(ts ? { timestampType: pgTypeName(ts.typeOid) } : {}),
     };
-    this.#query = pointInTimeQuery(init.plan, entity);
-    this.#keyOrderQuery = pointInTimeQuery(init.plan, entity, { lookupsInKeyOrder: true });
   }
 
   /** The output's columns: the entity columns as given, then the features in the order asked. */
@@ -139,13 +169,79 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
     return this.#init.timestampColumn;
   }
 
+  /** The plan asked for: `plan`, else `lookupOrder`'s, else `fallback`. */
+  #asked(options: { plan?: PointInTimePlan; lookupOrder?: LookupOrder }, fallback: PointInTimePlan) {
+    if (options.plan !== undefined) return checkPlan(options.plan);
+    if (options.lookupOrder === 'keys') return 'lookup-keys';
+    if (options.lookupOrder === 'entity') return 'lookup';
+    if (options.lookupOrder !== undefined) {
+      throw new InvalidFeatureRequestError(
+        `lookupOrder must be 'entity' or 'keys', not ${JSON.stringify(options.lookupOrder)}.`,
+      );
+    }
+    return fallback;
+  }
+
+  /** The decision for a forced plan, or for 'auto' from statistics read on `client` (after the upload). */
+  async #decide(
+    client: pg.ClientBase | undefined,
+    asked: PointInTimePlan,
+    streaming: boolean,
+  ): Promise<PlanDecision> {
+    const { frame, plan } = this.#init;
+    let entityRows = frame.kind === 'rows' ? frame.rowCount : undefined;
+    if (entityRows === undefined && client && asked === 'auto' && !streaming) {
+      const counted = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#table}`);
+      entityRows = Number(counted.rows[0]!.n);
+    }
+    const estimates =
+      client !== undefined && needsEstimates(asked, entityRows, streaming)
+        ? await estimateSources(client, plan)
+        : [];
+    return decidePlan(plan, asked, {
+      entityRows,
+      timestampType: this.#entity.timestampType,
+      estimates,
+      streaming,
+    });
+  }
+
+  #query(decision: PlanDecision, orderByRow: boolean): PointInTimeQuery {
+    return pointInTimeQuery(this.#init.plan, this.#entity, {
+      lookupsInKeyOrder: decision.lookupOrder === 'keys',
+      arrays: decision.views.map((v) => v.join === 'arrays'),
+      orderByRow,
+    });
+  }
+
+  /** The query's settings and the plan's (work_mem for its sorts: `workMem` when given). */
+  #settings(decision: PlanDecision, query: PointInTimeQuery, workMem: string | undefined) {
+    const settings: Record<string, string> = { ...query.settings };
+    if (decision.lookupOrder === 'keys' && settings.work_mem === undefined) settings.work_mem = '64MB';
+    if (workMem !== undefined) {
+      if (!/^\d+\s*(kB|MB|GB)$/.test(workMem)) {
+        throw new InvalidFeatureRequestError(
+          `workMem must be a PostgreSQL memory size such as '64MB', not ${JSON.stringify(workMem)}.`,
+        );
+      }
+      settings.work_mem = workMem;
+    }
+    return settings;
+  }
+
   /**
    * The SQL this job runs, for reading: the settings it reads, the temporary table of entity rows, and the
    * point-in-time query (whose result is transferred with COPY ... TO STDOUT in binary).
    */
-  toSQL(options: { lookupOrder?: LookupOrder } = {}): string {
-    const query = options.lookupOrder === 'keys' ? this.#keyOrderQuery : this.#query;
-    const settings = Object.entries(query.settings).map(
+  toSQL(options: { lookupOrder?: LookupOrder; plan?: PointInTimePlan } = {}): string {
+    const asked = this.#asked(options, 'lookup');
+    const decision = decidePlan(this.#init.plan, asked === 'auto' ? 'lookup' : asked, {
+      entityRows: undefined,
+      timestampType: this.#entity.timestampType,
+      estimates: [],
+    });
+    const query = this.#query(decision, false);
+    const settings = Object.entries(this.#settings(decision, query, undefined)).map(
       ([name, value]) => `SELECT set_config('${name}', '${value}', true);`,
     );
     return [
@@ -155,38 +251,111 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
     ].join('\n');
   }
 
-  /** The whole result as one Arrow table. On any failure it throws; it never returns part of a result. */
-  async toArrow(
-    options: RunOptions & RetrievalOptions & { lookupOrder?: LookupOrder; workMem?: string } = {},
-  ): Promise<Table> {
-    if (options.lookupOrder !== 'keys') {
-      return collectTable((onSchema) => this.#stream(this.#query, {}, options, onSchema));
-    }
-    const workMem = options.workMem ?? '64MB';
-    if (!/^\d+\s*(kB|MB|GB)$/.test(workMem)) {
-      throw new InvalidFeatureRequestError(
-        `workMem must be a PostgreSQL memory size such as '64MB', not ${JSON.stringify(workMem)}.`,
-      );
-    }
-    const settings = { ...this.#keyOrderQuery.settings, work_mem: workMem };
-    const batches: RecordBatch[] = [];
-    let schema: Schema | undefined;
-    const stream = streamQuery(() => this.#open(options, settings), this.#keyOrderQuery.text, {
-      ...options,
-      step: 'reading the point-in-time result',
-      onSchema: (s) => {
-        schema = s;
+  /**
+   * The result's record batches, led by the row number, under the plan decided in the session (after the
+   * upload); its settings are set for the transaction only, just before the query. `state.decision` says
+   * what ran.
+   */
+  #raw(
+    asked: PointInTimePlan,
+    options: StreamOptions & RetrievalOptions & { workMem?: string },
+    streaming: boolean,
+    state: { decision?: PlanDecision; schema?: Schema },
+  ): AsyncGenerator<RecordBatch> {
+    return streamQuery(
+      () => this.#open(options),
+      async (client) => {
+        const decision = await this.#decide(client, asked, streaming);
+        state.decision = decision;
+        const query = this.#query(decision, streaming && reorders(decision));
+        await applySettings(client, this.#settings(decision, query, options.workMem));
+        return query.text;
       },
-    });
+      {
+        ...options,
+        step: 'reading the point-in-time result',
+        onSchema: (schema) => {
+          state.schema = schema;
+        },
+      },
+    );
+  }
+
+  /**
+   * The whole result as one Arrow table. On any failure it throws; it never returns part of a result. When
+   * 'auto' (or 'arrays') chose arrays and PostgreSQL refused them (an array over 1 GB, out of memory) or
+   * their order check failed, it runs again with lookups.
+   */
+  async toArrow(
+    options: RunOptions &
+      RetrievalOptions & { plan?: PointInTimePlan; lookupOrder?: LookupOrder; workMem?: string } = {},
+  ): Promise<Table> {
+    const asked = this.#asked(options, 'auto');
+    const state: { decision?: PlanDecision; schema?: Schema } = {};
+    try {
+      return await this.#collect(asked, options, state);
+    } catch (error) {
+      const arraysFailed =
+        state.decision?.views.some((v) => v.join === 'arrays') === true &&
+        OfflineStoreError.isInstance(error) &&
+        (error.step === ARRAY_FAILURE_STEP || ARRAY_LIMITS.has(error.sqlState ?? ''));
+      if (!arraysFailed) throw error;
+      return this.#collect('lookup-keys', options, {});
+    }
+  }
+
+  async #collect(
+    asked: PointInTimePlan,
+    options: RunOptions & RetrievalOptions & { workMem?: string },
+    state: { decision?: PlanDecision; schema?: Schema },
+  ): Promise<Table> {
+    const batches: RecordBatch[] = [];
     let rows = 0;
-    for await (const batch of stream) {
+    for await (const batch of this.#raw(asked, options, false, state)) {
       batches.push(batch);
       rows += batch.numRows;
       this.#progress(options, 'rows', rows);
     }
-    const table = this.#inEntityOrder(schema!, batches);
+    const table = reorders(state.decision!)
+      ? this.#inEntityOrder(state.schema!, batches)
+      : this.#inOrder(state.schema!, batches);
     this.#progress(options, 'done', rows);
     return table;
+  }
+
+  /** The batches of an entity-ordered result without their row number, checked: every row once, in order. */
+  #inOrder(schema: Schema, batches: readonly RecordBatch[]): Table {
+    const check = this.#orderCheck();
+    for (const batch of batches) check.batch(batch);
+    check.end();
+    const fields = schema.fields.slice(1);
+    if (batches.length === 0) return new Table(new Schema(fields, schema.metadata));
+    const keep = fields.map((_, i) => i + 1);
+    return new Table(batches.map((b) => b.selectAt(keep)));
+  }
+
+  /** Checks that a result's row numbers come 0 (1 for SQL frames), 1, 2, …, and that none is missing. */
+  #orderCheck(): { batch(batch: RecordBatch): void; end(): number } {
+    const { frame } = this.#init;
+    let expected = frame.kind === 'rows' ? 0n : 1n;
+    const first = expected;
+    return {
+      batch: (batch) => {
+        for (const data of batch.getChildAt(0)!.data) {
+          const rows = data.values as BigInt64Array;
+          for (let i = 0; i < data.length; i++) {
+            if (rows[i] !== expected) throw this.#disorder(expected, rows[i]!);
+            expected++;
+          }
+        }
+      },
+      end: () => {
+        if (frame.kind === 'rows' && expected - first !== BigInt(frame.rowCount)) {
+          throw this.#disorder(expected, undefined);
+        }
+        return Number(expected - first);
+      },
+    };
   }
 
   /**
@@ -222,11 +391,14 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   }
 
   /**
-   * The result as record batches of at most `batchRows` rows, read from PostgreSQL as they are consumed:
-   * memory stays bounded by a batch, whatever the result's size. Stopping early (break) cancels the query.
+   * The result as record batches of at most `batchRows` rows, in entity-row order, read from PostgreSQL as
+   * they are consumed: memory stays bounded by a batch, whatever the result's size. Stopping early (break)
+   * cancels the query.
    */
-  stream(options: StreamOptions & RetrievalOptions = {}): AsyncGenerator<RecordBatch> {
-    return this.#stream(this.#query, {}, options);
+  stream(
+    options: StreamOptions & RetrievalOptions & { plan?: PointInTimePlan } = {},
+  ): AsyncGenerator<RecordBatch> {
+    return this.#stream(this.#asked(options, 'auto'), options);
   }
 
   /**
@@ -234,38 +406,21 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * entity row n, and (for in-memory frames) every entity row must come back. Anything else throws.
    */
   async *#stream(
-    query: PointInTimeQuery,
-    settings: Record<string, string>,
+    asked: PointInTimePlan,
     options: StreamOptions & RetrievalOptions,
-    onSchema?: (schema: Schema) => void,
   ): AsyncGenerator<RecordBatch> {
-    const { frame } = this.#init;
-    let expected = frame.kind === 'rows' ? 0n : 1n;
-    const first = expected;
-    let keep: number[] = [];
-    const batches = streamQuery(() => this.#open(options, { ...query.settings, ...settings }), query.text, {
-      ...options,
-      step: 'reading the point-in-time result',
-      onSchema: (schema) => {
-        keep = schema.fields.map((_, i) => i).slice(1);
-        onSchema?.(schema.select(schema.fields.slice(1).map((f) => f.name)));
-      },
-    });
-    for await (const batch of batches) {
-      for (const data of batch.getChildAt(0)!.data) {
-        const rows = data.values as BigInt64Array;
-        for (let i = 0; i < data.length; i++) {
-          if (rows[i] !== expected) throw this.#disorder(expected, rows[i]!);
-          expected++;
-        }
-      }
-      this.#progress(options, 'rows', Number(expected - first));
+    const state: { decision?: PlanDecision; schema?: Schema } = {};
+    const check = this.#orderCheck();
+    let rows = 0;
+    let keep: number[] | undefined;
+    for await (const batch of this.#raw(asked, options, true, state)) {
+      check.batch(batch);
+      rows += batch.numRows;
+      this.#progress(options, 'rows', rows);
+      keep ??= batch.schema.fields.map((_, i) => i).slice(1);
       yield batch.selectAt(keep);
     }
-    if (frame.kind === 'rows' && expected - first !== BigInt(frame.rowCount)) {
-      throw this.#disorder(expected, undefined);
-    }
-    this.#progress(options, 'done', Number(expected - first));
+    this.#progress(options, 'done', check.end());
   }
 
   #progress(options: RetrievalOptions, phase: RetrievalProgress['phase'], rows: number): void {
@@ -274,6 +429,12 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   }
 
   #disorder(expected: bigint, got: bigint | undefined): OfflineStoreError {
+    if (got === DISORDER_ROW) {
+      return new OfflineStoreError(
+        { step: ARRAY_FAILURE_STEP },
+        "The array plan's order check failed: PostgreSQL aggregated a key's versions out of the order they were sorted in, so their winners could be wrong. Nothing was returned; run with plan: 'lookup-keys' (toArrow with plan 'auto' does so by itself), and please report this with job.explain({ plan: 'arrays' }).",
+      );
+    }
     return new OfflineStoreError(
       { step: 'reading the point-in-time result' },
       got === undefined
@@ -282,8 +443,9 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
     );
   }
 
-  /** The number of rows the result has: one per entity row, always. */
-  async count(options: RunOptions = {}): Promise<number> {
+  /** The number of rows the result has: one per entity row, always (whatever the plan: it is not run). */
+  async count(options: RunOptions & { plan?: PointInTimePlan } = {}): Promise<number> {
+    checkPlan(options.plan);
     const { frame } = this.#init;
     if (frame.kind === 'rows') return frame.rowCount;
     return runInSession(
@@ -297,31 +459,37 @@ export class PostgresHistoricalRetrievalJob implements HistoricalRetrievalJob {
   }
 
   /**
-   * PostgreSQL's plan for the point-in-time query, with the entity rows uploaded (so the planner knows
-   * them). `analyze: true` runs the query and reports real times and row counts.
+   * Which join each view gets and why, then PostgreSQL's plan for the point-in-time query, with the entity
+   * rows uploaded (so the planner knows them). `analyze: true` runs the query and reports real times.
    */
   async explain(
-    options: RunOptions & { analyze?: boolean; lookupOrder?: LookupOrder } = {},
+    options: RunOptions & {
+      analyze?: boolean;
+      lookupOrder?: LookupOrder;
+      plan?: PointInTimePlan;
+      stream?: boolean;
+    } = {},
   ): Promise<string> {
-    const query = options.lookupOrder === 'keys' ? this.#keyOrderQuery : this.#query;
+    const asked = this.#asked(options, 'auto');
+    const streaming = options.stream ?? false;
     return runInSession(
-      () => this.#open(options, query.settings),
+      () => this.#open(options),
       'explaining the point-in-time query',
       async (client) => {
+        const decision = await this.#decide(client, asked, streaming);
+        const query = this.#query(decision, streaming && reorders(decision));
+        await applySettings(client, this.#settings(decision, query, undefined));
         const how = options.analyze ? 'ANALYZE, BUFFERS, ' : '';
         const result = await client.query<{ 'QUERY PLAN': string }>(
           `EXPLAIN (${how}VERBOSE, FORMAT TEXT) ${query.text}`,
         );
-        return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+        return [describeDecision(decision), ...result.rows.map((r) => r['QUERY PLAN'])].join('\n');
       },
     );
   }
 
-  #open(
-    options: RunOptions & RetrievalOptions,
-    settings: Record<string, string> = {},
-  ): Promise<OfflineSession> {
-    return openSession(this.#init.pool, this.#init.config, options, settings, async (client) => {
+  #open(options: RunOptions & RetrievalOptions): Promise<OfflineSession> {
+    return openSession(this.#init.pool, this.#init.config, options, {}, async (client) => {
       await this.#upload(client);
       this.#progress(options, 'uploaded', 0);
     });
@@ -388,9 +556,10 @@ export function checkFrame(
   askedTimestamp: string | undefined,
 ): string {
   const names = new Set(columns.map((c) => c.name));
-  if (names.has(ROW_COLUMN)) {
+  const reserved = [...names].find((name) => name === ROW_COLUMN || name.startsWith('__mlops_'));
+  if (reserved !== undefined) {
     throw new InvalidFeatureRequestError(
-      `The entity rows may not have a column called ${ROW_COLUMN}; rename it.`,
+      `The entity rows may not have a column called ${reserved} (names starting with __mlops_ are the query's own); rename it.`,
     );
   }
   for (const view of plan.views) {

@@ -116,6 +116,16 @@ export async function openSession(
   }
 }
 
+/** Sets `settings` for the rest of the transaction only (set_config(name, value, true), i.e. SET LOCAL). */
+export async function applySettings(client: pg.ClientBase, settings: Record<string, string>): Promise<void> {
+  const names = Object.keys(settings);
+  if (names.length === 0) return;
+  await client.query(
+    `SELECT ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+    names.flatMap((n) => [n, settings[n]!]),
+  );
+}
+
 /** Runs `work` in a session and commits; on any failure the connection is destroyed and the error typed. */
 export async function runInSession<T>(
   open: () => Promise<OfflineSession>,
@@ -137,18 +147,21 @@ export async function runInSession<T>(
 
 /**
  * Streams a query's result as Arrow record batches: its column types are described first (LIMIT 0), then
- * the rows come with COPY (...) TO STDOUT (FORMAT binary) and are decoded as they arrive. A result that
+ * the rows come with COPY (...) TO STDOUT (FORMAT binary) and are decoded as they arrive. Given a function
+ * instead of the query, it is called with the session's connection first and returns the query. A result that
  * ends early (a dropped connection, a cancelled query) throws; it is never returned as complete.
  */
 export async function* streamQuery(
   open: () => Promise<OfflineSession>,
-  query: string,
+  queryOrPrepare: string | ((client: pg.PoolClient) => Promise<string>),
   options: StreamOptions & { step: string; onSchema?: (schema: Schema) => void },
 ): AsyncGenerator<RecordBatch> {
   const session = await open();
   let out: Readable | undefined;
   let failed = true;
   try {
+    // A function gets the session first (after its preparation): to choose the query from what it uploaded.
+    const query = typeof queryOrPrepare === 'string' ? queryOrPrepare : await queryOrPrepare(session.client);
     // Describing runs the query with LIMIT 0; its plan is costed as the whole query's, so PostgreSQL would JIT-
     // compile it for nothing (hundreds of ms for a big frame). JIT stays as configured for the real run.
     const jit = await session.client.query<{ jit: string }>(

@@ -9,10 +9,28 @@ import {
   type MaterializeProgress,
   type MaterializeViewResult,
   type OfflineIndex,
+  type PointInTimePlan,
 } from '../../src/index';
 
 const store = new FeatureStore({ repoPath: 'feature_repo' });
 const at = new Date();
+
+describe('the join plans', () => {
+  it("plan is 'lookup' | 'lookup-keys' | 'arrays' | 'auto', on every method that runs or shows the query", async () => {
+    expectTypeOf<PointInTimePlan>().toEqualTypeOf<'lookup' | 'lookup-keys' | 'arrays' | 'auto'>();
+    const job = await store.getHistoricalFeatures({
+      entityDf: { driver_id: [1], event_timestamp: [at] },
+      features: ['v:f'],
+    });
+    expectTypeOf(job.toArrow({ plan: 'arrays', workMem: '256MB' })).resolves.toHaveProperty('numRows');
+    void job.stream({ plan: 'lookup' });
+    void job.count({ plan: 'auto' });
+    expectTypeOf(job.toSQL({ plan: 'lookup-keys' })).toEqualTypeOf<string>();
+    expectTypeOf(job.explain({ plan: 'auto', stream: true })).resolves.toEqualTypeOf<string>();
+    // @ts-expect-error: not a plan
+    void job.toArrow({ plan: 'fast' });
+  });
+});
 
 describe('getHistoricalFeatures', () => {
   it('takes every form of entity rows and returns a job of Arrow results', () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidFeatureRequestError } from '../../src/errors';
 import { FeatureStore } from '../../src/feature-store';
 import type { EntityDf } from '../../src/offline/entity-df';
+import type { PointInTimePlan } from '../../src/offline/plan-choice';
 import { rejection } from '../support/rejection';
 import {
   edgeEntityTimestamp,
@@ -97,6 +98,9 @@ const FORMS: Array<[string, () => EntityDf]> = [
   ['an Arrow timestamp[ns] column (nanoseconds floored)', () => arrowFrame('ns')],
 ];
 
+/** Every join plan, forced, and 'auto'. */
+const PLANS: readonly PointInTimePlan[] = ['lookup', 'lookup-keys', 'arrays', 'auto'];
+
 let store: FeatureStore;
 let repoPath: string;
 beforeAll(async () => {
@@ -111,10 +115,10 @@ function values(table: Table, name: string): unknown[] {
   return Array.from({ length: column.length }, (_, i) => column.get(i) as unknown);
 }
 
-async function trips(entityDf: EntityDf): Promise<unknown[]> {
+async function trips(entityDf: EntityDf, plan: PointInTimePlan = 'auto'): Promise<unknown[]> {
   const table = await (
     await store.getHistoricalFeatures({ entityDf, features: ['driver_stats:trips'] })
-  ).toArrow();
+  ).toArrow({ plan });
   // The entity timestamps come back as they went in, to the microsecond.
   const column = table.getChild('event_timestamp')!;
   const back = column.data.flatMap((d) => Array.from(d.values as BigInt64Array).slice(0, d.length));
@@ -130,8 +134,8 @@ describe('entity timestamps keep their microseconds', { timeout: 180_000 }, () =
     expect(cut.filter((v, i) => v !== truth[i])).toHaveLength(2);
   });
 
-  it.each(FORMS)('%s: the brute-force answer at every boundary', async (_form, frame) => {
-    expect(await trips(frame())).toEqual(truth);
+  it.each(FORMS)('%s: the brute-force answer at every boundary, under every plan', async (_form, frame) => {
+    for (const plan of PLANS) expect(await trips(frame(), plan), `plan ${plan}`).toEqual(truth);
   });
 
   it('Dates, where a millisecond is all they hold: the same as the µs forms', async () => {
