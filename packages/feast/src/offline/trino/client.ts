@@ -121,6 +121,8 @@ export class TrinoClient {
     const headers: Record<string, string> = {
       'X-Trino-User': c.user,
       'X-Trino-Source': c.source,
+      // Without it Trino rounds every timestamp it sends to the millisecond (the legacy client protocol).
+      'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME',
       ...c.headers,
     };
     if (c.catalog) headers['X-Trino-Catalog'] = c.catalog;
