@@ -17,14 +17,12 @@ import {
   Int32,
   Int64,
   List,
-  makeBuilder,
   makeData,
   RecordBatch,
   Schema,
   Struct,
   TimestampMicrosecond,
   Utf8,
-  vectorFromArray,
 } from 'apache-arrow';
 import { OfflineStoreError } from '../../errors';
 import type { TrinoColumn } from './client';
@@ -232,38 +230,44 @@ class BytesBuilder implements ColumnBuilder {
   }
 }
 
-/** Lists: through Arrow's own builder, their elements converted as scalars are. */
+/** Lists: offsets and validity here, the elements in a builder of their own type. */
 class ListBuilder implements ColumnBuilder {
-  readonly #builder;
-  readonly #element: (value: unknown) => unknown;
-  readonly #elementType: DataType;
-  constructor(type: List) {
-    this.#builder = makeBuilder({ type, nullValues: [null, undefined] });
-    this.#elementType = type.children[0]!.type;
-    this.#element = scalarConverter(this.#elementType);
+  readonly #type: List;
+  readonly #child: ColumnBuilder;
+  #offsets = new Int32Array(1025);
+  #length = 0;
+  #elements = 0;
+  readonly #validity = new Validity();
+  constructor(type: List, trinoType: string) {
+    this.#type = type;
+    const inner = /^array\((.*)\)$/i.exec(trinoType.trim())?.[1] ?? '';
+    this.#child = builderFor(type.children[0]!.type, inner);
   }
   append(value: unknown): void {
-    this.#builder.append(
-      Array.isArray(value)
-        ? vectorFromArray(
-            value.map((v) => (v === null ? null : this.#element(v))),
-            this.#elementType,
-          )
-        : null,
-    );
+    const i = this.#length++;
+    if (i + 1 >= this.#offsets.length) {
+      const grown = new Int32Array(this.#offsets.length * 2);
+      grown.set(this.#offsets);
+      this.#offsets = grown;
+    }
+    const valid = Array.isArray(value);
+    this.#validity.set(i, valid);
+    if (valid) for (const element of value) this.#child.append(element);
+    if (valid) this.#elements += value.length;
+    this.#offsets[i + 1] = this.#elements;
   }
   finish(): Data {
-    return this.#builder.finish().flush() as Data;
+    const n = this.#length;
+    const nulls = this.#validity.nulls;
+    return makeData({
+      type: this.#type,
+      length: n,
+      nullCount: nulls,
+      ...(nulls > 0 ? { nullBitmap: this.#validity.bitmap.subarray(0, (n + 7) >> 3) } : {}),
+      valueOffsets: this.#offsets.subarray(0, n + 1),
+      child: this.#child.finish(),
+    });
   }
-}
-
-function scalarConverter(type: DataType): (value: unknown) => unknown {
-  if (DataType.isInt(type)) return type.bitWidth === 64 ? (v) => BigInt(v as number) : (v) => Number(v);
-  if (DataType.isFloat(type)) return floatOf;
-  if (DataType.isTimestamp(type)) return (v) => Number(trinoTimestampMicros(String(v)) / 1000n);
-  if (DataType.isDate(type)) return (v) => new Date(epochDays(String(v)) * DAY_MS);
-  if (DataType.isBinary(type)) return (v) => base64Bytes(String(v));
-  return (v) => v;
 }
 
 function builderFor(type: DataType, trinoType: string): ColumnBuilder {
@@ -301,7 +305,7 @@ function builderFor(type: DataType, trinoType: string): ColumnBuilder {
   if (DataType.isBool(type)) return new BoolBuilder();
   if (DataType.isBinary(type)) return new BytesBuilder(true);
   if (DataType.isUtf8(type)) return new BytesBuilder(false);
-  if (DataType.isList(type)) return new ListBuilder(type);
+  if (DataType.isList(type)) return new ListBuilder(type, trinoType);
   throw new OfflineStoreError(
     { step: 'reading the result' },
     `No Arrow builder for Trino type ${trinoType}.`,

@@ -6,6 +6,7 @@
  */
 import {
   AbortError,
+  ApiError,
   createHttpClient,
   DecodeError,
   type HttpClient,
@@ -159,16 +160,7 @@ export class TrinoClient {
     let finished = false;
     let columns: TrinoColumn[] | undefined;
     try {
-      let response = await this.#call(
-        () =>
-          this.#http.fetch('/v1/statement', {
-            method: 'POST',
-            body: sql,
-            headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-            signal: controller.signal,
-          }),
-        step,
-      );
+      let response = await this.#call(() => this.#submit(sql, controller.signal), step);
       for (;;) {
         queryId = response.id ?? queryId;
         next = response.nextUri;
@@ -213,6 +205,29 @@ export class TrinoClient {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (!finished && next) this.cancel(next);
+    }
+  }
+
+  /**
+   * POST /v1/statement. Not retried on a dropped connection (the query may have been accepted: running it twice
+   * could insert entity rows twice), but on 429/502/503/504, which Trino answers before accepting anything.
+   */
+  async #submit(sql: string, signal: AbortSignal): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#http.fetch('/v1/statement', {
+          method: 'POST',
+          body: sql,
+          headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+          signal,
+          retry: false,
+        });
+      } catch (error) {
+        const status = ApiError.isInstance(error) ? error.status : 0;
+        if (attempt >= 4 || ![429, 502, 503, 504].includes(status)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        if (signal.aborted) throw error;
+      }
     }
   }
 

@@ -184,7 +184,8 @@ export function entityInserts(
       for (const [i, c] of columns.entries()) {
         const text = jsonValue(c.values[end], c.typeOid, c.name, end);
         parts[i]!.push(text);
-        size += text.length + 1;
+        // Its length in the statement: each ' doubled by the string literal.
+        size += text.length + 1 + (text.includes("'") ? text.split("'").length - 1 : 0);
       }
       end++;
     }
