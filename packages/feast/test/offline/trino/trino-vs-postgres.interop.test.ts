@@ -102,4 +102,33 @@ describe('getHistoricalFeatures on Trino equals the PostgreSQL path', () => {
     expect(tableRows(ours).map(key).sort()).toEqual(tableRows(reference).map(key).sort());
     expect(ours.numRows).toBeGreaterThan(0);
   });
+
+  it('toSQL, explain (a distributed plan: key-partitioned windows, no per-row lookups), progress and bounded batches', {
+    timeout: 180_000,
+  }, async () => {
+    const entityDf = entityColumns(randomEntityRows(13, 300));
+    const job = await trino.getHistoricalFeatures({
+      entityDf,
+      features: ['driver_stats:trips', 'pair_stats:label'],
+    });
+    const sql = job.toSQL();
+    expect(sql).toMatch(/^CREATE TABLE "memory"\."feast"\."mlops_entity_df_[0-9a-f]{16}"/);
+    expect(sql).toContain('IGNORE NULLS OVER (PARTITION BY k0');
+    expect(sql).toContain('PARTITION BY k0, k1');
+    expect(sql).toMatch(/DROP TABLE IF EXISTS "memory"\."feast"\."mlops_entity_df_[0-9a-f]{16}";$/);
+    const plan = await job.explain();
+    expect(plan).toMatch(/Fragment \d+ \[HASH\]/);
+    expect(plan).toMatch(/Window\[partitionBy = \[k0/);
+    expect(plan).not.toMatch(/CorrelatedJoin|Apply/);
+    const progress: string[] = [];
+    const sizes: number[] = [];
+    for await (const batch of job.stream({ batchRows: 64, onProgress: (p) => progress.push(p.phase) })) {
+      sizes.push(batch.numRows);
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(progress[0]).toBe('uploaded');
+    expect(progress.at(-1)).toBe('done');
+    expect(await job.count()).toBe(300);
+  });
 });
