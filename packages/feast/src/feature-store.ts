@@ -17,11 +17,18 @@ import type { StreamOptions } from './offline/session';
 import type { TrinoClient } from './offline/trino/client';
 import type { TrinoOfflineStoreConfig } from './offline/trino/config';
 import type { TrinoConnectionOptions } from './offline/trino/stack';
+import { withDeadline } from './online/deadline';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
 import type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
-import type { OnlineFeaturesResult, OnlineResultColumns, OutputName } from './online/result';
+import type {
+  CheckedFeatureRefs,
+  KnownFeatureRef,
+  OnlineFeaturesResult,
+  OnlineResultColumns,
+  OutputName,
+} from './online/result';
 import type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import type { Registry, RegistrySnapshot } from './registry/registry';
@@ -71,7 +78,7 @@ export type HistoricalColumnsOf<Refs extends string, Columns extends string, Ful
   string extends Refs ? any : { [K in Columns | OutputName<Refs, Full>]: DataType };
 
 /** A historical request by literal feature references (its entity frame is added by each overload). */
-export type TypedHistoricalRequest<Refs extends readonly string[], Full extends boolean> = Omit<
+export type TypedHistoricalRequest<Refs extends readonly KnownFeatureRef[], Full extends boolean> = Omit<
   HistoricalFeaturesRequest,
   'features' | 'featureService' | 'entityDf' | 'fullFeatureNames'
 > & { features: Refs; fullFeatureNames?: Full };
@@ -81,6 +88,13 @@ export interface OnlineReadOptions {
   statuses?: StatusMode;
   /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
   now?: TimeInput;
+  /**
+   * The call's deadline in milliseconds (default the store's `onlineTimeoutMs`, 5 s): past it the call rejects
+   * with a TimeoutError, even when Redis never answers (paused, cut off, failing over).
+   */
+  timeoutMs?: number;
+  /** Aborting rejects the call at once with an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** What to materialize, and how to report progress. */
@@ -140,6 +154,16 @@ export class FeatureStore {
     this.#settings = settings;
   }
 
+  /** The Redis online store once #init has made it (for errors that must not wait for #init). */
+  #onlineStore: { readonly description: string } | undefined;
+
+  #onlineDescription(): string {
+    return (
+      this.#onlineStore?.description ??
+      `the online store of ${this.#settings.repoPath ?? 'the config passed to FeatureStore'}`
+    );
+  }
+
   #init() {
     this.#ready ??= (async () => {
       const { loadRepoConfig, Registry, RedisOnlineStore, registrySourceFor } = await onlineStack();
@@ -161,6 +185,7 @@ export class FeatureStore {
               configSource: `online_store.connection_string in ${yamlFile}`,
             })
           : undefined;
+      this.#onlineStore = online;
       return { config, registry, online };
     })().catch((error: unknown) => {
       this.#ready = undefined;
@@ -375,7 +400,7 @@ export class FeatureStore {
    * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
    */
   async getOnlineFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Keys extends string = never,
     Full extends boolean = false,
   >(
@@ -386,8 +411,31 @@ export class FeatureStore {
       fullFeatureNames?: Full;
     },
   ): Promise<OnlineFeaturesResult<OnlineResultColumns<Refs[number], Keys, Full>>>;
-  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
+  async getOnlineFeatures<const Refs extends readonly string[] | undefined = undefined>(
+    request: Omit<OnlineFeaturesRequest, 'features'> &
+      OnlineReadOptions & { features?: Refs & NoInfer<CheckedFeatureRefs<Refs>> },
+  ): Promise<OnlineFeaturesResult>;
   async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+    const timeoutMs = request.timeoutMs ?? this.#settings.onlineTimeoutMs;
+    if (!(timeoutMs > 0))
+      throw new InvalidFeatureRequestError(
+        `timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`,
+      );
+    return withDeadline(
+      this.#getOnlineFeatures(request),
+      timeoutMs,
+      request.signal,
+      () =>
+        this.#viaHttp
+          ? { service: 'feast-server', method: 'getOnlineFeatures', url: this.#settings.featureServerUrl }
+          : { service: 'redis', method: 'getOnlineFeatures', url: this.#onlineDescription() },
+      request.timeoutMs === undefined ? 'the onlineTimeoutMs option (FEAST_ONLINE_TIMEOUT_MS)' : 'timeoutMs',
+    );
+  }
+
+  async #getOnlineFeatures(
+    request: OnlineFeaturesRequest & OnlineReadOptions,
+  ): Promise<OnlineFeaturesResult> {
     const statusMode = request.statuses ?? this.#options.statuses;
     const readOptions = {
       ...(statusMode ? { statuses: statusMode } : {}),
@@ -499,7 +547,7 @@ export class FeatureStore {
    * ```
    */
   async getHistoricalFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Columns extends string,
     Full extends boolean = false,
   >(
@@ -508,13 +556,17 @@ export class FeatureStore {
     },
   ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
   async getHistoricalFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Columns extends string,
     Full extends boolean = false,
   >(
     request: TypedHistoricalRequest<Refs, Full> & { entityDf: Readonly<Record<Columns, ArrayLike<unknown>>> },
   ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
-  async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob>;
+  async getHistoricalFeatures<const Refs extends readonly string[] | undefined = undefined>(
+    request: Omit<HistoricalFeaturesRequest, 'features'> & {
+      features?: Refs & NoInfer<CheckedFeatureRefs<Refs>>;
+    },
+  ): Promise<HistoricalRetrievalJob>;
   async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob> {
     const trino = await this.#trino();
     const postgres = trino ? undefined : await this.#offline();

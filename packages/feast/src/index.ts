@@ -54,10 +54,13 @@ export type { TrinoConnectionOptions } from './offline/trino/stack';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export {
+  type CheckedFeatureRefs,
+  type FeastCodegenOptions,
   type FeastFeatureTypes,
   type FeatureColumn,
   type FeatureValueOf,
   type FieldStatus,
+  type KnownFeatureRef,
   type OnlineColumnsOf,
   OnlineFeaturesResult,
   type OnlineResultColumns,
