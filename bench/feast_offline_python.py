@@ -28,6 +28,7 @@ import argparse
 import gc
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -35,7 +36,8 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-REPO = BENCH / "feast-offline-repo"
+# FEAST_BENCH_REPO: another repo over the same tables (bench/feast-trino.mjs points it at a Trino repo).
+REPO = Path(os.environ["FEAST_BENCH_REPO"]) if os.environ.get("FEAST_BENCH_REPO") else BENCH / "feast-offline-repo"
 STATE = BENCH / ".state"
 STAMP = STATE / "offline-setup.done"
 DSN = "host=127.0.0.1 port=5432 dbname=feast user=postgres"

@@ -130,8 +130,25 @@ trino_select_1() {
   return 1
 }
 
+# Feast Python's Trino offline store (feast[trino]) in its own venv, the reference of the interop tests and the
+# benchmark: the shared `feast` venv keeps its extras (changing them would rebuild it under everyone). Feast and
+# what both venvs share are pinned by the feast lock; the trino client resolves freely within Feast's bounds.
+FEAST_TRINO_EXTRAS="redis,postgres,trino"
+_feast_trino_venv_install() {
+  local venv=$1 lock="$PLATFORM_DIR/locks/feast.txt"
+  if [[ -f $lock ]]; then
+    uv_pip "$venv" -c "$lock" "feast[$FEAST_TRINO_EXTRAS]==$FEAST_VERSION" $FEAST_EXTRA_PINS
+  else
+    uv_pip "$venv" "feast[$FEAST_TRINO_EXTRAS]==$FEAST_VERSION" $FEAST_EXTRA_PINS
+  fi
+}
+feast_trino_install() {
+  ensure_venv feast-trino "feast[$FEAST_TRINO_EXTRAS]==$FEAST_VERSION $FEAST_EXTRA_PINS lock=$(sha_of "$PLATFORM_DIR/locks/feast.txt")" _feast_trino_venv_install
+}
+
 trino_start() {
   trino_install
+  feast_trino_install
   trino_render_config
   running_healthy trino 60 trino_healthy && return 0
   require_free_port trino "$TRINO_PORT"

@@ -11,7 +11,8 @@ export type ServiceId =
   | 'redis'
   | 'postgres'
   | 'feast-server'
-  | 'feast-registry';
+  | 'feast-registry'
+  | 'trino';
 
 const SERVICE_LABELS: { readonly [K in ServiceId]: string } = {
   mlflow: 'MLflow',
@@ -23,6 +24,7 @@ const SERVICE_LABELS: { readonly [K in ServiceId]: string } = {
   postgres: 'PostgreSQL',
   'feast-server': 'the Feast feature server',
   'feast-registry': 'the Feast registry server',
+  trino: 'Trino',
 };
 
 /** The name a message gives the service: "the Feast feature server", "PostgreSQL", "MLflow". */

@@ -14,6 +14,9 @@ import type { MaterializeRange } from './offline/materialize-run';
 import type { HistoricalFeaturesSelection } from './offline/plan';
 import type { OfflineConnectionOptions } from './offline/postgres';
 import type { StreamOptions } from './offline/session';
+import type { TrinoClient } from './offline/trino/client';
+import type { TrinoOfflineStoreConfig } from './offline/trino/config';
+import type { TrinoConnectionOptions } from './offline/trino/stack';
 import { withDeadline } from './online/deadline';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
@@ -35,6 +38,8 @@ import type { RegistrySource } from './registry/sources';
 const onlineStack = () => import('./online/online-stack');
 /** The offline store code (Arrow, pg), loaded on first use of historical retrieval or materialization. */
 const offlineStack = () => import('./offline/offline-stack');
+/** The Trino offline store's code, loaded on first use of a Trino offline store. */
+const trinoStack = () => import('./offline/trino/stack');
 
 /**
  * The options of a FeatureStore. Those of feastConfigSpec (featureServerUrl, repoPath, maxRetries,
@@ -59,6 +64,8 @@ export interface FeatureStoreOptions extends FeastConfigOptions {
   fetch?: typeof fetch;
   /** Connections to the PostgreSQL offline store (historical retrieval, materialization). */
   offline?: OfflineConnectionOptions;
+  /** Session properties and upload settings of a Trino offline store (offline_store.type: trino). */
+  trino?: TrinoConnectionOptions;
 }
 
 /**
@@ -133,6 +140,7 @@ export class FeatureStore {
     | undefined;
   #featureServer: FeatureServerClient | undefined;
   #offlinePool: { config: PostgresOfflineStoreConfig; pool: pg.Pool } | undefined;
+  #trinoClient: { config: TrinoOfflineStoreConfig; client: TrinoClient } | undefined;
 
   constructor(options: FeatureStoreOptions = {}) {
     const settings = resolveFeastConfig(options);
@@ -311,8 +319,10 @@ export class FeatureStore {
         { option: 'online_store.type' },
       );
     }
-    const offline = await this.#offline();
+    const trino = await this.#trino();
+    const offline = trino ? undefined : await this.#offline();
     const { materializationRecorderFor, openSession, runMaterialization } = await offlineStack();
+    const { trinoBatches, trinoPullLatestQuery } = trino ? await trinoStack() : {};
     const { writeOnline } = await onlineStack();
     const recorder =
       options.recordInRegistry === false
@@ -326,7 +336,13 @@ export class FeatureStore {
     const results = await runMaterialization(
       ranges,
       {
-        open: (settings) => openSession(offline.pool, offline.config, options, settings),
+        open: (settings) => openSession(offline!.pool, offline!.config, options, settings),
+        ...(trino && trinoBatches && trinoPullLatestQuery
+          ? {
+              pullLatest: (view, range, after, read) =>
+                trinoBatches(trino.client, trinoPullLatestQuery(view, range.start, range.end, after), read),
+            }
+          : {}),
         write: (view, rows) => writeOnline(online, view, rows, writeOptions),
         ...(recorder ? { record: (view, range) => recorder.record(config.project, view.name, range) } : {}),
       },
@@ -488,6 +504,17 @@ export class FeatureStore {
     });
   }
 
+  /** The Trino offline store's configuration and client, when the repo's offline store is Trino. */
+  async #trino(): Promise<{ config: TrinoOfflineStoreConfig; client: TrinoClient } | undefined> {
+    if (this.#trinoClient) return this.#trinoClient;
+    const { config } = await this.#init();
+    if (config.offlineStore?.type !== 'trino') return undefined;
+    const trino = config.offlineStore as TrinoOfflineStoreConfig;
+    const { createTrinoClient } = await trinoStack();
+    this.#trinoClient ??= { config: trino, client: createTrinoClient(trino, this.#options.trino) };
+    return this.#trinoClient;
+  }
+
   /** The offline store's configuration and connection pool (opened on first use). */
   async #offline(): Promise<{ config: PostgresOfflineStoreConfig; pool: pg.Pool }> {
     if (this.#offlinePool) return this.#offlinePool;
@@ -495,7 +522,7 @@ export class FeatureStore {
     const offline = config.offlineStore;
     if (offline?.type !== 'postgres') {
       throw new ConfigError(
-        `The offline store of project ${config.project} is ${offline ? offline.type : 'not configured'}; @mlops/feast reads Feast's PostgreSQL offline store (offline_store.type: postgres).`,
+        `The offline store of project ${config.project} is ${offline ? offline.type : 'not configured'}; @mlops/feast reads Feast's PostgreSQL and Trino offline stores (offline_store.type: postgres or trino).`,
         { option: 'offline_store.type' },
       );
     }
@@ -541,7 +568,8 @@ export class FeatureStore {
     },
   ): Promise<HistoricalRetrievalJob>;
   async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob> {
-    const { config, pool } = await this.#offline();
+    const trino = await this.#trino();
+    const postgres = trino ? undefined : await this.#offline();
     const {
       checkFrame,
       checkJoinKeyValues,
@@ -572,11 +600,28 @@ export class FeatureStore {
         }
       }
     }
+    const stack = trino ? await trinoStack() : undefined;
     const frameColumns =
       frame.kind === 'rows'
         ? frame.columns.map((c) => ({ name: c.name, typeOid: c.typeOid }))
-        : await describeEntitySql(pool, config, frame.sql);
+        : trino && stack
+          ? await stack.describeTrinoEntitySql(trino.client, frame.sql)
+          : await describeEntitySql(postgres!.pool, postgres!.config, frame.sql);
     const timestampColumn = checkFrame(plan, frameColumns, request.eventTimestampColumn);
+    if (trino && stack) {
+      return new stack.TrinoHistoricalRetrievalJob({
+        client: trino.client,
+        config: trino.config,
+        plan: stack.trinoPlan(plan),
+        frame,
+        frameColumns,
+        timestampColumn,
+        ...(this.#options.trino?.uploadConcurrency
+          ? { uploadConcurrency: this.#options.trino.uploadConcurrency }
+          : {}),
+      });
+    }
+    const { config, pool } = postgres!;
     return new PostgresHistoricalRetrievalJob({ pool, config, plan, frame, frameColumns, timestampColumn });
   }
 
@@ -624,6 +669,20 @@ export class FeatureStore {
   async pullLatest(
     options: { featureView: string; start: TimeInput; end: TimeInput } & StreamOptions,
   ): Promise<Table> {
+    const trino = await this.#trino();
+    if (trino) {
+      const { collectTable } = await offlineStack();
+      const { trinoBatches, trinoPullLatestQuery } = await trinoStack();
+      const view = (await this.#snapshot()).getFeatureView(options.featureView);
+      const sql = trinoPullLatestQuery(view, options.start, options.end);
+      return collectTable((onSchema) =>
+        trinoBatches(trino.client, sql, {
+          ...options,
+          step: `reading the latest rows of ${options.featureView}`,
+          onSchema,
+        }),
+      );
+    }
     const { pool, config } = await this.#offline();
     const { collectTable, openSession, pullLatestPlan, streamQuery } = await offlineStack();
     const plan = pullLatestPlan(
@@ -655,6 +714,7 @@ export class FeatureStore {
     const offline = this.#offlinePool;
     this.#ready = undefined;
     this.#offlinePool = undefined;
+    this.#trinoClient = undefined;
     await offline?.pool.end();
     if (!ready) return;
     const { online, registry } = await ready.catch(() => ({ online: undefined, registry: undefined }));

@@ -22,7 +22,7 @@ export {
 } from '@mlops/core';
 export { EncodeError } from './codec/errors';
 export type { TemporalInstantLike, TimeInput } from './codec/instant';
-export type { RepoConfig } from './config/repo-config';
+export type { RepoConfig, TrinoOfflineStoreConfig } from './config/repo-config';
 export {
   FeastObjectNotFoundError,
   InvalidFeatureRequestError,
@@ -50,6 +50,8 @@ export type {
 } from './offline/historical';
 export type { OfflineIndex } from './offline/indexes';
 export type { MaterializeProgress, MaterializeViewResult } from './offline/materialize';
+export { TrinoQueryError } from './offline/trino/errors';
+export type { TrinoConnectionOptions } from './offline/trino/stack';
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export {

@@ -2,6 +2,14 @@ import { ConfigError } from '@mlops/core';
 import { type EnvSource, readEnv } from '@mlops/core/sdk';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  isTrinoType,
+  type TrinoOfflineStoreConfig,
+  trinoConfigOf,
+  trinoSchema,
+} from '../offline/trino/config';
+
+export type { TrinoOfflineStoreConfig } from '../offline/trino/config';
 
 /**
  * A Feast repo's `feature_store.yaml`, read as Feast 0.67 reads it: environment variables expanded in the
@@ -58,7 +66,10 @@ export interface PostgresOfflineStoreConfig {
   sslmode: string | undefined;
 }
 
-export type OfflineStoreConfig = PostgresOfflineStoreConfig | ({ type: string } & Record<string, unknown>);
+export type OfflineStoreConfig =
+  | PostgresOfflineStoreConfig
+  | TrinoOfflineStoreConfig
+  | ({ type: string } & Record<string, unknown>);
 
 const registrySchema = z.union([
   z.string().min(1),
@@ -229,6 +240,8 @@ export function parseRepoConfig(
       password: pg.password,
       sslmode: pg.sslmode ?? undefined,
     };
+  } else if (isTrinoType(offline?.type)) {
+    offlineStore = trinoConfigOf(validate(trinoSchema, offline, ['offline_store']));
   } else {
     offlineStore = offline as OfflineStoreConfig | undefined;
   }

@@ -12,6 +12,7 @@ import {
   type MaterializeRunOptions,
   type MaterializeViewResult,
   materializeView,
+  type PullLatestReader,
   pullLatestPlan,
 } from './materialize';
 import type { OfflineSession } from './session';
@@ -29,6 +30,8 @@ export interface MaterializeRunIo {
   open: (settings: Record<string, string>) => Promise<OfflineSession>;
   /** Writes rows of a view to the online store. */
   write: (view: FeatureView, rows: OnlineWriteRow[]) => Promise<{ written: number; skipped: number }>;
+  /** Reads the latest rows another way than through `open` (the Trino offline store). */
+  pullLatest?: PullLatestReader;
   /** Records a finished view's range (in the registry); a view counts as done once this resolves. */
   record?: (view: FeatureView, range: { start: bigint; end: bigint }) => Promise<void>;
 }

@@ -110,6 +110,14 @@ export function pullLatestPlan(
   };
 }
 
+/** The latest rows of a view in [start, end], after a checkpoint's keys, as record batches in join-key order. */
+export type PullLatestReader = (
+  view: FeatureView,
+  range: { start: bigint; end: bigint },
+  after: string[] | undefined,
+  options: StreamOptions & { step: string },
+) => AsyncIterable<RecordBatch>;
+
 /** µs since the epoch of an Arrow timestamp cell, whatever its unit. */
 function timestampMicros(vector: Vector, row: number): bigint | null {
   // Find the chunk holding the row and read its raw 64-bit value (get() would round to ms).
@@ -259,6 +267,8 @@ export async function materializeView(
   io: {
     open: (settings: Record<string, string>) => Promise<OfflineSession>;
     write: (view: FeatureView, rows: OnlineWriteRow[]) => Promise<{ written: number; skipped: number }>;
+    /** Reads the latest rows another way than PostgreSQL (the Trino offline store), in join-key order. */
+    pullLatest?: PullLatestReader;
   },
   options: MaterializeRunOptions & {
     viewIndex: number;
@@ -279,11 +289,14 @@ export async function materializeView(
     written: 0,
     skipped: 0,
   };
-  const stream = streamQuery(() => io.open(plan.query.settings), plan.query.text, {
+  const readOptions = {
     ...options,
     batchRows: options.batchSize ?? 10_000,
     step: `reading the latest rows of ${view.name}`,
-  });
+  };
+  const stream = io.pullLatest
+    ? io.pullLatest(view, range, options.after, readOptions)
+    : streamQuery(() => io.open(plan.query.settings), plan.query.text, readOptions);
   for await (const batch of stream) {
     const rows = batchRows(batch, plan.timestampColumn);
     const { written, skipped } = await io.write(view, rows);
