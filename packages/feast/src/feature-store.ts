@@ -17,15 +17,20 @@ import type { StreamOptions } from './offline/session';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
-import type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
+import type { EntityValue, OnlineFeaturesRequest, OnlinePlanCache } from './online/request-plan';
 import type { OnlineFeaturesResult, OnlineResultColumns, OutputName } from './online/result';
 import type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import type { Registry, RegistrySnapshot } from './registry/registry';
 import type { RegistrySource } from './registry/sources';
 
+type OnlineStack = typeof import('./online/online-stack');
+let onlineStackModule: OnlineStack | undefined;
 /** The online store and registry code, loaded on first use (not when @mlops/feast is imported). */
-const onlineStack = () => import('./online/online-stack');
+const onlineStack = async (): Promise<OnlineStack> => {
+  onlineStackModule ??= await import('./online/online-stack');
+  return onlineStackModule;
+};
 /** The offline store code (Arrow, pg), loaded on first use of historical retrieval or materialization. */
 const offlineStack = () => import('./offline/offline-stack');
 
@@ -48,6 +53,13 @@ export interface FeatureStoreOptions extends FeastConfigOptions {
    * Redis, or 'http' through the feature server. Results look the same either way.
    */
   online?: 'redis' | 'http';
+  /**
+   * Redis reads of concurrent calls share pipelines (ioredis `enableAutoPipelining`): commands issued in the
+   * same event-loop tick go out in one write, so a service answering many small requests at once makes fewer
+   * round trips and system calls. Each call's own commands are sent as plain commands instead of one pipeline
+   * of its own. Default false (one pipeline per call). See the README's performance section.
+   */
+  autoPipelining?: boolean;
   /** A fetch for the feature server; by default node:http with keep-alive (fetch refuses port 6566). */
   fetch?: typeof fetch;
   /** Connections to the PostgreSQL offline store (historical retrieval, materialization). */
@@ -117,6 +129,10 @@ export class FeatureStore {
   #ready:
     | Promise<{ config: RepoConfig; registry: Registry; online: RedisOnlineStore | undefined }>
     | undefined;
+  /** Once the online stack is ready: what a Redis read needs, without waiting for anything. */
+  #hot:
+    | { registry: Registry; online: RedisOnlineStore; plans: OnlinePlanCache; stack: OnlineStack }
+    | undefined;
   #featureServer: FeatureServerClient | undefined;
   #offlinePool: { config: PostgresOfflineStoreConfig; pool: pg.Pool } | undefined;
 
@@ -151,6 +167,7 @@ export class FeatureStore {
         config.onlineStore.type === 'redis'
           ? new RedisOnlineStore(config.onlineStore as RedisOnlineStoreConfig, undefined, {
               configSource: `online_store.connection_string in ${yamlFile}`,
+              autoPipelining: this.#options.autoPipelining === true,
             })
           : undefined;
       return { config, registry, online };
@@ -358,7 +375,7 @@ export class FeatureStore {
    * Everything is checked before Redis is asked: unknown views, features or services, missing or extra
    * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
    */
-  async getOnlineFeatures<
+  getOnlineFeatures<
     const Refs extends readonly string[],
     Keys extends string = never,
     Full extends boolean = false,
@@ -370,10 +387,29 @@ export class FeatureStore {
       fullFeatureNames?: Full;
     },
   ): Promise<OnlineFeaturesResult<OnlineResultColumns<Refs[number], Keys, Full>>>;
-  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
-  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+  getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
+  getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+    // The hot path: once the store is ready and the registry snapshot fresh, a Redis read plans synchronously
+    // (request shapes are cached) and waits only for Redis.
+    const hot = this.#hot;
+    if (hot && !this.#viaHttp) {
+      const snapshot = hot.registry.current();
+      if (snapshot) {
+        try {
+          const options = this.#readOptions(request);
+          return hot.stack.readOnline(hot.online, hot.plans.plan(snapshot, request), options);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+    }
+    return this.#getOnlineFeatures(request);
+  }
+
+  #readOptions(request: OnlineReadOptions): { statuses?: StatusMode; nowMicros?: bigint } {
     const statusMode = request.statuses ?? this.#options.statuses;
-    const readOptions = {
+    if (statusMode === undefined && request.now === undefined) return {};
+    return {
       ...(statusMode ? { statuses: statusMode } : {}),
       ...(request.now === undefined
         ? {}
@@ -383,6 +419,12 @@ export class FeatureStore {
             }),
           }),
     };
+  }
+
+  async #getOnlineFeatures(
+    request: OnlineFeaturesRequest & OnlineReadOptions,
+  ): Promise<OnlineFeaturesResult> {
+    const readOptions = this.#readOptions(request);
     const { config, online } = await this.#init();
     const entityKeySerializationVersion = config.entityKeySerializationVersion as 1 | 2 | 3;
     const snapshot = await this.#snapshot();
@@ -399,12 +441,13 @@ export class FeatureStore {
         { option: 'online_store.type' },
       );
     }
-    const { planOnlineRequest, readOnline } = await onlineStack();
-    const plan = planOnlineRequest(snapshot, request, {
-      project: config.project,
-      entityKeySerializationVersion,
-    });
-    return readOnline(online, plan, readOptions);
+    const stack = await onlineStack();
+    const { registry } = await this.#init();
+    if (this.#hot?.online !== online) {
+      const plans = new stack.OnlinePlanCache({ project: config.project, entityKeySerializationVersion });
+      this.#hot = { registry, online, plans, stack };
+    }
+    return stack.readOnline(online, this.#hot.plans.plan(snapshot, request), readOptions);
   }
 
   /**
@@ -602,6 +645,7 @@ export class FeatureStore {
     const ready = this.#ready;
     const offline = this.#offlinePool;
     this.#ready = undefined;
+    this.#hot = undefined;
     this.#offlinePool = undefined;
     await offline?.pool.end();
     if (!ready) return;

@@ -8,5 +8,5 @@ export { Registry } from '../registry/registry';
 export { registrySourceFor } from '../registry/sources';
 export { readOnline } from './read';
 export { RedisOnlineStore } from './redis-online-store';
-export { planOnlineRequest } from './request-plan';
+export { OnlinePlanCache, planOnlineRequest } from './request-plan';
 export { onlineWriteColumns, writeOnline } from './write';

@@ -24,15 +24,18 @@ export class RedisOnlineStore {
   readonly #configSource: string | undefined;
   /** Pipelines in flight: the sockets hold the process open only while this is above 0. */
   #inFlight = 0;
+  /** ioredis auto-pipelining: reads of concurrent calls share one pipeline per event-loop tick. */
+  readonly #autoPipelining: boolean;
 
   constructor(
     config: RedisOnlineStoreConfig,
     client?: Redis | Cluster,
-    options: { configSource?: string } = {},
+    options: { configSource?: string; autoPipelining?: boolean } = {},
   ) {
     this.config = config;
     this.#client = client;
     this.#configSource = options.configSource;
+    this.#autoPipelining = options.autoPipelining === true;
   }
 
   /**
@@ -68,6 +71,7 @@ export class RedisOnlineStore {
     const { params } = this.config;
     const base: RedisOptions = {
       lazyConnect: true,
+      ...(this.#autoPipelining ? { enableAutoPipelining: true } : {}),
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
       ...(params.password !== undefined ? { password: String(params.password) } : {}),
@@ -79,6 +83,7 @@ export class RedisOnlineStore {
     if (this.config.redisType === 'redis_cluster') {
       client = new ClusterClass(this.config.nodes, {
         lazyConnect: true,
+        ...(this.#autoPipelining ? { enableAutoPipelining: true } : {}),
         redisOptions: base,
         enableReadyCheck: true,
       });
@@ -142,6 +147,103 @@ export class RedisOnlineStore {
         throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(commands[i]!.key)}` });
       return reply as Reply;
     });
+  }
+
+  /**
+   * HMGET of each key of each group with the group's fields: the read path of getOnlineFeatures. Replies in
+   * group order, then key order. Standalone and Sentinel: one pipeline built in one loop (no per-command
+   * objects of ours); Cluster: one pipeline per owning node. With auto-pipelining, plain commands that ioredis
+   * batches with those of other calls in flight.
+   */
+  hmgetGroups(
+    groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
+    keys: ReadonlyArray<readonly Buffer[]>,
+  ): Promise<Reply[]> {
+    const client = this.#client;
+    if (!client) return this.client().then(() => this.hmgetGroups(groups, keys));
+    if ('isCluster' in client && client.isCluster && !this.#autoPipelining) {
+      const commands: HmgetCommand[] = [];
+      for (let g = 0; g < groups.length; g++)
+        for (const key of keys[g]!) commands.push({ key, fields: groups[g]!.fields });
+      return this.hmget(commands);
+    }
+    let count = 0;
+    for (const k of keys) count += k.length;
+    if (count === 0) return Promise.resolve([]);
+    if (this.#inFlight++ === 0) this.#hold(client, true);
+    const done = () => {
+      if (--this.#inFlight === 0) this.#hold(client, false);
+    };
+    let replies: Promise<unknown[]>;
+    if (this.#autoPipelining) {
+      const sent: Array<Promise<unknown>> = [];
+      for (let g = 0; g < groups.length; g++) {
+        const fields = groups[g]!.fields;
+        for (const key of keys[g]!) sent.push(client.hmgetBuffer(key, ...fields));
+      }
+      replies = Promise.all(sent).catch((cause: unknown) => {
+        throw this.#readError(cause);
+      });
+    } else {
+      const pipeline = client.pipeline();
+      for (let g = 0; g < groups.length; g++) {
+        const fields = groups[g]!.fields;
+        for (const key of keys[g]!) pipeline.hmgetBuffer(key, ...fields);
+      }
+      replies = pipeline.exec().then(
+        (results) => {
+          if (!results)
+            throw new ConnectionError({ service: 'redis', method: 'HMGET pipeline', url: this.description });
+          const out: unknown[] = new Array(results.length);
+          for (let i = 0; i < results.length; i++) {
+            const [error, reply] = results[i]!;
+            if (error) throw this.#refused(error, keyAt(keys, i));
+            out[i] = reply;
+          }
+          return out;
+        },
+        (cause: unknown) => {
+          throw new ConnectionError({
+            service: 'redis',
+            method: 'HMGET pipeline',
+            url: this.description,
+            cause,
+          });
+        },
+      );
+    }
+    return replies.then(
+      (out) => {
+        done();
+        for (let i = 0; i < out.length; i++) {
+          if (!Array.isArray(out[i]))
+            throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(keyAt(keys, i))}` });
+        }
+        return out as Reply[];
+      },
+      (error: unknown) => {
+        done();
+        throw error;
+      },
+    );
+  }
+
+  /** An auto-pipelined command's failure: Redis' refusal of a key, or the connection's. */
+  #readError(cause: unknown): Error {
+    // ioredis rejects a refused command with a ReplyError; anything else is the connection.
+    if (cause instanceof Error && cause.name === 'ReplyError') {
+      return new MlopsError(`Redis refused HMGET on ${this.description}: ${cause.message}`, { cause });
+    }
+    return new ConnectionError({ service: 'redis', method: 'HMGET', url: this.description, cause });
+  }
+
+  #refused(error: Error, key: Uint8Array): MlopsError {
+    return new MlopsError(
+      `Redis refused HMGET of key 0x${hex(key)} on ${this.description}: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
   }
 
   /** HSET of each hash (and EXPIRE when `expireSeconds`), in one pipeline per node. */
@@ -253,6 +355,16 @@ export class RedisOnlineStore {
     this.#hold(client, true);
     await client.quit().catch(() => client.disconnect());
   }
+}
+
+/** The i-th key across groups. */
+function keyAt(keys: ReadonlyArray<readonly Buffer[]>, i: number): Buffer {
+  let at = i;
+  for (const group of keys) {
+    if (at < group.length) return group[at]!;
+    at -= group.length;
+  }
+  return Buffer.alloc(0);
 }
 
 export function hex(bytes: Uint8Array): string {
