@@ -1,5 +1,5 @@
 import { ConnectionError, DecodeError, MlopsError } from '@mlops/core';
-import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
+import type { ChainableCommander, Cluster, Command, Redis, RedisOptions } from 'ioredis';
 import type { RedisOnlineStoreConfig } from '../config/repo-config';
 
 /** A Redis command of a read: HMGET key field... (all binary). */
@@ -19,6 +19,8 @@ const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.
 export class RedisOnlineStore {
   readonly config: RedisOnlineStoreConfig;
   #client: Redis | Cluster | undefined;
+  /** ioredis' Command, with our encoding of HMGET (loaded with ioredis). */
+  #Hmget: HmgetClass | undefined;
   #connecting: Promise<Redis | Cluster> | undefined;
   /** Where the connection settings come from, for errors: "online_store.connection_string in …/feature_store.yaml". */
   readonly #configSource: string | undefined;
@@ -67,11 +69,11 @@ export class RedisOnlineStore {
   }
 
   async #connect(): Promise<Redis | Cluster> {
-    const { Cluster: ClusterClass, Redis: RedisClass } = await import('ioredis');
+    const { Cluster: ClusterClass, Command, Redis: RedisClass } = await import('ioredis');
+    this.#Hmget = hmgetClass(Command);
     const { params } = this.config;
     const base: RedisOptions = {
       lazyConnect: true,
-      ...(this.#autoPipelining ? { enableAutoPipelining: true } : {}),
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
       ...(params.password !== undefined ? { password: String(params.password) } : {}),
@@ -83,7 +85,6 @@ export class RedisOnlineStore {
     if (this.config.redisType === 'redis_cluster') {
       client = new ClusterClass(this.config.nodes, {
         lazyConnect: true,
-        ...(this.#autoPipelining ? { enableAutoPipelining: true } : {}),
         redisOptions: base,
         enableReadyCheck: true,
       });
@@ -151,100 +152,117 @@ export class RedisOnlineStore {
 
   /**
    * HMGET of each key of each group with the group's fields: the read path of getOnlineFeatures. Replies in
-   * group order, then key order. Standalone and Sentinel: one pipeline built in one loop (no per-command
-   * objects of ours); Cluster: one pipeline per owning node. With auto-pipelining, plain commands that ioredis
-   * batches with those of other calls in flight.
+   * group order, then key order. Standalone and Sentinel: each HMGET is encoded once into one Buffer (the
+   * fields' part of it once per request shape) and sent with the socket corked, so a call's commands leave in
+   * one write — a pipeline without ioredis' per-argument encoding. With autoPipelining the socket stays corked
+   * until the end of the tick: the commands of every call made in that tick leave together. Cluster: one
+   * pipeline per owning node.
    */
   hmgetGroups(
     groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
     keys: ReadonlyArray<readonly Buffer[]>,
   ): Promise<Reply[]> {
     const client = this.#client;
-    if (!client) return this.client().then(() => this.hmgetGroups(groups, keys));
-    if ('isCluster' in client && client.isCluster && !this.#autoPipelining) {
+    if (client && this.#Hmget) return this.#hmgetGroups(client, this.#Hmget, groups, keys);
+    return this.client().then(async (connected) => {
+      // A client given to the constructor: ioredis' Command is loaded here.
+      this.#Hmget ??= hmgetClass((await import('ioredis')).Command);
+      return this.#hmgetGroups(connected, this.#Hmget, groups, keys);
+    });
+  }
+
+  #hmgetGroups(
+    client: Redis | Cluster,
+    Hmget: HmgetClass,
+    groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
+    keys: ReadonlyArray<readonly Buffer[]>,
+  ): Promise<Reply[]> {
+    if ('isCluster' in client && client.isCluster) {
       const commands: HmgetCommand[] = [];
       for (let g = 0; g < groups.length; g++)
         for (const key of keys[g]!) commands.push({ key, fields: groups[g]!.fields });
       return this.hmget(commands);
     }
+    const redis = client as Redis;
     let count = 0;
     for (const k of keys) count += k.length;
     if (count === 0) return Promise.resolve([]);
-    if (this.#inFlight++ === 0) this.#hold(client, true);
-    const done = () => {
-      if (--this.#inFlight === 0) this.#hold(client, false);
-    };
-    let replies: Promise<unknown[]>;
-    if (this.#autoPipelining) {
-      const sent: Array<Promise<unknown>> = [];
-      for (let g = 0; g < groups.length; g++) {
-        const fields = groups[g]!.fields;
-        for (const key of keys[g]!) sent.push(client.hmgetBuffer(key, ...fields));
-      }
-      replies = Promise.all(sent).catch((cause: unknown) => {
-        throw this.#readError(cause);
-      });
-    } else {
-      const pipeline = client.pipeline();
-      for (let g = 0; g < groups.length; g++) {
-        const fields = groups[g]!.fields;
-        for (const key of keys[g]!) pipeline.hmgetBuffer(key, ...fields);
-      }
-      replies = pipeline.exec().then(
-        (results) => {
-          if (!results)
-            throw new ConnectionError({ service: 'redis', method: 'HMGET pipeline', url: this.description });
-          const out: unknown[] = new Array(results.length);
-          for (let i = 0; i < results.length; i++) {
-            const [error, reply] = results[i]!;
-            if (error) throw this.#refused(error, keyAt(keys, i));
-            out[i] = reply;
-          }
-          return out;
-        },
-        (cause: unknown) => {
-          throw new ConnectionError({
-            service: 'redis',
-            method: 'HMGET pipeline',
-            url: this.description,
-            cause,
-          });
-        },
-      );
+    if (this.#inFlight++ === 0) this.#hold(redis, true);
+    const sent: Array<Promise<unknown>> = new Array(count);
+    const stream = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!this.#corked && stream?.cork) {
+      stream.cork();
+      this.#corked = stream;
+      if (this.#autoPipelining) process.nextTick(this.#uncork);
     }
-    return replies.then(
-      (out) => {
-        done();
-        for (let i = 0; i < out.length; i++) {
-          if (!Array.isArray(out[i]))
-            throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(keyAt(keys, i))}` });
+    let i = 0;
+    for (let g = 0; g < groups.length; g++) {
+      const fields = this.#encodedFields(groups[g]!.fields);
+      for (const key of keys[g]!) {
+        const command = new Hmget(key, encodeHmget(key, fields));
+        redis.sendCommand(command);
+        sent[i++] = command.promise;
+      }
+    }
+    if (!this.#autoPipelining) this.#uncork();
+    return Promise.all(sent).then(
+      (replies) => {
+        if (--this.#inFlight === 0) this.#hold(redis, false);
+        for (let r = 0; r < replies.length; r++) {
+          if (!Array.isArray(replies[r]))
+            throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(keyAt(keys, r))}` });
         }
-        return out as Reply[];
+        return replies as Reply[];
       },
-      (error: unknown) => {
-        done();
-        throw error;
+      (cause: unknown) => {
+        if (--this.#inFlight === 0) this.#hold(redis, false);
+        // ioredis rejects a refused command with a ReplyError (which key: the first command that failed);
+        // anything else is the connection's.
+        if (cause instanceof Error && cause.name === 'ReplyError') {
+          return Promise.allSettled(sent).then((settled) => {
+            const key = keyAt(
+              keys,
+              Math.max(
+                0,
+                settled.findIndex((s) => s.status === 'rejected'),
+              ),
+            );
+            throw new MlopsError(
+              `Redis refused HMGET of key 0x${hex(key)} on ${this.description}: ${cause.message}`,
+              { cause },
+            );
+          });
+        }
+        throw new ConnectionError({
+          service: 'redis',
+          method: 'HMGET pipeline',
+          url: this.description,
+          cause,
+        });
       },
     );
   }
 
-  /** An auto-pipelined command's failure: Redis' refusal of a key, or the connection's. */
-  #readError(cause: unknown): Error {
-    // ioredis rejects a refused command with a ReplyError; anything else is the connection.
-    if (cause instanceof Error && cause.name === 'ReplyError') {
-      return new MlopsError(`Redis refused HMGET on ${this.description}: ${cause.message}`, { cause });
+  /** The socket corked for the commands of this tick, if any. */
+  #corked: { uncork?: () => void } | undefined;
+  readonly #uncork = (): void => {
+    const stream = this.#corked;
+    this.#corked = undefined;
+    stream?.uncork?.();
+  };
+
+  /** The RESP bulk strings of a group's fields, made once per fields array (once per request shape). */
+  #encodedFields(fields: readonly Buffer[]): EncodedFields {
+    let encoded = this.#fieldsCache.get(fields);
+    if (!encoded) {
+      const parts: Buffer[] = [];
+      for (const field of fields) parts.push(Buffer.from(`$${field.length}\r\n`, 'latin1'), field, CRLF);
+      encoded = { count: fields.length, bytes: Buffer.concat(parts) };
+      this.#fieldsCache.set(fields, encoded);
     }
-    return new ConnectionError({ service: 'redis', method: 'HMGET', url: this.description, cause });
+    return encoded;
   }
-
-  #refused(error: Error, key: Uint8Array): MlopsError {
-    return new MlopsError(
-      `Redis refused HMGET of key 0x${hex(key)} on ${this.description}: ${error.message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  readonly #fieldsCache = new WeakMap<readonly Buffer[], EncodedFields>();
 
   /** HSET of each hash (and EXPIRE when `expireSeconds`), in one pipeline per node. */
   async hset(
@@ -355,6 +373,45 @@ export class RedisOnlineStore {
     this.#hold(client, true);
     await client.quit().catch(() => client.disconnect());
   }
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+
+interface EncodedFields {
+  count: number;
+  bytes: Buffer;
+}
+
+type HmgetClass = new (key: Buffer, bytes: Buffer) => Command;
+
+/**
+ * ioredis' Command for an HMGET whose RESP bytes we wrote (encodeHmget): ioredis queues it, matches its reply
+ * and resolves its promise as for any command (Buffer replies), but sends our bytes instead of encoding each
+ * argument again. Its args hold the key only (what ioredis reads of them: the key, for slots and debugging).
+ */
+function hmgetClass(CommandClass: typeof Command): HmgetClass {
+  return class EncodedHmget extends CommandClass {
+    readonly #bytes: Buffer;
+    constructor(key: Buffer, bytes: Buffer) {
+      super('hmget', [key], { replyEncoding: null });
+      this.#bytes = bytes;
+    }
+    override toWritable(): Buffer {
+      return this.#bytes;
+    }
+  };
+}
+
+/** `HMGET key field...` in RESP: `*<n+2>`, `$5 HMGET`, the key, then the fields' bulk strings. */
+function encodeHmget(key: Buffer, fields: EncodedFields): Buffer {
+  const head = `*${fields.count + 2}\r\n$5\r\nHMGET\r\n$${key.length}\r\n`;
+  const out = Buffer.allocUnsafe(head.length + key.length + 2 + fields.bytes.length);
+  let at = out.write(head, 0, 'latin1');
+  at += key.copy(out, at);
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  fields.bytes.copy(out, at);
+  return out;
 }
 
 /** The i-th key across groups. */

@@ -70,3 +70,30 @@ describe('the hot path answers as a fresh store', () => {
     ).rejects.toThrow(/Entity row 0: .*driver_id/);
   });
 });
+
+describe('a Redis refusal on the hot path', () => {
+  it('fails the call naming the key, with or without autoPipelining', async () => {
+    const { Redis } = await import('ioredis');
+    const { redisKey } = await import('../../src/codec/entity-key');
+    const { ValueType } = await import('../../src/codec/value-type');
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    await redis.connect();
+    // A unique entity whose key holds a string, not a hash: HMGET answers WRONGTYPE.
+    const id = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const key = Buffer.from(
+      redisKey([{ joinKey: 'driver_id', valueType: ValueType.INT64, value: id }], 'mlops_demo'),
+    );
+    try {
+      await redis.set(key, 'not a hash');
+      for (const store of [open(), open({ autoPipelining: true })]) {
+        await store.getOnlineFeatures({ features, entityRows: [{ driver_id: 1001 }] });
+        await expect(
+          store.getOnlineFeatures({ features, entityRows: [{ driver_id: 1001 }, { driver_id: id }] }),
+        ).rejects.toThrow(`Redis refused HMGET of key 0x${key.toString('hex')}`);
+      }
+    } finally {
+      await redis.del(key);
+      redis.disconnect();
+    }
+  });
+});
