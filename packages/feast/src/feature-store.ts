@@ -427,6 +427,9 @@ export class FeatureStore {
     const readOptions = this.#readOptions(request);
     const { config, online } = await this.#init();
     const entityKeySerializationVersion = config.entityKeySerializationVersion as 1 | 2 | 3;
+    // The first read: connect to Redis (load ioredis, TCP, ready check) while the registry loads. A failure
+    // here is reported by the read itself, which connects again.
+    if (online && !this.#viaHttp) online.client().catch(() => undefined);
     const snapshot = await this.#snapshot();
     // Both backends check the request against the registry (selection/) before anything is sent.
     if (this.#viaHttp) {
