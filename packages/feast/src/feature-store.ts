@@ -54,10 +54,11 @@ export interface FeatureStoreOptions extends FeastConfigOptions {
    */
   online?: 'redis' | 'http';
   /**
-   * Redis reads of concurrent calls share pipelines (ioredis `enableAutoPipelining`): commands issued in the
-   * same event-loop tick go out in one write, so a service answering many small requests at once makes fewer
-   * round trips and system calls. Each call's own commands are sent as plain commands instead of one pipeline
-   * of its own. Default false (one pipeline per call). See the README's performance section.
+   * Redis reads of concurrent calls share writes: the socket stays corked until the end of the event-loop
+   * tick, so the HMGETs of every call made in that tick leave in one write (fewer system calls and packets for
+   * a service answering many small requests at once). Default false: each call's HMGETs leave in one write of
+   * their own. Standalone Redis and Sentinel; Redis Cluster reads keep one pipeline per node per call. See the
+   * README's Performance section.
    */
   autoPipelining?: boolean;
   /** A fetch for the feature server; by default node:http with keep-alive (fetch refuses port 6566). */
@@ -427,9 +428,6 @@ export class FeatureStore {
     const readOptions = this.#readOptions(request);
     const { config, online } = await this.#init();
     const entityKeySerializationVersion = config.entityKeySerializationVersion as 1 | 2 | 3;
-    // The first read: connect to Redis (load ioredis, TCP, ready check) while the registry loads. A failure
-    // here is reported by the read itself, which connects again.
-    if (online && !this.#viaHttp) online.client().catch(() => undefined);
     const snapshot = await this.#snapshot();
     // Both backends check the request against the registry (selection/) before anything is sent.
     if (this.#viaHttp) {
