@@ -13,5 +13,5 @@ pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
 # services come up concurrently: the default set plus the optional components some tests use — the basic-auth
 # MLflow (:5001, @mlops/mlflow's auth tests), Elasticsearch 8 and 9 from Maven Central (@mlops/metrics' log
 # shipping) and Prometheus 3 next to Debian's 2.42 (built once with go install, then cached).
-bash platform/bin/platform up --and mlflow-auth elasticsearch elasticsearch9 prometheus3
+bash platform/bin/platform up --and mlflow-auth elasticsearch elasticsearch9 prometheus3 toxiproxy
 exec node scripts/gate.mjs "$@"

@@ -48,6 +48,7 @@ mlflow_restart_if_env_changed() {
 
 mlflow_start() {
   mlflow_install
+  training_install  # the training client venv (platform/lib/training.sh) comes with the tracking server
   mlflow_restart_if_env_changed mlflow
   running_healthy mlflow 90 mlflow_healthy && return 0
   require_free_port mlflow "$MLFLOW_PORT"

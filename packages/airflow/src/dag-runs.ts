@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, type Paginator } from '@mlops/core';
 import { paginateByToken } from '@mlops/core/sdk';
 import type { Clock } from './auth';
 import { AirflowWaitTimeoutError, DagRunFailedError, type FailedTask } from './errors';
-import { nextInterval, sleepFor } from './polling';
+import { isTransient, nextInterval, sleepFor } from './polling';
 import { generateRunId, sameJson } from './run-id';
 import type { TaskInstances } from './task-instances';
 import type {
@@ -201,27 +201,45 @@ export class DagRuns {
       await sleepFor(Math.min(interval, timeout), options.signal);
       interval = nextInterval(interval, maxInterval);
     }
+    // The last state seen (for the timeout's message when Airflow stops answering).
+    let lastSeen: string | undefined;
     for (;;) {
-      const current = await this.get(ref, options);
-      if (options.onProgress) {
-        const taskInstances = await this.#tasks.list(ref.dagId, ref.runId, {}, options).toArray();
-        const changes: TaskStateChange[] = [];
-        for (const ti of taskInstances) {
-          const key = `${ti.task_id}\u0000${ti.map_index}`;
-          const before = seen.get(key);
-          if (before === undefined || before.state !== ti.state || before.try_number !== ti.try_number) {
-            changes.push({
-              taskId: ti.task_id,
-              mapIndex: ti.map_index,
-              from: before?.state,
-              to: ti.state,
-              tryNumber: ti.try_number,
-            });
+      let current: DagRun;
+      try {
+        current = await this.get(ref, options);
+        if (options.onProgress) {
+          const taskInstances = await this.#tasks.list(ref.dagId, ref.runId, {}, options).toArray();
+          const changes: TaskStateChange[] = [];
+          for (const ti of taskInstances) {
+            const key = `${ti.task_id}\u0000${ti.map_index}`;
+            const before = seen.get(key);
+            if (before === undefined || before.state !== ti.state || before.try_number !== ti.try_number) {
+              changes.push({
+                taskId: ti.task_id,
+                mapIndex: ti.map_index,
+                from: before?.state,
+                to: ti.state,
+                tryNumber: ti.try_number,
+              });
+            }
+            seen.set(key, ti);
           }
-          seen.set(key, ti);
+          if (changes.length > 0) options.onProgress({ run: current, taskInstances, changes });
         }
-        if (changes.length > 0) options.onProgress({ run: current, taskInstances, changes });
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        // Airflow is unreachable or failing for now; the run goes on without us. Poll again until the deadline.
+        const elapsed = this.#now() - started;
+        if (elapsed >= timeout)
+          throw new AirflowWaitTimeoutError(
+            `DAG run ${ref.dagId}/${ref.runId} could not be read for the last polls (${error instanceof Error ? error.message : String(error)}) and the wait's ${timeout} ms are over. It goes on in Airflow; wait again once Airflow answers.`,
+            { waitingFor: 'dag-run', timeoutMs: timeout, lastSeen, cause: error },
+          );
+        await sleepFor(Math.min(interval, timeout - elapsed), options.signal);
+        interval = nextInterval(interval, maxInterval);
+        continue;
       }
+      lastSeen = current.state;
       if (TERMINAL_RUN_STATES.has(current.state)) {
         if (current.state === 'failed' && (options.throwOnFailure ?? true))
           throw await this.failure(current, options);

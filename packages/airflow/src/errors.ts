@@ -67,9 +67,9 @@ export class AirflowWaitTimeoutError extends MlopsError {
 
   constructor(
     message: string,
-    init: { waitingFor: 'dag-run' | 'dag-version'; timeoutMs: number; lastSeen: unknown },
+    init: { waitingFor: 'dag-run' | 'dag-version'; timeoutMs: number; lastSeen: unknown; cause?: unknown },
   ) {
-    super(message);
+    super(message, init.cause === undefined ? {} : { cause: init.cause });
     this.waitingFor = init.waitingFor;
     this.timeoutMs = init.timeoutMs;
     this.lastSeen = init.lastSeen;

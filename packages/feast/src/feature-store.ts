@@ -14,11 +14,18 @@ import type { MaterializeRange } from './offline/materialize-run';
 import type { HistoricalFeaturesSelection } from './offline/plan';
 import type { OfflineConnectionOptions } from './offline/postgres';
 import type { StreamOptions } from './offline/session';
+import { withDeadline } from './online/deadline';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
 import type { EntityValue, OnlineFeaturesRequest, OnlinePlanCache } from './online/request-plan';
-import type { OnlineFeaturesResult, OnlineResultColumns, OutputName } from './online/result';
+import type {
+  CheckedFeatureRefs,
+  KnownFeatureRef,
+  OnlineFeaturesResult,
+  OnlineResultColumns,
+  OutputName,
+} from './online/result';
 import type { OnlineWriteResult, OnlineWriteRow } from './online/write';
 import type { Entity, FeatureService, FeatureView } from './registry/model';
 import type { Registry, RegistrySnapshot } from './registry/registry';
@@ -77,7 +84,7 @@ export type HistoricalColumnsOf<Refs extends string, Columns extends string, Ful
   string extends Refs ? any : { [K in Columns | OutputName<Refs, Full>]: DataType };
 
 /** A historical request by literal feature references (its entity frame is added by each overload). */
-export type TypedHistoricalRequest<Refs extends readonly string[], Full extends boolean> = Omit<
+export type TypedHistoricalRequest<Refs extends readonly KnownFeatureRef[], Full extends boolean> = Omit<
   HistoricalFeaturesRequest,
   'features' | 'featureService' | 'entityDf' | 'fullFeatureNames'
 > & { features: Refs; fullFeatureNames?: Full };
@@ -87,6 +94,13 @@ export interface OnlineReadOptions {
   statuses?: StatusMode;
   /** The time TTLs are judged at (OUTSIDE_MAX_AGE), any TimeInput, to the microsecond; default now. */
   now?: TimeInput;
+  /**
+   * The call's deadline in milliseconds (default the store's `onlineTimeoutMs`, 5 s): past it the call rejects
+   * with a TimeoutError, even when Redis never answers (paused, cut off, failing over).
+   */
+  timeoutMs?: number;
+  /** Aborting rejects the call at once with an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** What to materialize, and how to report progress. */
@@ -149,6 +163,16 @@ export class FeatureStore {
     this.#settings = settings;
   }
 
+  /** The Redis online store once #init has made it (for errors that must not wait for #init). */
+  #onlineStore: { readonly description: string } | undefined;
+
+  #onlineDescription(): string {
+    return (
+      this.#onlineStore?.description ??
+      `the online store of ${this.#settings.repoPath ?? 'the config passed to FeatureStore'}`
+    );
+  }
+
   #init() {
     this.#ready ??= (async () => {
       const { loadRepoConfig, Registry, RedisOnlineStore, registrySourceFor } = await onlineStack();
@@ -171,6 +195,7 @@ export class FeatureStore {
               autoPipelining: this.#options.autoPipelining === true,
             })
           : undefined;
+      this.#onlineStore = online;
       return { config, registry, online };
     })().catch((error: unknown) => {
       this.#ready = undefined;
@@ -376,8 +401,8 @@ export class FeatureStore {
    * Everything is checked before Redis is asked: unknown views, features or services, missing or extra
    * join keys, values that do not fit a join key's type. See OnlineFeaturesRequest.
    */
-  getOnlineFeatures<
-    const Refs extends readonly string[],
+  async getOnlineFeatures<
+    const Refs extends readonly KnownFeatureRef[],
     Keys extends string = never,
     Full extends boolean = false,
   >(
@@ -388,8 +413,29 @@ export class FeatureStore {
       fullFeatureNames?: Full;
     },
   ): Promise<OnlineFeaturesResult<OnlineResultColumns<Refs[number], Keys, Full>>>;
-  getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult>;
-  getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+  async getOnlineFeatures<const Refs extends readonly string[] | undefined = undefined>(
+    request: Omit<OnlineFeaturesRequest, 'features'> &
+      OnlineReadOptions & { features?: Refs & NoInfer<CheckedFeatureRefs<Refs>> },
+  ): Promise<OnlineFeaturesResult>;
+  async getOnlineFeatures(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+    const timeoutMs = request.timeoutMs ?? this.#settings.onlineTimeoutMs;
+    if (!(timeoutMs > 0))
+      throw new InvalidFeatureRequestError(
+        `timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`,
+      );
+    return withDeadline(
+      this.#read(request),
+      timeoutMs,
+      request.signal,
+      () =>
+        this.#viaHttp
+          ? { service: 'feast-server', method: 'getOnlineFeatures', url: this.#settings.featureServerUrl }
+          : { service: 'redis', method: 'getOnlineFeatures', url: this.#onlineDescription() },
+      request.timeoutMs === undefined ? 'the onlineTimeoutMs option (FEAST_ONLINE_TIMEOUT_MS)' : 'timeoutMs',
+    );
+  }
+
+  #read(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
     // The hot path: once the store is ready and the registry snapshot fresh, a Redis read plans synchronously
     // (request shapes are cached) and waits only for Redis.
     const hot = this.#hot;
@@ -516,7 +562,7 @@ export class FeatureStore {
    * ```
    */
   async getHistoricalFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Columns extends string,
     Full extends boolean = false,
   >(
@@ -525,13 +571,17 @@ export class FeatureStore {
     },
   ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
   async getHistoricalFeatures<
-    const Refs extends readonly string[],
+    const Refs extends readonly KnownFeatureRef[],
     Columns extends string,
     Full extends boolean = false,
   >(
     request: TypedHistoricalRequest<Refs, Full> & { entityDf: Readonly<Record<Columns, ArrayLike<unknown>>> },
   ): Promise<HistoricalRetrievalJob<HistoricalColumnsOf<Refs[number], Columns, Full>>>;
-  async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob>;
+  async getHistoricalFeatures<const Refs extends readonly string[] | undefined = undefined>(
+    request: Omit<HistoricalFeaturesRequest, 'features'> & {
+      features?: Refs & NoInfer<CheckedFeatureRefs<Refs>>;
+    },
+  ): Promise<HistoricalRetrievalJob>;
   async getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalRetrievalJob> {
     const { config, pool } = await this.#offline();
     const {

@@ -52,10 +52,13 @@ export type { MaterializeProgress, MaterializeViewResult } from './offline/mater
 export type { StatusMode } from './online/read';
 export type { EntityValue, OnlineFeaturesRequest } from './online/request-plan';
 export {
+  type CheckedFeatureRefs,
+  type FeastCodegenOptions,
   type FeastFeatureTypes,
   type FeatureColumn,
   type FeatureValueOf,
   type FieldStatus,
+  type KnownFeatureRef,
   type OnlineColumnsOf,
   OnlineFeaturesResult,
   type OnlineResultColumns,

@@ -1,16 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import type { AirflowClient, AirflowConfig } from '@mlops/airflow';
 import type { ServiceId } from '@mlops/core';
 import {
   AuthenticationError,
   ConfigError,
   ConnectionError,
+  createHttpClient,
   MlopsError,
   PermissionDeniedError,
   TimeoutError,
 } from '@mlops/core';
 import type { FeatureStore } from '@mlops/feast';
 import type { FeastConfig } from '@mlops/feast/registry';
-import type { MetricsConfig, PrometheusClient } from '@mlops/metrics';
+import type { MetricsConfig, PrometheusClient, Pushgateway } from '@mlops/metrics';
 import type { MlflowClient, MlflowConfig } from '@mlops/mlflow';
 
 /** What the doctor reads of a platform (the Platform of createPlatform): its settings and its clients. */
@@ -20,15 +22,30 @@ export interface DoctorTarget {
     readonly mlflow: MlflowConfig;
     readonly airflow: AirflowConfig;
     readonly metrics: MetricsConfig;
+    readonly pushgateway: { readonly url: string; readonly attemptTimeoutMs: number };
+    readonly logs: {
+      readonly elasticsearchUrl: string;
+      readonly configured: boolean;
+      readonly dataStream: string;
+    };
   };
   readonly feast: FeatureStore;
   readonly mlflow: MlflowClient;
   readonly airflow: AirflowClient;
   readonly prometheus: PrometheusClient;
+  readonly pushgateway: Pushgateway;
+}
+
+/** What the platform hands the doctor besides its options: the headers of the plain HTTP checks. */
+export interface DoctorInternals {
+  /** Headers of every request (the platform's global headers). */
+  headers?: Record<string, string> | undefined;
+  /** Headers of the Elasticsearch check (global headers, the logs namespace's, its API key). */
+  logsHeaders?: Record<string, string> | undefined;
 }
 
 /** The components `doctor()` checks, in the order it reports them. */
-export const DOCTOR_COMPONENTS = ['feast', 'mlflow', 'airflow', 'prometheus', 'pushgateway'] as const;
+export const DOCTOR_COMPONENTS = ['feast', 'mlflow', 'airflow', 'prometheus', 'pushgateway', 'logs'] as const;
 export type DoctorComponent = (typeof DOCTOR_COMPONENTS)[number];
 
 /** What `doctor()` found for one component. */
@@ -56,7 +73,10 @@ export interface DoctorReport {
 }
 
 export interface DoctorOptions {
-  /** Only these components (default: all). */
+  /**
+   * Only these components. Default: all, except `logs` when no Elasticsearch is configured (no `logs` or
+   * `metrics` option, no `ELASTICSEARCH_URL`); asked for by name, `logs` checks the local platform's :9200.
+   */
   components?: readonly DoctorComponent[];
   /** Deadline of each component's check, in ms (default 5000). */
   timeoutMs?: number;
@@ -83,6 +103,7 @@ const ENV_OF: Record<DoctorComponent, { url: string; auth?: string }> = {
   },
   prometheus: { url: 'PROMETHEUS_URL' },
   pushgateway: { url: 'PUSHGATEWAY_URL' },
+  logs: { url: 'ELASTICSEARCH_URL', auth: 'ELASTICSEARCH_API_KEY' },
 };
 
 /** What to do about `error` met while checking `component` at `url`. */
@@ -94,7 +115,7 @@ export function fixFor(component: DoctorComponent, url: string, error: unknown):
       : error.message;
   }
   if (ConnectionError.isInstance(error)) {
-    return `nothing answers at ${url}: start it (pnpm platform up ${component}) or point ${env.url} at yours`;
+    return `nothing answers at ${url}: start it (pnpm platform up ${PLATFORM_COMPONENT[component]}) or point ${env.url} at yours`;
   }
   if (TimeoutError.isInstance(error)) {
     return `${url} did not answer in time: check the server's load, or its address in ${env.url}`;
@@ -112,6 +133,17 @@ const SERVICE_OF: Record<DoctorComponent, ServiceId> = {
   airflow: 'airflow',
   prometheus: 'prometheus',
   pushgateway: 'pushgateway',
+  logs: 'elasticsearch',
+};
+
+/** The local platform's name of each component (`pnpm platform up <name>`). */
+const PLATFORM_COMPONENT: Record<DoctorComponent, string> = {
+  feast: 'feast',
+  mlflow: 'mlflow',
+  airflow: 'airflow',
+  prometheus: 'prometheus',
+  pushgateway: 'pushgateway',
+  logs: 'elasticsearch',
 };
 
 async function timed<T>(
@@ -146,26 +178,30 @@ async function timed<T>(
   }
 }
 
-async function plainGet(
+/** A GET through @mlops/core's HTTP client (typed errors, redaction); one attempt, the doctor's deadline. */
+async function getJson(
   component: DoctorComponent,
   fetchImpl: typeof fetch,
-  url: string,
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string> | undefined,
   signal: AbortSignal,
-): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetchImpl(url, { signal });
-  } catch (cause) {
-    if (signal.aborted) throw signal.reason;
-    throw new ConnectionError({ service: SERVICE_OF[component], method: 'GET', url, cause });
-  }
-  if (!response.ok) throw new MlopsError(`GET ${url} answered ${response.status} ${response.statusText}`);
-  return response;
+): Promise<unknown> {
+  const http = createHttpClient({
+    service: SERVICE_OF[component],
+    baseUrl,
+    fetch: fetchImpl,
+    retry: false,
+    ...(headers ? { headers } : {}),
+  });
+  const response = await http.fetch(path, { signal });
+  return response.json();
 }
 
 function checkers(
   platform: DoctorTarget,
   fetchImpl: typeof fetch,
+  internals: DoctorInternals,
 ): Record<DoctorComponent, (s: AbortSignal) => Promise<Found>> {
   const { config } = platform;
   return {
@@ -217,25 +253,75 @@ function checkers(
       return { url: config.metrics.prometheusUrl, version: build.version, auth: 'none', detail: 'ready' };
     },
     async pushgateway(signal) {
-      const url = config.metrics.pushgatewayUrl;
-      const response = await plainGet(
+      const url = config.pushgateway.url;
+      // Through the Pushgateway client (its retries, headers and errors): a DELETE of a group nobody pushed
+      // to, which the gateway accepts (202) and which changes nothing.
+      await platform.pushgateway.delete({
+        job: 'mlops_doctor',
+        groupings: { instance: randomBytes(6).toString('hex') },
+        signal,
+      });
+      // The client has no status call: the version is read from the status API.
+      const body = (await getJson(
         'pushgateway',
         fetchImpl,
-        `${url.replace(/\/$/, '')}/api/v1/status`,
+        url,
+        '/api/v1/status',
+        internals.headers,
         signal,
+      )) as {
+        data?: { build_information?: { version?: string } };
+      };
+      return {
+        url,
+        version: body.data?.build_information?.version ?? '',
+        auth: 'none',
+        detail: 'accepts pushes',
+      };
+    },
+    async logs(signal) {
+      const url = config.logs.elasticsearchUrl;
+      const headers = internals.logsHeaders;
+      // The node's version (`GET /` is not answered by every Elasticsearch-API store).
+      const info = (await getJson(
+        'logs',
+        fetchImpl,
+        url,
+        '/_nodes/_local?filter_path=nodes.*.version',
+        headers,
+        signal,
+      )) as { nodes?: Record<string, { version?: string }> };
+      const health = (await getJson('logs', fetchImpl, url, '/_cluster/health', headers, signal)) as {
+        status?: string;
+      };
+      if (health.status === 'red')
+        throw new MlopsError(
+          `Elasticsearch at ${url} reports cluster health red: some primary shards are unassigned`,
+        );
+      const authed = Boolean(
+        headers && Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'),
       );
-      const body = (await response.json()) as { data?: { build_information?: { version?: string } } };
-      return { url, version: body.data?.build_information?.version ?? '', auth: 'none', detail: 'ready' };
+      return {
+        url,
+        version: Object.values(info.nodes ?? {})[0]?.version ?? '',
+        auth: authed ? 'ok' : 'none',
+        detail: `cluster ${health.status ?? '?'}; logs go to data stream ${config.logs.dataStream}`,
+      };
     },
   };
 }
 
 /** `platform.doctor()`: every check runs concurrently, each within its own deadline. */
-export async function runDoctor(platform: DoctorTarget, options: DoctorOptions = {}): Promise<DoctorReport> {
+export async function runDoctor(
+  platform: DoctorTarget,
+  options: DoctorOptions = {},
+  internals: DoctorInternals = {},
+): Promise<DoctorReport> {
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 5000;
-  const wanted = options.components ?? DOCTOR_COMPONENTS;
-  const check = checkers(platform, fetchImpl);
+  const wanted =
+    options.components ?? DOCTOR_COMPONENTS.filter((c) => c !== 'logs' || platform.config.logs.configured);
+  const check = checkers(platform, fetchImpl, internals);
   const checks = await Promise.all(
     wanted.map(async (component): Promise<DoctorCheck> => {
       const started = performance.now();
@@ -277,6 +363,8 @@ function urlOf(platform: DoctorTarget, component: DoctorComponent): string {
     case 'prometheus':
       return config.metrics.prometheusUrl;
     case 'pushgateway':
-      return config.metrics.pushgatewayUrl;
+      return config.pushgateway.url;
+    case 'logs':
+      return config.logs.elasticsearchUrl;
   }
 }

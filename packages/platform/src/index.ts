@@ -48,8 +48,14 @@ export {
 export {
   createPlatform,
   type GlobalOptions,
+  LOCAL_ELASTICSEARCH_URL,
+  type LogsConfig,
+  type LogsOptions,
   type Platform,
   type PlatformConfig,
   type PlatformOptions,
+  type PushgatewayConfig,
 } from './platform';
+export * from './serving';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+export * from './workflows';

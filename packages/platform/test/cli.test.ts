@@ -10,7 +10,7 @@ describe('the mlops CLI', () => {
     expect(await mlops(['--version'])).toEqual({ code: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
     const help = await mlops(['--help']);
     expect(help.code).toBe(EXIT.ok);
-    expect(help.stdout).toContain('Exit codes: 0 ok, 1 the command failed');
+    expect(help.stdout).toContain('Exit codes:\n  0  success\n  1  the command ran and failed');
     expect(help.stdout).toContain('mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001');
   });
 

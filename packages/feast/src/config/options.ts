@@ -20,6 +20,11 @@ export const feastConfigSpec = {
   maxRetries: configField.count({ env: ['FEAST_HTTP_MAX_RETRIES'], default: 2 }),
   /** Deadline of one attempt of a feature server call, in milliseconds. */
   attemptTimeoutMs: configField.positiveNumber({ env: ['FEAST_HTTP_TIMEOUT_MS'], default: 30_000 }),
+  /**
+   * Deadline of a whole online read (getOnlineFeatures), in milliseconds: past it the call rejects with a
+   * TimeoutError, whatever Redis or the feature server is doing. A per-call `timeoutMs` overrides it.
+   */
+  onlineTimeoutMs: configField.positiveNumber({ env: ['FEAST_ONLINE_TIMEOUT_MS'], default: 5_000 }),
 };
 
 /** The options of feastConfigSpec, as FeatureStoreOptions carries them. */

@@ -76,6 +76,9 @@ export class RedisOnlineStore {
       lazyConnect: true,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
+      // Reconnect quickly after a restart or failover (ioredis waits up to 2 s between attempts by default):
+      // a serving process must be back within a second of Redis. Every call has its own deadline anyway.
+      retryStrategy: (times: number) => Math.min(times * 50, 250),
       ...(params.password !== undefined ? { password: String(params.password) } : {}),
       ...(params.username !== undefined ? { username: String(params.username) } : {}),
       ...(params.db !== undefined ? { db: Number(params.db) } : {}),
@@ -308,32 +311,63 @@ export class RedisOnlineStore {
   ): Promise<unknown[]> {
     if (!('isCluster' in client && client.isCluster)) return this.#pipeline(client as Redis, commands, what);
     const cluster = client as Cluster;
-    const groups = new Map<string, number[]>();
-    for (const [i, command] of commands.entries()) {
-      const owner = cluster.slots[keySlot(command.key)]?.[0] ?? 'unknown';
-      const group = groups.get(owner);
-      if (group) group.push(i);
-      else groups.set(owner, [i]);
-    }
     const replies: unknown[] = new Array(commands.length);
-    await Promise.all(
-      [...groups.values()].map(async (indexes) => {
-        const part = await this.#pipeline(
-          cluster,
-          indexes.map((i) => commands[i]!),
-          what,
-        );
-        for (const [j, i] of indexes.entries()) replies[i] = part[j];
-      }),
-    );
-    return replies;
+    let pending: number[] = commands.map((_, i) => i);
+    for (let attempt = 1; ; attempt++) {
+      const groups = new Map<string, number[]>();
+      for (const i of pending) {
+        const owner = cluster.slots[keySlot(commands[i]!.key)]?.[0] ?? 'unknown';
+        const group = groups.get(owner);
+        if (group) group.push(i);
+        else groups.set(owner, [i]);
+      }
+      const redirected: number[] = [];
+      let lastRedirect: Error | undefined;
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          const part = await this.#exec(
+            cluster,
+            indexes.map((i) => commands[i]!),
+            what,
+          );
+          for (const [j, i] of indexes.entries()) {
+            const [error, reply] = part[j]!;
+            if (!error) replies[i] = reply;
+            else if (isRedirect(error)) {
+              redirected.push(i);
+              lastRedirect = error;
+            } else throw this.#refused(what, commands[i]!.key, error);
+          }
+        }),
+      );
+      if (redirected.length === 0) return replies;
+      // The cluster moved slots (a failover, a resharding): ioredis retries a pipeline by itself only when every
+      // error in it is the same, so a pipeline over several slots would keep failing on its stale slot map.
+      // Refresh the map and send again what was redirected (reads, and writes of the same values: idempotent);
+      // the caller's deadline bounds the whole.
+      if (attempt >= CLUSTER_ATTEMPTS)
+        throw this.#refused(what, commands[redirected[0]!]!.key, lastRedirect!);
+      await refreshSlots(cluster);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 250)));
+      pending = redirected;
+    }
   }
 
-  async #pipeline(
+  #refused(what: string, key: Uint8Array, error: Error): MlopsError {
+    return new MlopsError(
+      `Redis refused ${what} of key 0x${hex(key)} on ${this.description}: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  /** One pipeline of the commands; [error, first reply] of each command, in order. */
+  async #exec(
     client: Redis | Cluster,
     commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
     what: string,
-  ): Promise<unknown[]> {
+  ): Promise<Array<[Error | null, unknown]>> {
     const pipeline = client.pipeline();
     const firstReply: number[] = [];
     for (const command of commands) {
@@ -353,16 +387,24 @@ export class RedisOnlineStore {
     }
     if (!results)
       throw new ConnectionError({ service: 'redis', method: `${what} pipeline`, url: this.description });
-    for (const [i, [error]] of results.entries()) {
-      if (error) {
-        const command = firstReply.findLastIndex((start) => start <= i);
-        throw new MlopsError(
-          `Redis refused ${what} of key 0x${hex(commands[command]!.key)} on ${this.description}: ${error.message}`,
-          { cause: error },
-        );
-      }
-    }
-    return firstReply.map((start) => results[start]![1]);
+    // A command's error is the first error among its replies (HSET then EXPIRE).
+    return firstReply.map((start, c) => {
+      const end = firstReply[c + 1] ?? results.length;
+      for (let i = start; i < end; i++) if (results[i]![0]) return [results[i]![0], undefined];
+      return results[start]!;
+    });
+  }
+
+  async #pipeline(
+    client: Redis | Cluster,
+    commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
+    what: string,
+  ): Promise<unknown[]> {
+    const results = await this.#exec(client, commands, what);
+    return results.map(([error, reply], i) => {
+      if (error) throw this.#refused(what, commands[i]!.key, error);
+      return reply;
+    });
   }
 
   async close(): Promise<void> {
@@ -422,6 +464,24 @@ function keyAt(keys: ReadonlyArray<readonly Buffer[]>, i: number): Buffer {
     at -= group.length;
   }
   return Buffer.alloc(0);
+}
+
+/** How many times a cluster pipeline is sent when slots keep moving under it (each after a slot map refresh). */
+const CLUSTER_ATTEMPTS = 6;
+
+/** Errors that mean "this key is served elsewhere now, or soon": worth a slot map refresh and another try. */
+function isRedirect(error: Error): boolean {
+  return (
+    /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/.test(error.message) ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET/.test(error.message)
+  );
+}
+
+/** Asks the cluster for its slot map again (ioredis coalesces concurrent refreshes into one). */
+function refreshSlots(cluster: Cluster): Promise<void> {
+  return new Promise((resolve) => {
+    cluster.refreshSlotsCache(() => resolve());
+  });
 }
 
 export function hex(bytes: Uint8Array): string {

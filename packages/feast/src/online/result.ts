@@ -18,6 +18,27 @@ export type FieldStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_
 // biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging (see above).
 export interface FeastFeatureTypes {}
 
+/**
+ * Settings a registry codegen declares by declaration merging. With `strictFeatureRefs: true` (what `mlops feast
+ * codegen` writes unless `--no-strict`), a literal feature reference that is not a key of FeastFeatureTypes is a
+ * compile error wherever a `features` list is written (a list built at run time, a `string[]`, is still taken).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging (see above).
+export interface FeastCodegenOptions {}
+
+/** The feature references a literal may name: FeastFeatureTypes' keys under `strictFeatureRefs`, else any string. */
+export type KnownFeatureRef = FeastCodegenOptions extends { strictFeatureRefs: true }
+  ? keyof FeastFeatureTypes & string
+  : string;
+
+/**
+ * What a `features` list that failed the literal overload must be: anything when its elements are not literals
+ * (`string[]`), else known references only, so a misspelt literal fails here too instead of slipping through as
+ * an open request (the error then names the reference and FeastFeatureTypes).
+ */
+export type CheckedFeatureRefs<Refs extends readonly string[] | undefined> =
+  string extends NonNullable<Refs>[number] ? unknown : readonly KnownFeatureRef[];
+
 /** The column name a `"view:feature"` reference gets: `feature`, or `view__feature` with fullFeatureNames. */
 export type OutputName<
   Ref extends string,

@@ -18,7 +18,7 @@ const open = (options: ConstructorParameters<typeof FeatureStore>[0] = {}) => {
 afterAll(() => Promise.all(stores.map((s) => s.close())));
 
 /** A fresh store per request: no cached shape, nothing assembled lazily before this read. */
-async function fresh(request: Parameters<FeatureStore['getOnlineFeatures']>[0]) {
+async function fresh(request: (typeof requests)[number]) {
   const store = new FeatureStore({ repoPath: feastRepo });
   try {
     const result = await store.getOnlineFeatures(request);
@@ -28,9 +28,18 @@ async function fresh(request: Parameters<FeatureStore['getOnlineFeatures']>[0]) 
   }
 }
 
-const requests = [
-  { features, entityRows: [{ driver_id: 1001 }] },
-  { features, entities: { driver_id: [1001, 1002, 999_999, 1001n, 1003] }, fullFeatureNames: true },
+const requests: Array<{
+  features: string[];
+  entityRows?: Array<{ driver_id: number }>;
+  entities?: { driver_id: Array<number | bigint> };
+  fullFeatureNames?: boolean;
+}> = [
+  { features: [...features], entityRows: [{ driver_id: 1001 }] },
+  {
+    features: [...features],
+    entities: { driver_id: [1001, 1002, 999_999, 1001n, 1003] },
+    fullFeatureNames: true,
+  },
   { features: [...features].reverse(), entityRows: [{ driver_id: 1002 }, { driver_id: 1002 }] },
 ];
 

@@ -1,8 +1,8 @@
 import { DagRunFailedError } from '@mlops/airflow';
 import { ConfigError } from '@mlops/core';
 import type { Command } from 'commander';
-import type { CliContext } from './context';
-import { EXIT } from './exit-codes';
+import { type CliContext, commandGroup } from './context';
+import { EXIT, examples } from './exit-codes';
 import { toJson } from './json';
 import { table } from './table';
 
@@ -25,12 +25,13 @@ function parseConf(text: string | undefined): Record<string, unknown> | undefine
 }
 
 export function addAirflowCommands(program: Command, ctx: CliContext): void {
-  const dags = program.command('dags').description('Airflow: DAGs and their runs');
+  const dags = commandGroup(program, 'dags', 'Airflow: DAGs and their runs');
 
   dags
     .command('list')
     .description('Every DAG: id, paused, schedule, tags')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples('mlops dags list', 'mlops dags list --json'))
     .action(async (opts: { json?: boolean }) => {
       await ctx.withPlatform(async (platform) => {
         const rows: Array<Record<string, unknown>> = [];
@@ -59,7 +60,10 @@ export function addAirflowCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print the run (and with --wait its task instances and leaf XComs) as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  mlops dags trigger feature_pipeline --wait\n  mlops dags trigger xcom_example --conf \'{"n": 5}\' --wait --json',
+      examples(
+        'mlops dags trigger feature_pipeline --wait',
+        'mlops dags trigger xcom_example --conf \'{"n": 5}\' --wait --json',
+      ),
     )
     .action(
       async (

@@ -2,7 +2,8 @@ import { ConfigError } from '@mlops/core';
 import type { EntityValue, FeatureStore } from '@mlops/feast';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { CliContext } from './context';
+import { type CliContext, commandGroup } from './context';
+import { examples } from './exit-codes';
 import { toJson } from './json';
 import { table } from './table';
 
@@ -46,7 +47,11 @@ async function typedEntities(
 }
 
 export function addFeastCommands(program: Command, ctx: CliContext): void {
-  const feast = program.command('feast').description('Feast: online features and materialization');
+  const feast = commandGroup(
+    program,
+    'feast',
+    'Feast: online features, materialization, typed references from the registry',
+  );
 
   feast
     .command('get')
@@ -61,7 +66,10 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON (int64 values exact)')
     .addHelpText(
       'after',
-      '\nExamples:\n  mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001,1002\n  mlops feast get -s driver_activity -e driver_id=1001 --json',
+      examples(
+        'mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001,1002',
+        'mlops feast get -s driver_activity -e driver_id=1001 --json',
+      ),
     )
     .action(
       async (opts: {
@@ -106,6 +114,18 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
       .option('--views <names>', 'comma-separated feature views (default: every online view)')
       .option('--no-progress', 'no progress bar')
       .option('--json', 'print the per-view result as JSON')
+      .addHelpText(
+        'after',
+        incremental
+          ? examples(
+              'mlops feast materialize-incremental --end 2026-01-02T00:00:00Z',
+              'mlops feast materialize-incremental --end 2026-01-02T00:00:00Z --views driver_hourly_stats --json',
+            )
+          : examples(
+              'mlops feast materialize --start 2026-01-01T00:00:00Z --end 2026-01-02T00:00:00Z',
+              'mlops feast materialize --start 2026-01-01T00:00:00.000001Z --end 2026-01-02T00:00:00+02:00 --views driver_hourly_stats --no-progress',
+            ),
+      )
       .action(
         async (opts: { start?: string; end: string; views?: string; progress: boolean; json?: boolean }) => {
           const end = parseTime('--end', opts.end);
@@ -119,6 +139,7 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
                     hideCursor: true,
                   })
                 : undefined;
+            let barStarted = false;
             const onProgress = (p: {
               featureView: string;
               viewIndex: number;
@@ -128,7 +149,11 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
               done: boolean;
             }) => {
               if (bar) {
-                if (!bar.getTotal()) bar.start(p.viewCount, 0, { view: p.featureView, rows: 0, written: 0 });
+                // (getTotal() is 100 before start, so it cannot tell whether the bar started.)
+                if (!barStarted) {
+                  bar.start(p.viewCount, 0, { view: p.featureView, rows: 0, written: 0 });
+                  barStarted = true;
+                }
                 bar.update(p.viewIndex + (p.done ? 1 : 0), {
                   view: p.featureView,
                   rows: p.rows,

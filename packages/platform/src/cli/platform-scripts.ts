@@ -28,10 +28,19 @@ export function findPlatformScript(cwd: string, env: NodeJS.ProcessEnv = process
   );
 }
 
-/** Runs the platform script with `args`, its output on ours; resolves to its exit code. */
-export function runPlatformScript(script: string, args: readonly string[]): Promise<number> {
+/**
+ * Runs the platform script with `args`, its output on ours (its stdout on our stderr with `stdoutToStderr`, so
+ * `--json` keeps stdout for the JSON); resolves to its exit code.
+ */
+export function runPlatformScript(
+  script: string,
+  args: readonly string[],
+  options: { stdoutToStderr?: boolean | undefined } = {},
+): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [script, ...args], { stdio: 'inherit' });
+    const child = spawn('bash', [script, ...args], {
+      stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
   });

@@ -1,15 +1,22 @@
-import { ConfigError, MlopsError } from '@mlops/core';
+import { ConfigError } from '@mlops/core';
+import { PrometheusArgumentError } from '@mlops/metrics';
+import { ModelUriError } from '@mlops/mlflow';
 import { Command, CommanderError } from 'commander';
 import { DOCTOR_COMPONENTS, type DoctorComponent } from '../doctor';
 import { createPlatform, type PlatformOptions } from '../platform';
 import { PACKAGE_VERSION } from '../version';
 import { addAirflowCommands } from './airflow-commands';
+import { addCodegenCommand } from './codegen-command';
 import type { CliContext } from './context';
-import { EXIT } from './exit-codes';
+import { addDemoCommand } from './demo-command';
+import { EXIT, EXIT_CODES_HELP, examples } from './exit-codes';
 import { addFeastCommands } from './feast-commands';
 import { toJson } from './json';
+import { addMetricsCommands } from './metrics-commands';
+import { addModelsCommands } from './models-commands';
 import { findPlatformScript, runPlatformScript } from './platform-scripts';
 import { table } from './table';
+import { registerWorkflowCommands } from './workflow-commands';
 
 export { EXIT };
 
@@ -23,6 +30,8 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** Options for the platform the commands use (tests point it elsewhere). */
   platformOptions?: PlatformOptions;
+  /** Columns `--help` wraps at (default: the terminal's width, 80 when not a terminal). */
+  helpWidth?: number;
 }
 
 export function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -30,6 +39,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     out: (text) => io.stdout(`${text}\n`),
     err: (text) => io.stderr(`${text}\n`),
     isTTY: io.isTTY ?? false,
+    cwd: io.cwd ?? process.cwd(),
     stderrStream: io.stderrStream ?? process.stderr,
     async withPlatform(fn) {
       const platform = createPlatform(io.platformOptions);
@@ -41,15 +51,28 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     },
     setExitCode,
   };
+  const helpWidth = io.helpWidth;
   const program = new Command('mlops')
     .description('The @mlops platform from the command line: Feast, MLflow, Airflow, Prometheus')
     .version(PACKAGE_VERSION)
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      ...(helpWidth ? { getOutHelpWidth: () => helpWidth, getErrHelpWidth: () => helpWidth } : {}),
+    })
     .exitOverride()
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 the command failed (a component unreachable, an API error), 2 bad usage or configuration.\n\nExamples:\n  mlops doctor\n  mlops platform up\n  mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001\n  mlops dags trigger feature_pipeline --wait',
+      `${examples(
+        'mlops doctor',
+        'mlops platform up',
+        'mlops feast get -f driver_hourly_stats:conv_rate -e driver_id=1001',
+        'mlops feast codegen -o src/feast-registry.ts',
+        'mlops models resolve models:/churn@champion',
+        "mlops metrics query 'up' --json",
+        'mlops dags trigger feature_pipeline --wait',
+      )}\n\nEvery command takes --help (with examples) and --json (JSON on stdout that loses nothing:\nint64 as exact integers, bytes as base64, times in ISO 8601; with --json an error is\n{"error": {...}} on stdout too).\n\n${EXIT_CODES_HELP}`,
     );
 
   program
@@ -58,6 +81,10 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .option('-c, --component <names...>', `only these (${DOCTOR_COMPONENTS.join(', ')})`)
     .option('--timeout <ms>', 'deadline of each check', '5000')
     .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      examples('mlops doctor', 'mlops doctor -c mlflow feast --json', 'mlops doctor --timeout 2000'),
+    )
     .action(async (opts: { component?: string[]; timeout: string; json?: boolean }) => {
       const unknown = opts.component?.filter((c) => !(DOCTOR_COMPONENTS as readonly string[]).includes(c));
       if (unknown?.length) {
@@ -99,11 +126,12 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .description('The local platform of an @mlops clone (real components on loopback)')
     .argument('<action>', 'up | down | status | logs | smoke | reset | env')
     .argument('[components...]', 'components (default: all)')
+    .option('--json', "print {action, components, exitCode} as JSON (the script's own output goes to stderr)")
     .addHelpText(
       'after',
-      '\nExamples:\n  mlops platform up\n  mlops platform up mlflow\n  mlops platform status',
+      examples('mlops platform up', 'mlops platform up mlflow', 'mlops platform status --json'),
     )
-    .action(async (action: string, components: string[]) => {
+    .action(async (action: string, components: string[], opts: { json?: boolean }) => {
       const actions = ['up', 'down', 'status', 'logs', 'smoke', 'reset', 'env'];
       if (!actions.includes(action)) {
         throw new ConfigError(`unknown platform action '${action}': use ${actions.join(', ')}`, {
@@ -111,12 +139,19 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         });
       }
       const script = findPlatformScript(io.cwd ?? process.cwd(), io.env ?? process.env);
-      const code = await runPlatformScript(script, [action, ...components]);
+      const code = await runPlatformScript(script, [action, ...components], { stdoutToStderr: opts.json });
+      if (opts.json) ctx.out(toJson({ action, components, exitCode: code }));
       if (code !== 0) ctx.setExitCode(EXIT.failed);
     });
 
   addFeastCommands(program, ctx);
+  addCodegenCommand(program, ctx);
+  addModelsCommands(program, ctx);
+  addMetricsCommands(program, ctx);
   addAirflowCommands(program, ctx);
+  // Command groups of other files: one line each, below.
+  registerWorkflowCommands(program, ctx);
+  addDemoCommand(program, ctx, io);
   return program;
 }
 
@@ -133,12 +168,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // --help and --version end with code 0; a usage error with commander's 1, which is our 2.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    io.stderr(`mlops: ${error instanceof Error ? error.message : String(error)}\n`);
-    return ConfigError.isInstance(error)
-      ? EXIT.usage
-      : MlopsError.isInstance(error)
-        ? EXIT.failed
-        : EXIT.failed;
+    const code = exitCodeOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`mlops: ${message}\n`);
+    if (argv.includes('--json')) {
+      const name = error instanceof Error ? error.name : 'Error';
+      io.stdout(`${toJson({ error: { name, message, exitCode: code } })}\n`);
+    }
+    return code;
   }
   return exitCode;
+}
+
+/** Usage (2) for what the caller got wrong before anything ran; failed (1) for the rest. */
+function exitCodeOf(error: unknown): number {
+  return ConfigError.isInstance(error) ||
+    PrometheusArgumentError.isInstance(error) ||
+    ModelUriError.isInstance(error)
+    ? EXIT.usage
+    : EXIT.failed;
 }
