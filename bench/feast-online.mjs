@@ -10,9 +10,13 @@
 //                       response proto, excluding to_dict(), interpreter start-up and the JSON-lines round trip.
 //   feature server    — POST /get-online-features to a `feast serve` of the bench repo started here, node:http
 //                       with a keep-alive agent, JSON body parsed. Wall time in Node (HTTP + server + JSON).
+// Then, many at once: CONCURRENCY (64) callers, each asking in a closed loop for 10 random entities × 3 views,
+// for a fixed time per contender (CONC_SECONDS, split into 3 slices run in a rotating order): raw ioredis (one
+// pipeline per call, keys precomputed), @mlops/feast, @mlops/feast with autoPipelining (ioredis
+// enableAutoPipelining: calls in flight share pipelines), and the feature server (64 keep-alive sockets).
 // Data: bench/feast-repo (project mlops_bench), rows written by Feast itself (the setup step, idempotent).
 // Usage: pnpm build && pnpm --filter @mlops/bench feast-online
-//        [SCALE=1 (multiplies the rounds)] [SIZES=1,10,100,1000]
+//        [SCALE=1 (multiplies the rounds)] [SIZES=1,10,100,1000] [CONCURRENCY=64 (0 skips)] [CONC_SECONDS=9]
 //        [FEAST_MODULE=<path to another build of @mlops/feast>: results go to bench/.state/, not bench/results/]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -59,6 +63,9 @@ const sizes = (process.env.SIZES ?? '1,10,100,1000').split(',').map(Number);
 const ROUNDS = { 1: 2000, 10: 1000, 100: 600, 1000: 80 };
 const WARMUP = { 1: 100, 10: 50, 100: 20, 1000: 5 };
 const REQUEST_SETS = 16; // distinct random id sets per size, used in turn
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const CONC_SECONDS = Number(process.env.CONC_SECONDS ?? 9); // per contender, in 3 slices
+const CONC_ENTITIES = 10;
 
 if (!existsSync(python)) {
   throw new Error(`No feast venv at ${python}: start the platform's Feast first (pnpm platform up feast).`);
@@ -114,6 +121,8 @@ async function ask(message) {
 }
 
 const store = new FeatureStore({ repoPath: feastRepo });
+const autoStore = new FeatureStore({ repoPath: feastRepo, autoPipelining: true });
+const concurrentAgent = new Agent({ keepAlive: true, maxSockets: Math.max(1, CONCURRENCY) });
 const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 2 });
 await redis.connect();
 
@@ -216,20 +225,39 @@ try {
   }
   const seconds = (performance.now() - started) / 1000;
 
+  const concurrent = CONCURRENCY > 0 ? await runConcurrent(keyOf, fields) : undefined;
+
   // ---------------------------------------------------------------- report
-  const at100 = bySize[100];
-  const targets = at100
-    ? {
-        'p50 ours/raw ≤ 1.15 at 100 entities': {
-          value: at100.ratios['ours/raw'].p50,
-          holds: at100.ratios['ours/raw'].p50 <= 1.15,
-        },
-        'p50 python/ours ≥ 20 at 100 entities': {
-          value: at100.ratios['python/ours'].p50,
-          holds: at100.ratios['python/ours'].p50 >= 20,
-        },
-      }
-    : {};
+  // Issue 16's targets: p50 ours/raw ≤ 1.25 (1 entity), 1.15 (10), 1.10 (100); p99 ≤ 1.5× raw's at every size;
+  // under concurrency throughput ≥ 0.9× raw's, p99 ≤ 1.3× raw's, auto-pipelining above raw, ≥ 10× the server.
+  const targets = {};
+  for (const [size, limit] of [
+    [1, 1.25],
+    [10, 1.15],
+    [100, 1.1],
+  ]) {
+    const value = bySize[size]?.ratios['ours/raw'].p50;
+    if (value !== undefined) targets[`p50 ours/raw ≤ ${limit} at ${size}`] = { value, holds: value <= limit };
+  }
+  for (const entry of Object.values(bySize)) {
+    const value = entry.ratios['ours/raw'].p99;
+    targets[`p99 ours/raw ≤ 1.5 at ${entry.entities}`] = { value, holds: value <= 1.5 };
+  }
+  if (concurrent) {
+    const c = concurrent.stats;
+    const raw = c['raw ioredis'];
+    const add = (name, value, holds) => {
+      targets[name] = { value, holds };
+    };
+    const tput = c['@mlops/feast'].rowsPerSecond / raw.rowsPerSecond;
+    add(`×${CONCURRENCY}: rows/s ours/raw ≥ 0.9`, tput, tput >= 0.9);
+    const p99 = c['@mlops/feast'].p99 / raw.p99;
+    add(`×${CONCURRENCY}: p99 ours/raw ≤ 1.3`, p99, p99 <= 1.3);
+    const auto = c['@mlops/feast autoPipelining'].rowsPerSecond / raw.rowsPerSecond;
+    add(`×${CONCURRENCY}: rows/s auto-pipelining/raw > 1`, auto, auto > 1);
+    const server = c['@mlops/feast'].rowsPerSecond / c['feature server (HTTP)'].rowsPerSecond;
+    add(`×${CONCURRENCY}: rows/s ours/feature server ≥ 10`, server, server >= 10);
+  }
   const result = {
     benchmark: 'feast-online',
     runtime: `node ${process.versions.node}`,
@@ -253,6 +281,7 @@ try {
         'POST /get-online-features, node:http keep-alive agent, JSON.parse of the body',
     },
     sizes: bySize,
+    concurrent,
     targets,
   };
   const markdown = renderMarkdown(result);
@@ -269,11 +298,112 @@ try {
   worker.stdin.end(`${JSON.stringify({ op: 'quit' })}\n`);
   server.kill('SIGTERM');
   agent.destroy();
+  concurrentAgent.destroy();
   await store.close();
+  await autoStore.close();
   redis.disconnect();
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * CONCURRENCY callers in closed loops (each: 10 random distinct entities, call, repeat) for CONC_SECONDS per
+ * contender, in 3 slices per contender run in a rotating order; latencies per call, rows per second overall.
+ */
+async function runConcurrent(keyOf, fields) {
+  const keys = Array.from({ length: ENTITIES + 1 }, (_, id) => (id === 0 ? undefined : keyOf(id)));
+  const contenders = {
+    'raw ioredis': async (ids) => {
+      const pipeline = redis.pipeline();
+      for (let v = 0; v < VIEWS.length; v++)
+        for (const id of ids) pipeline.hmgetBuffer(keys[id], ...fields[v]);
+      const results = await pipeline.exec();
+      if (results.length !== VIEWS.length * ids.length) throw new Error('raw: wrong reply count');
+    },
+    '@mlops/feast': async (ids) => {
+      const r = await store.getOnlineFeatures({
+        features: REFS,
+        entities: { entity_id: ids },
+        fullFeatureNames: true,
+      });
+      if (r.rowCount !== ids.length) throw new Error('ours: wrong row count');
+    },
+    '@mlops/feast autoPipelining': async (ids) => {
+      const r = await autoStore.getOnlineFeatures({
+        features: REFS,
+        entities: { entity_id: ids },
+        fullFeatureNames: true,
+      });
+      if (r.rowCount !== ids.length) throw new Error('ours (auto): wrong row count');
+    },
+    'feature server (HTTP)': async (ids) => {
+      const body = JSON.stringify({ features: REFS, entities: { entity_id: ids }, full_feature_names: true });
+      const json = await postJson('/get-online-features', body, concurrentAgent);
+      if (json.results.length !== REFS.length + 1) throw new Error('server: wrong column count');
+    },
+  };
+  const names = Object.keys(contenders);
+  const slices = 3;
+  const sliceMs = (CONC_SECONDS * 1000) / slices;
+  const samples = Object.fromEntries(names.map((n) => [n, { latencies: [], calls: 0, ms: 0 }]));
+  const load = [(await import('node:os')).loadavg()[0]];
+  const rng = mulberry32(64);
+  const slice = async (name, durationMs, record) => {
+    const call = contenders[name];
+    const deadline = performance.now() + durationMs;
+    const started = performance.now();
+    let calls = 0;
+    const latencies = [];
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline) {
+          const ids = sample(rng, CONC_ENTITIES);
+          const t0 = performance.now();
+          await call(ids);
+          latencies.push(performance.now() - t0);
+          calls++;
+        }
+      }),
+    );
+    if (!record) return;
+    const s = samples[name];
+    s.ms += performance.now() - started;
+    s.calls += calls;
+    for (const l of latencies) s.latencies.push(l);
+  };
+  for (const name of names) await slice(name, 500, false); // warm-up: connections, JIT, plan cache
+  for (let round = 0; round < slices; round++) {
+    for (let i = 0; i < names.length; i++) await slice(names[(i + round) % names.length], sliceMs, true);
+  }
+  load.push((await import('node:os')).loadavg()[0]);
+  const stats = Object.fromEntries(
+    names.map((name) => {
+      const s = samples[name];
+      const sorted = s.latencies.sort((a, b) => a - b);
+      return [
+        name,
+        {
+          calls: s.calls,
+          p50: percentile(sorted, 50),
+          p99: percentile(sorted, 99),
+          callsPerSecond: s.calls / (s.ms / 1000),
+          rowsPerSecond: (s.calls * CONC_ENTITIES) / (s.ms / 1000),
+        },
+      ];
+    }),
+  );
+  process.stderr.write(
+    `concurrent ×${CONCURRENCY}: ${names.map((n) => `${n} ${Math.round(stats[n].rowsPerSecond)} rows/s`).join(', ')}\n`,
+  );
+  return {
+    callers: CONCURRENCY,
+    entities: CONC_ENTITIES,
+    secondsPerContender: CONC_SECONDS,
+    slices,
+    load,
+    stats,
+  };
+}
 
 function stat(samplesMs, size) {
   const sorted = [...samplesMs].sort((a, b) => a - b);
@@ -326,8 +456,26 @@ function renderMarkdown(result) {
         `${r['server/ours'].p50.toFixed(1)}× | ${r['server/ours'].p99.toFixed(1)}× |`,
     );
   }
+  if (result.concurrent) {
+    const c = result.concurrent;
+    const raw = c.stats['raw ioredis'];
+    lines.push(
+      '',
+      `${c.callers} concurrent callers × ${c.entities} random entities × 3 views, closed loop, ` +
+        `${c.secondsPerContender} s per contender in ${c.slices} rotating slices (load average ${c.load.map((l) => l.toFixed(1)).join(' → ')}).`,
+      '',
+      '| contender | rows/s | calls/s | p50 | p99 | rows/s vs raw | p99 vs raw |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const [name, s] of Object.entries(c.stats)) {
+      lines.push(
+        `| ${name} | ${rps(s.rowsPerSecond)} | ${rps(s.callsPerSecond)} | ${ms(s.p50)} | ${ms(s.p99)} | ` +
+          `${(s.rowsPerSecond / raw.rowsPerSecond).toFixed(2)}× | ${(s.p99 / raw.p99).toFixed(2)}× |`,
+      );
+    }
+  }
   if (Object.keys(result.targets).length > 0) {
-    lines.push('', 'Targets at 100 entities:');
+    lines.push('', 'Targets (issue 16):');
     for (const [name, t] of Object.entries(result.targets)) {
       lines.push(`- ${name}: ${t.value.toFixed(2)}× — ${t.holds ? 'holds' : 'MISSED'}`);
     }
@@ -363,7 +511,7 @@ async function checkSameAnswers(keyOf) {
   if (replies.some(([err, reply]) => err || reply[0] === null)) throw new Error('raw: _ts missing');
 }
 
-function postJson(path, body) {
+function postJson(path, body, via = agent) {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -371,7 +519,7 @@ function postJson(path, body) {
         port,
         path,
         method: 'POST',
-        agent,
+        agent: via,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// Types only: the ready-made fields validate without zod, so importing the SDKs never loads it (cold start).
+import type { z } from 'zod';
 import { type EnvSource, readEnv } from './env';
 import { ConfigError } from './errors';
 
@@ -8,8 +9,16 @@ import { ConfigError } from './errors';
  * option, the environment variable and where the value came from.
  */
 export interface ConfigField<T> {
-  /** Validates (and may transform) the value, whichever source it came from. */
-  schema: z.ZodType<T>;
+  /**
+   * Validates (and may transform) the value, whichever source it came from: a zod schema (an SDK's own
+   * fields), used when there is no `check`.
+   */
+  schema?: z.ZodType<T>;
+  /**
+   * Validates (and may transform) the value without zod: the ready-made fields of configField use it, so
+   * resolving a config loads no validation library. Give this or `schema`.
+   */
+  check?: (value: unknown) => ConfigCheck<T>;
   /** Environment variables that can set it, first set one wins (e.g. ['MLFLOW_TRACKING_URI']). */
   env?: readonly string[];
   /** Turns an environment variable's text into the value the schema expects (numbers, booleans). */
@@ -23,6 +32,9 @@ export interface ConfigField<T> {
   /** What a valid value looks like, for error messages: "a URL such as http://127.0.0.1:5000". */
   expected?: string;
 }
+
+/** What a field's `check` says of a value: the value to use, or what is wrong with it. */
+export type ConfigCheck<T> = { ok: true; value: T } | { ok: false; message: string };
 
 type FieldValue<F> =
   F extends ConfigField<infer T>
@@ -100,9 +112,9 @@ export function resolveConfig<S extends Record<string, ConfigField<unknown>>>(
       out[option] = undefined;
       continue;
     }
-    const parsed = field.schema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]?.message ?? 'invalid value';
+    const parsed = checkValue(field, raw, option);
+    if (!parsed.ok) {
+      const issue = parsed.message;
       const shown = field.secret ? '' : ` (${JSON.stringify(typeof raw === 'string' ? raw : String(raw))})`;
       const from =
         source === 'env'
@@ -119,9 +131,61 @@ export function resolveConfig<S extends Record<string, ConfigField<unknown>>>(
         { option, envVars, source, envVar },
       );
     }
-    out[option] = parsed.data;
+    out[option] = parsed.value;
   }
   return out as ConfigValues<S>;
+}
+
+function checkValue<T>(field: ConfigField<T>, raw: unknown, option: string): ConfigCheck<T> {
+  if (field.check) return field.check(raw);
+  if (!field.schema) {
+    throw new ConfigError(`The config field "${option}" has neither a check nor a schema.`, { option });
+  }
+  const parsed = field.schema.safeParse(raw);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, message: parsed.error.issues[0]?.message ?? 'invalid value' };
+}
+
+// The checks of the ready-made fields: the same rules and messages as the zod schemas they replace
+// (z.string(), z.number() — which refuses NaN and ±Infinity —, .int(), .min(), z.boolean(), z.enum()).
+const ok = <T>(value: T): ConfigCheck<T> => ({ ok: true, value });
+const fail = <T>(message: string): ConfigCheck<T> => ({ ok: false, message });
+
+/** The type zod names in "expected string, received …". */
+function receivedType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'object') {
+    const name = Object.getPrototypeOf(value)?.constructor?.name;
+    return typeof name === 'string' && name !== 'Object' && name !== '' ? name : 'object';
+  }
+  return typeof value;
+}
+
+function checkString(value: unknown): ConfigCheck<string> {
+  if (typeof value !== 'string')
+    return fail(`Invalid input: expected string, received ${receivedType(value)}`);
+  return value.length >= 1 ? ok(value) : fail('must not be empty');
+}
+
+function checkUrl(value: unknown): ConfigCheck<string> {
+  if (typeof value !== 'string')
+    return fail(`Invalid input: expected string, received ${receivedType(value)}`);
+  const text = value.trim();
+  let http = false;
+  try {
+    const url = new URL(text);
+    http = url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    http = false;
+  }
+  return http ? ok(text.replace(/\/+$/, '')) : fail('not an http(s) URL');
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function listOr(names: readonly string[]): string {
@@ -148,27 +212,16 @@ export const configField = {
     return {
       expected: 'an http(s) URL such as http://127.0.0.1:5000',
       ...init,
-      schema: z
-        .string()
-        .trim()
-        .refine((value) => {
-          try {
-            const url = new URL(value);
-            return url.protocol === 'http:' || url.protocol === 'https:';
-          } catch {
-            return false;
-          }
-        }, 'not an http(s) URL')
-        .transform((value) => value.replace(/\/+$/, '')),
+      check: checkUrl,
     };
   },
   /** A non-empty string. */
   string<const F extends FieldInit<string>>(init: F): F & ConfigField<string> {
-    return { ...init, schema: z.string().min(1, 'must not be empty') };
+    return { ...init, check: checkString };
   },
   /** A credential: a non-empty string whose value never appears in errors. */
   secret<const F extends FieldInit<string>>(init: F): F & ConfigField<string> {
-    return { ...init, secret: true, schema: z.string().min(1, 'must not be empty') };
+    return { ...init, secret: true, check: checkString };
   },
   /** A positive number (milliseconds, counts); from the environment as decimal text. Infinity allowed. */
   positiveNumber<const F extends FieldInit<number>>(init: F): F & ConfigField<number> {
@@ -176,9 +229,8 @@ export const configField = {
       expected: 'a positive number',
       fromEnv: (text) => (/^\s*(inf|infinity)\s*$/i.test(text) ? Number.POSITIVE_INFINITY : Number(text)),
       ...init,
-      schema: z
-        .number({ error: 'not a number' })
-        .refine((n) => !Number.isNaN(n) && n > 0, 'must be a positive number'),
+      check: (n: unknown): ConfigCheck<number> =>
+        !isFiniteNumber(n) ? fail('not a number') : n > 0 ? ok(n) : fail('must be a positive number'),
     };
   },
   /** A whole number ≥ 0 (retry counts). */
@@ -187,7 +239,14 @@ export const configField = {
       expected: 'a whole number, 0 or more',
       fromEnv: (text) => Number(text),
       ...init,
-      schema: z.number({ error: 'not a number' }).int('must be a whole number').min(0, 'must be 0 or more'),
+      check: (n: unknown): ConfigCheck<number> =>
+        !isFiniteNumber(n)
+          ? fail('not a number')
+          : !Number.isSafeInteger(n)
+            ? fail('must be a whole number')
+            : n < 0
+              ? fail('must be 0 or more')
+              : ok(n),
     };
   },
   /** true/false; from the environment as true/false, 1/0, yes/no, on/off. */
@@ -196,7 +255,8 @@ export const configField = {
       expected: 'true or false',
       fromEnv: (text) => BOOLEAN_TEXT[text.toLowerCase()] ?? text,
       ...init,
-      schema: z.boolean({ error: 'not true or false' }),
+      check: (b: unknown): ConfigCheck<boolean> =>
+        typeof b === 'boolean' ? ok(b) : fail('not true or false'),
     };
   },
   /** One of a fixed set of strings. */
@@ -207,7 +267,10 @@ export const configField = {
     return {
       expected: `one of ${values.join(', ')}`,
       ...init,
-      schema: z.enum(values),
+      check: (value: unknown): ConfigCheck<V[number]> =>
+        typeof value === 'string' && values.includes(value)
+          ? ok(value)
+          : fail(`Invalid option: expected one of ${values.map((v) => JSON.stringify(v)).join('|')}`),
     };
   },
 };

@@ -1,6 +1,7 @@
 // `@mlops/core/sdk`: the building blocks the @mlops packages are made of, for SDK authors. Users of the
 // SDKs import from `@mlops/core` (or the package they use) and never need these.
 export {
+  type ConfigCheck,
   type ConfigField,
   type ConfigOptions,
   type ConfigValues,

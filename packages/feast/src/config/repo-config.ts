@@ -1,13 +1,7 @@
 import { ConfigError } from '@mlops/core';
 import { type EnvSource, readEnv } from '@mlops/core/sdk';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import {
-  isTrinoType,
-  type TrinoOfflineStoreConfig,
-  trinoConfigOf,
-  trinoSchema,
-} from '../offline/trino/config';
+import type { TrinoOfflineStoreConfig } from '../offline/trino/config';
+import { isTrinoType } from '../offline/trino/store-type';
 
 export type { TrinoOfflineStoreConfig } from '../offline/trino/config';
 
@@ -71,56 +65,6 @@ export type OfflineStoreConfig =
   | TrinoOfflineStoreConfig
   | ({ type: string } & Record<string, unknown>);
 
-const registrySchema = z.union([
-  z.string().min(1),
-  z
-    .object({
-      registry_type: z.string().default('file'),
-      path: z.string().default(''),
-      cache_ttl_seconds: z.number().int().default(600),
-      enable_online_feature_view_versioning: z.boolean().default(false),
-    })
-    .passthrough(),
-]);
-
-const redisSchema = z
-  .object({
-    type: z.literal('redis'),
-    redis_type: z.enum(['redis', 'redis_cluster', 'redis_sentinel']).default('redis'),
-    connection_string: z.string().default('localhost:6379'),
-    sentinel_master: z.string().default('mymaster'),
-    key_ttl_seconds: z.number().int().positive().nullish(),
-    skip_dedup: z.boolean().default(false),
-  })
-  .passthrough();
-
-const postgresSchema = z
-  .object({
-    type: z.literal('postgres'),
-    host: z.string(),
-    port: z.number().int().default(5432),
-    database: z.string(),
-    db_schema: z.string().default('public'),
-    user: z.string(),
-    password: z.string(),
-    sslmode: z.string().nullish().default('require'),
-  })
-  .passthrough();
-
-const repoSchema = z
-  .object({
-    project: z.string().regex(/^[A-Za-z0-9_]+$/, 'a project name is letters, digits and underscores'),
-    provider: z.string().default('local'),
-    registry: registrySchema.default('data/registry.db'),
-    online_store: z
-      .union([redisSchema, z.object({ type: z.string() }).passthrough()])
-      .default({ type: 'sqlite' }),
-    offline_store: z.union([postgresSchema, z.object({ type: z.string() }).passthrough()]).optional(),
-    entity_key_serialization_version: z.number().int().min(1).max(3).default(3),
-    auth: z.object({ type: z.string() }).passthrough().default({ type: 'no_auth' }),
-  })
-  .passthrough();
-
 /** Python's os.path.expandvars: `$NAME` / `${NAME}` replaced when set, left untouched when not. */
 export function expandVars(text: string, env: EnvSource = readEnvRaw): string {
   return text.replace(/\$([A-Za-z0-9_]+|\{[^}]*\})/g, (match, name: string) => {
@@ -177,23 +121,50 @@ export function parseRedisConnectionString(connectionString: string): {
   return { nodes, params };
 }
 
-/**
- * Validates a parsed feature_store.yaml (snake_case, as Feast writes it) into a RepoConfig.
- * `source` names the file in errors.
- */
-export function parseRepoConfig(
-  raw: unknown,
-  options: { repoPath?: string; source?: string } = {},
+/** The snake_case keys of a feature_store.yaml once validated, defaults applied (what both validators give). */
+export interface ValidatedRepo {
+  project: string;
+  provider: string;
+  registry:
+    | string
+    | {
+        registry_type: string;
+        path: string;
+        cache_ttl_seconds: number;
+        enable_online_feature_view_versioning: boolean;
+      };
+  online_store: Record<string, unknown>;
+  offline_store: Record<string, unknown> | undefined;
+  entity_key_serialization_version: number;
+  auth: Record<string, unknown>;
+}
+
+export interface ValidatedRedis {
+  redis_type: RedisType;
+  connection_string: string;
+  sentinel_master: string;
+  key_ttl_seconds?: number | null | undefined;
+  skip_dedup: boolean;
+}
+
+export interface ValidatedPostgres {
+  host: string;
+  port: number;
+  database: string;
+  db_schema: string;
+  user: string;
+  password: string;
+  sslmode: string | null;
+}
+
+/** A RepoConfig from validated keys (and the validated Redis, PostgreSQL and Trino stores, when they are those). */
+export function buildRepoConfig(
+  c: ValidatedRepo,
+  redis: ValidatedRedis | undefined,
+  pg: ValidatedPostgres | undefined,
+  repoPath: string | undefined,
+  trino?: TrinoOfflineStoreConfig,
 ): RepoConfig {
-  const source = options.source ?? 'feature_store.yaml';
-  const validate = <S extends z.ZodType>(schema: S, value: unknown, prefix: string[]): z.infer<S> => {
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
-    const key = [...prefix, ...issue.path.map(String)].join('.') || '(top level)';
-    throw new ConfigError(`${source}: "${key}" is not valid: ${issue.message}.`, { option: key });
-  };
-  const c = validate(repoSchema, raw, []);
   const registry: RegistryConfig =
     typeof c.registry === 'string'
       ? {
@@ -209,9 +180,7 @@ export function parseRepoConfig(
           enableOnlineFeatureViewVersioning: c.registry.enable_online_feature_view_versioning,
         };
   let onlineStore: OnlineStoreConfig;
-  const online = c.online_store as Record<string, unknown>;
-  if (online.type === 'redis') {
-    const redis = validate(redisSchema, online, ['online_store']);
+  if (redis) {
     const { nodes, params } = parseRedisConnectionString(redis.connection_string);
     onlineStore = {
       type: 'redis',
@@ -224,31 +193,24 @@ export function parseRepoConfig(
       skipDedup: redis.skip_dedup,
     };
   } else {
-    onlineStore = online as OnlineStoreConfig;
+    onlineStore = c.online_store as OnlineStoreConfig;
   }
-  let offlineStore: OfflineStoreConfig | undefined;
-  const offline = c.offline_store as Record<string, unknown> | undefined;
-  if (offline?.type === 'postgres') {
-    const pg = validate(postgresSchema, offline, ['offline_store']);
-    offlineStore = {
-      type: 'postgres',
-      host: pg.host,
-      port: pg.port,
-      database: pg.database,
-      dbSchema: pg.db_schema,
-      user: pg.user,
-      password: pg.password,
-      sslmode: pg.sslmode ?? undefined,
-    };
-  } else if (isTrinoType(offline?.type)) {
-    offlineStore = trinoConfigOf(validate(trinoSchema, offline, ['offline_store']));
-  } else {
-    offlineStore = offline as OfflineStoreConfig | undefined;
-  }
+  const offlineStore: OfflineStoreConfig | undefined = pg
+    ? {
+        type: 'postgres',
+        host: pg.host,
+        port: pg.port,
+        database: pg.database,
+        dbSchema: pg.db_schema,
+        user: pg.user,
+        password: pg.password,
+        sslmode: pg.sslmode ?? undefined,
+      }
+    : (trino ?? (c.offline_store as OfflineStoreConfig | undefined));
   return {
     project: c.project,
     provider: c.provider,
-    repoPath: options.repoPath,
+    repoPath,
     registry,
     onlineStore,
     offlineStore,
@@ -257,32 +219,118 @@ export function parseRepoConfig(
   };
 }
 
-/**
- * Reads `<repoPath>/feature_store.yaml` (or `fsYamlFile`), as `feast -c <repoPath> [-f <file>]` does.
- */
-export async function loadRepoConfig(
-  repoPath: string,
-  options: { fsYamlFile?: string; env?: EnvSource } = {},
-): Promise<RepoConfig> {
-  const { readFile } = await import('node:fs/promises');
-  const { join, resolve } = await import('node:path');
-  const file = options.fsYamlFile
-    ? resolve(options.fsYamlFile)
-    : join(resolve(repoPath), 'feature_store.yaml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new ConfigError(
-      `Cannot read the Feast repo config ${file} (${(cause as Error).message}). Pass repoPath: the folder that holds feature_store.yaml.`,
-      { option: 'repoPath' },
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(expandVars(text, options.env));
-  } catch (cause) {
-    throw new ConfigError(`${file} is not valid YAML: ${(cause as Error).message}`, { option: 'repoPath' });
-  }
-  return parseRepoConfig(raw, { repoPath: resolve(repoPath), source: file });
+// The quick validator: the usual feature_store.yaml (every key of the right type) without loading zod. It
+// accepts only what the zod schemas (repo-config-schema.ts) accept, and gives exactly what they give; for
+// anything else it answers undefined and the schemas decide (and word the error). A test holds them together.
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+const optional = <T>(v: unknown, is: (v: unknown) => v is T): v is T | undefined => v === undefined || is(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+const REDIS_TYPES: readonly unknown[] = ['redis', 'redis_cluster', 'redis_sentinel'];
+
+export function quickRepoConfig(raw: unknown, repoPath: string | undefined): RepoConfig | undefined {
+  if (!isObject(raw)) return undefined;
+  const { project, provider, registry, online_store, offline_store, auth } = raw;
+  const version = raw.entity_key_serialization_version;
+  if (!isString(project) || !/^[A-Za-z0-9_]+$/.test(project)) return undefined;
+  if (!optional(provider, isString)) return undefined;
+  let validRegistry: ValidatedRepo['registry'];
+  if (registry === undefined) validRegistry = 'data/registry.db';
+  else if (isString(registry) && registry.length > 0) validRegistry = registry;
+  else if (isObject(registry)) {
+    const { registry_type, path, cache_ttl_seconds, enable_online_feature_view_versioning } = registry;
+    if (
+      !optional(registry_type, isString) ||
+      !optional(path, isString) ||
+      !optional(cache_ttl_seconds, isInt) ||
+      !optional(enable_online_feature_view_versioning, isBoolean)
+    )
+      return undefined;
+    validRegistry = {
+      ...registry,
+      registry_type: registry_type ?? 'file',
+      path: path ?? '',
+      cache_ttl_seconds: cache_ttl_seconds ?? 600,
+      enable_online_feature_view_versioning: enable_online_feature_view_versioning ?? false,
+    };
+  } else return undefined;
+  let online: Record<string, unknown>;
+  let redis: ValidatedRedis | undefined;
+  if (online_store === undefined) online = { type: 'sqlite' };
+  else if (isObject(online_store) && isString(online_store.type)) {
+    online = { ...online_store };
+    if (online_store.type === 'redis') {
+      const { redis_type, connection_string, sentinel_master, key_ttl_seconds, skip_dedup } = online_store;
+      if (
+        !(redis_type === undefined || REDIS_TYPES.includes(redis_type)) ||
+        !optional(connection_string, isString) ||
+        !optional(sentinel_master, isString) ||
+        !(
+          key_ttl_seconds === undefined ||
+          key_ttl_seconds === null ||
+          (isInt(key_ttl_seconds) && key_ttl_seconds > 0)
+        ) ||
+        !optional(skip_dedup, isBoolean)
+      )
+        return undefined;
+      redis = {
+        redis_type: (redis_type as RedisType | undefined) ?? 'redis',
+        connection_string: connection_string ?? 'localhost:6379',
+        sentinel_master: sentinel_master ?? 'mymaster',
+        key_ttl_seconds,
+        skip_dedup: skip_dedup ?? false,
+      };
+    }
+  } else return undefined;
+  let offline: Record<string, unknown> | undefined;
+  let pg: ValidatedPostgres | undefined;
+  if (offline_store === undefined) offline = undefined;
+  else if (isObject(offline_store) && isString(offline_store.type)) {
+    offline = { ...offline_store };
+    // Trino's keys are checked by its zod schema (repo-config-schema.ts), like every unusual config.
+    if (isTrinoType(offline_store.type)) return undefined;
+    if (offline_store.type === 'postgres') {
+      const { host, port, database, db_schema, user, password, sslmode } = offline_store;
+      if (
+        !isString(host) ||
+        !optional(port, isInt) ||
+        !isString(database) ||
+        !optional(db_schema, isString) ||
+        !isString(user) ||
+        !isString(password) ||
+        !(sslmode === undefined || sslmode === null || isString(sslmode))
+      )
+        return undefined;
+      pg = {
+        host,
+        port: port ?? 5432,
+        database,
+        db_schema: db_schema ?? 'public',
+        user,
+        password,
+        sslmode: sslmode === undefined ? 'require' : sslmode,
+      };
+    }
+  } else return undefined;
+  if (!(version === undefined || (isInt(version) && version >= 1 && version <= 3))) return undefined;
+  let validAuth: Record<string, unknown>;
+  if (auth === undefined) validAuth = { type: 'no_auth' };
+  else if (isObject(auth) && isString(auth.type)) validAuth = { ...auth };
+  else return undefined;
+  return buildRepoConfig(
+    {
+      project,
+      provider: provider ?? 'local',
+      registry: validRegistry,
+      online_store: online,
+      offline_store: offline,
+      entity_key_serialization_version: version ?? 3,
+      auth: validAuth,
+    },
+    redis,
+    pg,
+    repoPath,
+  );
 }

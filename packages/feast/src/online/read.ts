@@ -2,129 +2,216 @@ import { DecodeError } from '@mlops/core';
 import { fastDecodeValue } from '../codec/fast-value';
 import { decodeTimestampMicros } from '../codec/timestamp';
 import type { FeastValue } from '../codec/value';
-import { type HmgetCommand, hex, type RedisOnlineStore } from './redis-online-store';
-import type { RequestPlan } from './request-plan';
-import { type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './result';
-import { fieldStatus, isOutsideMaxAge, type StatusMode } from './status';
+import { hex, type RedisOnlineStore } from './redis-online-store';
+import type { PreparedRequest, ViewShape } from './request-plan';
+import { type ColumnSource, type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './result';
+import { isOutsideMaxAge, type StatusMode } from './status';
 
 export type { StatusMode } from './status';
 
 const EPOCH = new Date(0);
 
-/** Reads a planned request from Redis: one HMGET per distinct entity hash, one pipeline per node. */
-export async function readOnline(
+/** What one view read: per distinct key, its features' values and states, and its event time. */
+interface ViewRead {
+  shape: ViewShape;
+  rowKey: Int32Array;
+  featureCount: number;
+  /** keys × features, row-major by key. */
+  values: FeastValue[];
+  /** keys × features: MISSING (never written), NULL (a stored null) or VALUE. */
+  states: Uint8Array;
+  /** Per key: µs since the epoch of its `_ts`, NaN when there is none. */
+  micros: Float64Array;
+  /** Per key, made on first use: its event timestamp as a Date (shared by the view's columns). */
+  dates: Array<Date | null> | undefined;
+}
+
+const MISSING = 0;
+const NULL = 1;
+const VALUE = 2;
+
+/**
+ * Reads a prepared request from Redis — one HMGET per distinct entity hash, one pipeline per node — and
+ * decodes every value now (bad bytes fail the call, never a partial result); the result's columns are
+ * assembled only when read.
+ */
+export function readOnline(
   store: RedisOnlineStore,
-  plan: RequestPlan,
+  plan: PreparedRequest,
   options: { statuses?: StatusMode; nowMicros?: bigint } = {},
 ): Promise<OnlineFeaturesResult> {
   const mode = options.statuses ?? 'computed';
   const now = options.nowMicros === undefined ? Date.now() * 1000 : Number(options.nowMicros);
-  // Views looked up by the same join keys live in the same hashes: one HMGET per entity asks for all their
-  // fields at once (plans share the keys array between such views).
-  const commands: HmgetCommand[] = [];
-  const groups = new Map<readonly Uint8Array[], { fields: Uint8Array[]; first: number }>();
-  const groupOf: Array<{ fields: Uint8Array[]; first: number }> = [];
-  const offsetOf: number[] = [];
-  for (const view of plan.views) {
-    let group = groups.get(view.keys);
-    if (!group) {
-      group = { fields: [], first: 0 };
-      groups.set(view.keys, group);
+  const { shape } = plan;
+  return store.hmgetGroups(shape.groups, plan.keys).then((replies) => {
+    // Where each group's replies start.
+    const firstReply: number[] = [];
+    let next = 0;
+    for (const keys of plan.keys) {
+      firstReply.push(next);
+      next += keys.length;
     }
-    groupOf.push(group);
-    offsetOf.push(group.fields.length);
-    group.fields.push(...view.fields);
-  }
-  for (const [keys, group] of groups) {
-    group.first = commands.length;
-    for (const key of keys) commands.push({ key, fields: group.fields });
-  }
-  const replies = await store.hmget(commands);
+    const reads: ViewRead[] = [];
+    for (const view of shape.views) {
+      reads.push(
+        decodeView(view, plan.keys[view.group]!, replies, firstReply[view.group]!, plan.rowKeys[view.group]!),
+      );
+    }
+    return new OnlineFeaturesResult(
+      shape.names as string[],
+      new LazyColumns(plan, reads, mode, now),
+      plan.rowCount,
+      shape.valueTypes as Record<string, number>,
+    );
+  });
+}
 
-  const names: string[] = [];
-  const columns: Record<string, FeatureColumn> = {};
-  const valueTypes: Record<string, number> = {};
-  for (const entity of plan.entityColumns) {
-    names.push(entity.name);
-    columns[entity.name] = {
-      values: entity.values as FeastValue[],
-      statuses: new Array<FieldStatus>(plan.rowCount).fill('PRESENT'),
-      eventTimestamps: new Array<Date | null>(plan.rowCount).fill(mode === 'feast' ? EPOCH : null),
-    };
-    const type = plan.views.flatMap((v) => v.joinKeys).find((k) => k.requestKey === entity.name)?.valueType;
-    if (type !== undefined) valueTypes[entity.name] = type;
-  }
-
-  for (const [v, view] of plan.views.entries()) {
-    const featureCount = view.features.length;
-    const ttlSeconds = view.view.ttlSeconds;
-    // Decode each distinct entity once; rows that share an entity share its values.
-    const decoded = view.keys.map((key, k) => {
-      const reply = replies[groupOf[v]!.first + k]!;
-      const offset = offsetOf[v]!;
-      const tsBytes = reply[offset + featureCount];
-      let timestamp: Date | null = null;
-      let micros: number | null = null;
-      if (tsBytes) {
-        try {
-          micros = decodeTimestampMicros(tsBytes);
-          timestamp = new Date(Math.floor(micros / 1000));
-        } catch (cause) {
-          throw new DecodeError({
-            what: 'event timestamp',
-            source: `redis key 0x${hex(key)}`,
-            field: `_ts:${view.view.name}`,
-            cause,
-          });
-        }
+function decodeView(
+  view: ViewShape,
+  keys: readonly Buffer[],
+  replies: ReadonlyArray<ReadonlyArray<Buffer | null>>,
+  first: number,
+  rowKey: Int32Array,
+): ViewRead {
+  const { selection, offset } = view;
+  const featureCount = selection.features.length;
+  const keyCount = keys.length;
+  const values: FeastValue[] = new Array(keyCount * featureCount);
+  const states = new Uint8Array(keyCount * featureCount);
+  const micros = new Float64Array(keyCount);
+  for (let k = 0; k < keyCount; k++) {
+    const reply = replies[first + k]!;
+    const tsBytes = reply[offset + featureCount];
+    if (tsBytes === null || tsBytes === undefined) micros[k] = Number.NaN;
+    else {
+      try {
+        micros[k] = decodeTimestampMicros(tsBytes);
+      } catch (cause) {
+        throw new DecodeError({
+          what: 'event timestamp',
+          source: `redis key 0x${hex(keys[k]!)}`,
+          field: `_ts:${selection.view.name}`,
+          cause,
+        });
       }
-      const values: FeastValue[] = new Array(featureCount);
-      const statuses: FieldStatus[] = new Array(featureCount);
-      const found = tsBytes !== null && tsBytes !== undefined;
-      const stale = found && isOutsideMaxAge(micros, ttlSeconds, now);
-      for (let f = 0; f < featureCount; f++) {
-        const bytes = reply[offset + f];
-        if (bytes === null || bytes === undefined) {
-          values[f] = null;
-          statuses[f] = fieldStatus('missing', false, mode);
-        } else if (bytes.length === 0) {
-          values[f] = null;
-          statuses[f] = fieldStatus('null', false, mode);
-        } else {
-          try {
-            // A plain Uint8Array view of ioredis' Buffer: bytes values come out as Uint8Array, not Buffer.
-            values[f] = fastDecodeValue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-          } catch (cause) {
-            const field = `${view.view.name}:${view.features[f]!.name}`;
-            throw new DecodeError(
-              { what: 'feature value (feast.types.Value)', source: `redis key 0x${hex(key)}`, field, cause },
-              `Could not decode the value of ${field} in Redis key 0x${hex(key)}: the bytes are not a feast.types.Value (${(cause as Error).message}). Rewrite it (materialize or writeToOnlineStore) or delete the key.`,
-            );
-          }
-          statuses[f] = fieldStatus('value', stale, mode);
-        }
-      }
-      const eventTimestamp = mode === 'feast' ? (timestamp ?? EPOCH) : found ? timestamp : null;
-      return { values, statuses, eventTimestamp };
-    });
-
+    }
+    const base = k * featureCount;
     for (let f = 0; f < featureCount; f++) {
-      const name = view.outputNames[f]!;
-      const column: FeatureColumn = {
-        values: new Array(plan.rowCount),
-        statuses: new Array(plan.rowCount),
-        eventTimestamps: new Array(plan.rowCount),
-      };
-      for (let row = 0; row < plan.rowCount; row++) {
-        const entity = decoded[view.rowKey[row]!]!;
-        column.values[row] = entity.values[f]!;
-        column.statuses[row] = entity.statuses[f]!;
-        column.eventTimestamps[row] = entity.eventTimestamp;
+      const bytes = reply[offset + f];
+      if (bytes === null || bytes === undefined) {
+        values[base + f] = null;
+      } else if (bytes.length === 0) {
+        values[base + f] = null;
+        states[base + f] = NULL;
+      } else {
+        try {
+          // A plain Uint8Array view of ioredis' Buffer: bytes values come out as Uint8Array, not Buffer.
+          values[base + f] = fastDecodeValue(
+            new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          );
+        } catch (cause) {
+          const field = `${selection.view.name}:${selection.features[f]!.name}`;
+          throw new DecodeError(
+            {
+              what: 'feature value (feast.types.Value)',
+              source: `redis key 0x${hex(keys[k]!)}`,
+              field,
+              cause,
+            },
+            `Could not decode the value of ${field} in Redis key 0x${hex(keys[k]!)}: the bytes are not a feast.types.Value (${(cause as Error).message}). Rewrite it (materialize or writeToOnlineStore) or delete the key.`,
+          );
+        }
+        states[base + f] = VALUE;
       }
-      names.push(name);
-      columns[name] = column;
-      valueTypes[name] = view.features[f]!.valueType;
     }
   }
-  return new OnlineFeaturesResult(names, columns, plan.rowCount, valueTypes);
+  return { shape: view, rowKey, featureCount, values, states, micros, dates: undefined };
+}
+
+/** The columns of a read, assembled on first use from the decoded values (see OnlineFeaturesResult). */
+class LazyColumns implements ColumnSource {
+  readonly #plan: PreparedRequest;
+  readonly #reads: ViewRead[];
+  readonly #mode: StatusMode;
+  readonly #now: number;
+  /** Result column name → [view read, feature index]; entity columns are not in it. */
+  #where: Map<string, [ViewRead, number]> | undefined;
+
+  constructor(plan: PreparedRequest, reads: ViewRead[], mode: StatusMode, now: number) {
+    this.#plan = plan;
+    this.#reads = reads;
+    this.#mode = mode;
+    this.#now = now;
+  }
+
+  #locate(name: string): [ViewRead, number] | undefined {
+    if (!this.#where) {
+      this.#where = new Map();
+      for (const read of this.#reads) {
+        for (const [f, output] of read.shape.selection.outputNames.entries())
+          this.#where.set(output, [read, f]);
+      }
+    }
+    return this.#where.get(name);
+  }
+
+  values(name: string): FeastValue[] {
+    const at = this.#locate(name);
+    if (!at) return this.#entityValues(name);
+    const [read, f] = at;
+    const rowCount = this.#plan.rowCount;
+    const out: FeastValue[] = new Array(rowCount);
+    for (let row = 0; row < rowCount; row++)
+      out[row] = read.values[read.rowKey[row]! * read.featureCount + f]!;
+    return out;
+  }
+
+  #entityValues(name: string): FeastValue[] {
+    const index = this.#plan.shape.columnNames.indexOf(name);
+    return this.#plan.columnValues[index] as FeastValue[];
+  }
+
+  column(name: string): FeatureColumn {
+    const rowCount = this.#plan.rowCount;
+    const at = this.#locate(name);
+    if (!at) {
+      return {
+        values: this.#entityValues(name),
+        statuses: new Array<FieldStatus>(rowCount).fill('PRESENT'),
+        eventTimestamps: new Array<Date | null>(rowCount).fill(this.#mode === 'feast' ? EPOCH : null),
+      };
+    }
+    const [read, f] = at;
+    const feast = this.#mode === 'feast';
+    const ttlSeconds = read.shape.selection.view.ttlSeconds;
+    const dates = this.#dates(read);
+    const statuses: FieldStatus[] = new Array(rowCount);
+    const eventTimestamps: Array<Date | null> = new Array(rowCount);
+    for (let row = 0; row < rowCount; row++) {
+      const k = read.rowKey[row]!;
+      const state = read.states[k * read.featureCount + f]!;
+      const micros = read.micros[k]!;
+      eventTimestamps[row] = dates[k]!;
+      statuses[row] = feast
+        ? 'PRESENT'
+        : state === MISSING
+          ? 'NOT_FOUND'
+          : state === NULL
+            ? 'NULL_VALUE'
+            : !Number.isNaN(micros) && isOutsideMaxAge(micros, ttlSeconds, this.#now)
+              ? 'OUTSIDE_MAX_AGE'
+              : 'PRESENT';
+    }
+    return { values: this.values(name), statuses, eventTimestamps };
+  }
+
+  #dates(read: ViewRead): Array<Date | null> {
+    if (!read.dates) {
+      const feast = this.#mode === 'feast';
+      read.dates = Array.from(read.micros, (micros) =>
+        Number.isNaN(micros) ? (feast ? EPOCH : null) : new Date(Math.floor(micros / 1000)),
+      );
+    }
+    return read.dates;
+  }
 }

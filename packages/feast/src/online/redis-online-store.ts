@@ -1,5 +1,5 @@
 import { ConnectionError, DecodeError, MlopsError } from '@mlops/core';
-import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
+import type { ChainableCommander, Cluster, Command, Redis, RedisOptions } from 'ioredis';
 import type { RedisOnlineStoreConfig } from '../config/repo-config';
 
 /** A Redis command of a read: HMGET key field... (all binary). */
@@ -19,20 +19,25 @@ const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.
 export class RedisOnlineStore {
   readonly config: RedisOnlineStoreConfig;
   #client: Redis | Cluster | undefined;
+  /** ioredis' Command, with our encoding of HMGET (loaded with ioredis). */
+  #Hmget: HmgetClass | undefined;
   #connecting: Promise<Redis | Cluster> | undefined;
   /** Where the connection settings come from, for errors: "online_store.connection_string in …/feature_store.yaml". */
   readonly #configSource: string | undefined;
   /** Pipelines in flight: the sockets hold the process open only while this is above 0. */
   #inFlight = 0;
+  /** ioredis auto-pipelining: reads of concurrent calls share one pipeline per event-loop tick. */
+  readonly #autoPipelining: boolean;
 
   constructor(
     config: RedisOnlineStoreConfig,
     client?: Redis | Cluster,
-    options: { configSource?: string } = {},
+    options: { configSource?: string; autoPipelining?: boolean } = {},
   ) {
     this.config = config;
     this.#client = client;
     this.#configSource = options.configSource;
+    this.#autoPipelining = options.autoPipelining === true;
   }
 
   /**
@@ -64,7 +69,8 @@ export class RedisOnlineStore {
   }
 
   async #connect(): Promise<Redis | Cluster> {
-    const { Cluster: ClusterClass, Redis: RedisClass } = await import('ioredis');
+    const { Cluster: ClusterClass, Command, Redis: RedisClass } = await import('ioredis');
+    this.#Hmget = hmgetClass(Command);
     const { params } = this.config;
     const base: RedisOptions = {
       lazyConnect: true,
@@ -149,6 +155,120 @@ export class RedisOnlineStore {
       return reply as Reply;
     });
   }
+
+  /**
+   * HMGET of each key of each group with the group's fields: the read path of getOnlineFeatures. Replies in
+   * group order, then key order. Standalone and Sentinel: each HMGET is encoded once into one Buffer (the
+   * fields' part of it once per request shape) and sent with the socket corked, so a call's commands leave in
+   * one write — a pipeline without ioredis' per-argument encoding. With autoPipelining the socket stays corked
+   * until the end of the tick: the commands of every call made in that tick leave together. Cluster: one
+   * pipeline per owning node.
+   */
+  hmgetGroups(
+    groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
+    keys: ReadonlyArray<readonly Buffer[]>,
+  ): Promise<Reply[]> {
+    const client = this.#client;
+    if (client && this.#Hmget) return this.#hmgetGroups(client, this.#Hmget, groups, keys);
+    return this.client().then(async (connected) => {
+      // A client given to the constructor: ioredis' Command is loaded here.
+      this.#Hmget ??= hmgetClass((await import('ioredis')).Command);
+      return this.#hmgetGroups(connected, this.#Hmget, groups, keys);
+    });
+  }
+
+  #hmgetGroups(
+    client: Redis | Cluster,
+    Hmget: HmgetClass,
+    groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
+    keys: ReadonlyArray<readonly Buffer[]>,
+  ): Promise<Reply[]> {
+    if ('isCluster' in client && client.isCluster) {
+      const commands: HmgetCommand[] = [];
+      for (let g = 0; g < groups.length; g++)
+        for (const key of keys[g]!) commands.push({ key, fields: groups[g]!.fields });
+      return this.hmget(commands);
+    }
+    const redis = client as Redis;
+    let count = 0;
+    for (const k of keys) count += k.length;
+    if (count === 0) return Promise.resolve([]);
+    if (this.#inFlight++ === 0) this.#hold(redis, true);
+    const sent: Array<Promise<unknown>> = new Array(count);
+    const stream = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!this.#corked && stream?.cork) {
+      stream.cork();
+      this.#corked = stream;
+      if (this.#autoPipelining) process.nextTick(this.#uncork);
+    }
+    let i = 0;
+    for (let g = 0; g < groups.length; g++) {
+      const fields = this.#encodedFields(groups[g]!.fields);
+      for (const key of keys[g]!) {
+        const command = new Hmget(key, encodeHmget(key, fields));
+        redis.sendCommand(command);
+        sent[i++] = command.promise;
+      }
+    }
+    if (!this.#autoPipelining) this.#uncork();
+    return Promise.all(sent).then(
+      (replies) => {
+        if (--this.#inFlight === 0) this.#hold(redis, false);
+        for (let r = 0; r < replies.length; r++) {
+          if (!Array.isArray(replies[r]))
+            throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(keyAt(keys, r))}` });
+        }
+        return replies as Reply[];
+      },
+      (cause: unknown) => {
+        if (--this.#inFlight === 0) this.#hold(redis, false);
+        // ioredis rejects a refused command with a ReplyError (which key: the first command that failed);
+        // anything else is the connection's.
+        if (cause instanceof Error && cause.name === 'ReplyError') {
+          return Promise.allSettled(sent).then((settled) => {
+            const key = keyAt(
+              keys,
+              Math.max(
+                0,
+                settled.findIndex((s) => s.status === 'rejected'),
+              ),
+            );
+            throw new MlopsError(
+              `Redis refused HMGET of key 0x${hex(key)} on ${this.description}: ${cause.message}`,
+              { cause },
+            );
+          });
+        }
+        throw new ConnectionError({
+          service: 'redis',
+          method: 'HMGET pipeline',
+          url: this.description,
+          cause,
+        });
+      },
+    );
+  }
+
+  /** The socket corked for the commands of this tick, if any. */
+  #corked: { uncork?: () => void } | undefined;
+  readonly #uncork = (): void => {
+    const stream = this.#corked;
+    this.#corked = undefined;
+    stream?.uncork?.();
+  };
+
+  /** The RESP bulk strings of a group's fields, made once per fields array (once per request shape). */
+  #encodedFields(fields: readonly Buffer[]): EncodedFields {
+    let encoded = this.#fieldsCache.get(fields);
+    if (!encoded) {
+      const parts: Buffer[] = [];
+      for (const field of fields) parts.push(Buffer.from(`$${field.length}\r\n`, 'latin1'), field, CRLF);
+      encoded = { count: fields.length, bytes: Buffer.concat(parts) };
+      this.#fieldsCache.set(fields, encoded);
+    }
+    return encoded;
+  }
+  readonly #fieldsCache = new WeakMap<readonly Buffer[], EncodedFields>();
 
   /** HSET of each hash (and EXPIRE when `expireSeconds`), in one pipeline per node. */
   async hset(
@@ -298,6 +418,55 @@ export class RedisOnlineStore {
     this.#hold(client, true);
     await client.quit().catch(() => client.disconnect());
   }
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+
+interface EncodedFields {
+  count: number;
+  bytes: Buffer;
+}
+
+type HmgetClass = new (key: Buffer, bytes: Buffer) => Command;
+
+/**
+ * ioredis' Command for an HMGET whose RESP bytes we wrote (encodeHmget): ioredis queues it, matches its reply
+ * and resolves its promise as for any command (Buffer replies), but sends our bytes instead of encoding each
+ * argument again. Its args hold the key only (what ioredis reads of them: the key, for slots and debugging).
+ */
+function hmgetClass(CommandClass: typeof Command): HmgetClass {
+  return class EncodedHmget extends CommandClass {
+    readonly #bytes: Buffer;
+    constructor(key: Buffer, bytes: Buffer) {
+      super('hmget', [key], { replyEncoding: null });
+      this.#bytes = bytes;
+    }
+    override toWritable(): Buffer {
+      return this.#bytes;
+    }
+  };
+}
+
+/** `HMGET key field...` in RESP: `*<n+2>`, `$5 HMGET`, the key, then the fields' bulk strings. */
+function encodeHmget(key: Buffer, fields: EncodedFields): Buffer {
+  const head = `*${fields.count + 2}\r\n$5\r\nHMGET\r\n$${key.length}\r\n`;
+  const out = Buffer.allocUnsafe(head.length + key.length + 2 + fields.bytes.length);
+  let at = out.write(head, 0, 'latin1');
+  at += key.copy(out, at);
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  fields.bytes.copy(out, at);
+  return out;
+}
+
+/** The i-th key across groups. */
+function keyAt(keys: ReadonlyArray<readonly Buffer[]>, i: number): Buffer {
+  let at = i;
+  for (const group of keys) {
+    if (at < group.length) return group[at]!;
+    at -= group.length;
+  }
+  return Buffer.alloc(0);
 }
 
 /** How many times a cluster pipeline is sent when slots keep moving under it (each after a slot map refresh). */

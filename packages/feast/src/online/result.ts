@@ -81,51 +81,91 @@ export interface FeatureColumn<V = FeastValue> {
 }
 
 /**
+ * Where a result's columns come from when they are assembled on first use (the direct Redis read decodes every
+ * value up front, but builds columns only when something reads them).
+ */
+export interface ColumnSource {
+  /** The values of one column, a fresh array. */
+  values(name: string): FeastValue[];
+  /** One whole column. */
+  column(name: string): FeatureColumn;
+}
+
+/**
  * Online features, column-oriented like the feature server's answer: join keys first, then the features in
  * the order asked. Whichever backend served it (Redis directly or the feature server), it looks the same.
  */
 export class OnlineFeaturesResult<C extends Record<string, unknown> = Record<string, FeastValue>> {
   /** Column names: the request's join keys, then the features. */
   readonly featureNames: ReadonlyArray<keyof C & string>;
-  /**
-   * Each column by name. Asked with a const tuple of features (`features: [...] as const`, or a literal array),
-   * the names are known: `result.columns.conv_rate` is a column, an unknown name a type error.
-   */
-  readonly columns: Readonly<{ [K in keyof C]: FeatureColumn<C[K]> }>;
   readonly rowCount: number;
   /** Feast's ValueType of each column, from the registry (see ValueType). */
   readonly valueTypes: Readonly<Record<string, number>>;
+  #columns: Readonly<Record<string, FeatureColumn<unknown>>> | undefined;
+  readonly #source: ColumnSource | undefined;
+  /** Values per column read through the source (toDict, toObjects, toRows, toArrow share them). */
+  #values: Map<string, unknown[]> | undefined;
 
   constructor(
     featureNames: string[],
-    columns: Record<string, FeatureColumn>,
+    columns: Record<string, FeatureColumn> | ColumnSource,
     rowCount: number,
     valueTypes: Record<string, number>,
   ) {
     // The names and columns are the ones the request planned: C only names them for the type checker.
     this.featureNames = Object.freeze(featureNames) as ReadonlyArray<keyof C & string>;
-    this.columns = Object.freeze(columns) as { [K in keyof C]: FeatureColumn<C[K]> };
+    if (isColumnSource(columns)) this.#source = columns;
+    else this.#columns = Object.freeze(columns);
     this.rowCount = rowCount;
     this.valueTypes = Object.freeze(valueTypes);
   }
 
-  /** `{ driver_id: [1001, 1002], conv_rate: [0.5, null] }`, as Feast Python's `to_dict()`. */
-  toDict(): { [K in keyof C]: C[K][] } {
-    return Object.fromEntries(this.featureNames.map((name) => [name, this.#column(name).values])) as {
-      [K in keyof C]: C[K][];
-    };
+  /**
+   * Each column by name. Asked with a const tuple of features (`features: [...] as const`, or a literal array),
+   * the names are known: `result.columns.conv_rate` is a column, an unknown name a type error. Assembled on
+   * first read.
+   */
+  get columns(): Readonly<{ [K in keyof C]: FeatureColumn<C[K]> }> {
+    if (!this.#columns) {
+      const source = this.#source!;
+      const columns: Record<string, FeatureColumn<unknown>> = {};
+      for (const name of this.featureNames) {
+        const column = source.column(name);
+        const values = this.#values?.get(name);
+        columns[name] = values ? { ...column, values } : column;
+      }
+      this.#columns = Object.freeze(columns);
+    }
+    return this.#columns as Readonly<{ [K in keyof C]: FeatureColumn<C[K]> }>;
   }
 
-  #column(name: string): FeatureColumn<unknown> {
-    return (this.columns as Readonly<Record<string, FeatureColumn<unknown>>>)[name]!;
+  /** `{ driver_id: [1001, 1002], conv_rate: [0.5, null] }`, as Feast Python's `to_dict()`. */
+  toDict(): { [K in keyof C]: C[K][] } {
+    const out: Record<string, unknown[]> = {};
+    for (const name of this.featureNames) out[name] = this.#valuesOf(name);
+    return out as { [K in keyof C]: C[K][] };
+  }
+
+  /** A column's values: the column's own array once columns exist, else read once from the source. */
+  #valuesOf(name: string): unknown[] {
+    if (this.#columns) return this.#columns[name]!.values;
+    this.#values ??= new Map();
+    let values = this.#values.get(name);
+    if (!values) {
+      values = this.#source!.values(name);
+      this.#values.set(name, values);
+    }
+    return values;
   }
 
   /** One object per entity row: `[{ driver_id: 1001, conv_rate: 0.5 }, ...]`. */
   toObjects(): C[] {
+    const names = this.featureNames;
+    const columns = names.map((name) => this.#valuesOf(name));
     const out: C[] = [];
     for (let row = 0; row < this.rowCount; row++) {
       const record: Record<string, unknown> = {};
-      for (const name of this.featureNames) record[name] = this.#column(name).values[row];
+      for (let c = 0; c < names.length; c++) record[names[c]!] = columns[c]![row];
       out.push(record as C);
     }
     return out;
@@ -133,7 +173,7 @@ export class OnlineFeaturesResult<C extends Record<string, unknown> = Record<str
 
   /** One array per entity row, values in `featureNames` order. */
   toRows(): FeastValue[][] {
-    const columns = this.featureNames.map((name) => this.#column(name).values as FeastValue[]);
+    const columns = this.featureNames.map((name) => this.#valuesOf(name) as FeastValue[]);
     const out: FeastValue[][] = [];
     for (let row = 0; row < this.rowCount; row++) out.push(columns.map((values) => values[row]!));
     return out;
@@ -151,7 +191,7 @@ export class OnlineFeaturesResult<C extends Record<string, unknown> = Record<str
     for (const name of this.featureNames) {
       const valueType = this.valueTypes[name] ?? ValueType.UNKNOWN;
       const type = arrowType(arrow, valueType);
-      const values = this.#column(name).values as FeastValue[];
+      const values = this.#valuesOf(name) as FeastValue[];
       vectors[name] = arrow.vectorFromArray(
         type ? arrowValues(values, valueType) : values.map(jsonText),
         type ?? new arrow.Utf8(),
@@ -221,4 +261,11 @@ function arrowValues(values: readonly FeastValue[], valueType: number): readonly
     default:
       return values;
   }
+}
+
+function isColumnSource(value: Record<string, FeatureColumn> | ColumnSource): value is ColumnSource {
+  return (
+    typeof (value as Partial<ColumnSource>).column === 'function' &&
+    typeof (value as Partial<ColumnSource>).values === 'function'
+  );
 }

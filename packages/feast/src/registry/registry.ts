@@ -126,6 +126,14 @@ export class Registry {
     return this.#loading;
   }
 
+  /** The cached snapshot while it is fresh, without waiting; undefined when it must be (re)loaded. */
+  current(): RegistrySnapshot | undefined {
+    const current = this.#snapshot;
+    return current && (this.#ttlMs <= 0 || this.#now() - current.loadedAt < this.#ttlMs)
+      ? current
+      : undefined;
+  }
+
   /** Loads the registry again now. */
   refresh(): Promise<RegistrySnapshot> {
     return this.snapshot({ refresh: true });

@@ -46,11 +46,13 @@ describe('Feast config', () => {
     vi.stubEnv('FEAST_REPO_PATH', undefined);
     vi.stubEnv('FEAST_HTTP_MAX_RETRIES', undefined);
     vi.stubEnv('FEAST_HTTP_TIMEOUT_MS', undefined);
+    vi.stubEnv('FEAST_ONLINE_TIMEOUT_MS', undefined);
     expect(resolveFeastConfig()).toEqual({
       featureServerUrl: 'http://127.0.0.1:6566',
       repoPath: undefined,
       maxRetries: 2,
       attemptTimeoutMs: 30_000,
+      onlineTimeoutMs: 5000,
     });
   });
 

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '@mlops/core';
 import { envFrom } from '@mlops/core/sdk';
 import { describe, expect, it } from 'vitest';
-import { expandVars, loadRepoConfig, parseRedisConnectionString } from '../../src/config/repo-config';
+import { loadRepoConfig } from '../../src/config/load-repo-config';
+import { expandVars, parseRedisConnectionString } from '../../src/config/repo-config';
 
 const platformRepo = resolve(import.meta.dirname, '../../../../platform/feast');
 

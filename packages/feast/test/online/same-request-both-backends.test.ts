@@ -22,7 +22,8 @@ const http = new FeatureStore({
   featureServerUrl: `http://127.0.0.1:${pins.FEAST_SERVER_PORT}`,
   fetch: countingFetch,
 });
-const hmget = vi.spyOn(RedisOnlineStore.prototype, 'hmget');
+// The read path of getOnlineFeatures (hmgetGroups), and the connection.
+const hmget = vi.spyOn(RedisOnlineStore.prototype, 'hmgetGroups');
 const client = vi.spyOn(RedisOnlineStore.prototype, 'client');
 afterEach(() => {
   sent = 0;

@@ -11,7 +11,7 @@ import { ConfigError } from '@mlops/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timestampFromDate } from '../../src/codec/timestamp';
-import { loadRepoConfig } from '../../src/config/repo-config';
+import { loadRepoConfig } from '../../src/config/load-repo-config';
 import { FeastObjectNotFoundError } from '../../src/errors';
 import {
   type FeatureView as FeatureViewProto,

@@ -1,6 +1,6 @@
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRepoConfig } from '../../src/config/repo-config';
+import { loadRepoConfig } from '../../src/config/load-repo-config';
 import { FeastObjectNotFoundError } from '../../src/errors';
 import { EntitySchema } from '../../src/generated/proto/feast/core/Entity_pb';
 import { FeatureServiceSchema } from '../../src/generated/proto/feast/core/FeatureService_pb';

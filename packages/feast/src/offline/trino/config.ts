@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 
-/** Feast's class path for the store, which `type` may also be. */
-export const TRINO_STORE_CLASS =
-  'feast.infra.offline_stores.contrib.trino_offline_store.trino.TrinoOfflineStore';
+import { isTrinoType, TRINO_STORE_CLASS } from './store-type';
+
+export { isTrinoType, TRINO_STORE_CLASS };
 
 export interface TrinoAuthConfig {
   /** Feast's auth types: only `basic` and `jwt` are sent by @mlops/feast (the others need a Python client). */
@@ -62,10 +62,6 @@ export const trinoSchema = z
       .nullish(),
   })
   .strict();
-
-export function isTrinoType(type: unknown): boolean {
-  return type === 'trino' || type === TRINO_STORE_CLASS;
-}
 
 /** The validated YAML object as our config (camelCase). */
 export function trinoConfigOf(c: z.infer<typeof trinoSchema>): TrinoOfflineStoreConfig {

@@ -6,7 +6,7 @@
 import { ConfigError, DecodeError } from '@mlops/core';
 import { TimeUnit, Type } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { parseRepoConfig } from '../../../src/config/repo-config';
+import { parseRepoConfig } from '../../../src/config/repo-config-schema';
 import { TrinoQueryError } from '../../../src/index';
 import { PG_OID } from '../../../src/offline/pg-copy';
 import { TrinoArrowDecoder, trinoTimestampMicros } from '../../../src/offline/trino/arrow';
