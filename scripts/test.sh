@@ -11,7 +11,8 @@ source scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
 # The real components the tests need (idempotent: running, healthy ones are left alone), in one start so the
 # services come up concurrently: the default set plus the optional components some tests use — the basic-auth
-# MLflow (:5001, @mlops/mlflow's auth tests), Elasticsearch 8 and 9 from Maven Central (@mlops/metrics' log
-# shipping) and Prometheus 3 next to Debian's 2.42 (built once with go install, then cached).
-bash platform/bin/platform up --and mlflow-auth elasticsearch elasticsearch9 prometheus3
+# MLflow (:5001, @mlops/mlflow's auth tests), a second Airflow api-server with the FAB auth manager (:8082,
+# @mlops/airflow's FAB tests), Elasticsearch 8 and 9 from Maven Central (@mlops/metrics' log shipping) and
+# Prometheus 3 next to Debian's 2.42 (built once with go install, then cached).
+bash platform/bin/platform up --and mlflow-auth airflow-fab elasticsearch elasticsearch9 prometheus3
 exec node scripts/gate.mjs "$@"

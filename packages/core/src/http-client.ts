@@ -210,7 +210,7 @@ type ReadBody<T> = (response: Response) => T | Promise<T>;
 /** What one attempt came to, before the retry decision. */
 type AttemptOutcome<T> =
   | { readonly kind: 'done'; readonly value: T; readonly response: Response }
-  /** A 401 the token provider may answer: replayed once with a fresh token, not counted as a retry. */
+  /** A 401 (or a `refreshOn` rejection) the token provider may answer: replayed once with a fresh token, not counted as a retry. */
   | { readonly kind: 'refresh' }
   | { readonly kind: 'status'; readonly error: ApiError; readonly retryAfterMs: number | undefined }
   | { readonly kind: 'thrown'; readonly error: unknown; readonly signal: AttemptSignal };
@@ -540,6 +540,17 @@ class Pipeline {
       if (response.ok) return { kind: 'done', value: await read(response), response };
 
       const errorBody = await readErrorBody(response);
+      if (
+        this.#auth.canRefresh &&
+        !state.refreshedAuth &&
+        this.#auth.refreshesOn({ status: response.status, body: errorBody })
+      ) {
+        this.#log('info', 'mlops.http.auth-refresh', out, {
+          attempt: state.attempts,
+          status: response.status,
+        });
+        return { kind: 'refresh' };
+      }
       const retryAfter = retryAfterMs(response.headers);
       const errorInit: ApiErrorInit = {
         ...this.#describe(out),

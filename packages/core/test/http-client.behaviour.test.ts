@@ -265,6 +265,87 @@ describe('auth', () => {
     expect(refreshes).toBe(1);
   });
 
+  it('refreshes once on a rejection refreshOn names (403 "Invalid JWT token"), and a plain 403 stays a 403', async () => {
+    const tokens: boolean[] = [];
+    const seen: Array<string | null> = [];
+    server.use(
+      http.get(`${BASE}/models/churn`, ({ request }) => {
+        seen.push(request.headers.get('authorization'));
+        return request.headers.get('authorization') === 'Bearer fresh'
+          ? HttpResponse.json(model)
+          : HttpResponse.json({ detail: 'Invalid JWT token' }, { status: 403 });
+      }),
+      http.get(`${BASE}/models/secret`, ({ request }) => {
+        seen.push(request.headers.get('authorization'));
+        return HttpResponse.json({ detail: 'Forbidden' }, { status: 403 });
+      }),
+    );
+    const rejections: unknown[] = [];
+    const api = client({
+      auth: {
+        type: 'bearer',
+        token: ({ forceRefresh }) => {
+          tokens.push(forceRefresh);
+          return forceRefresh ? 'fresh' : 'stale';
+        },
+        refreshOn: (rejection) => {
+          rejections.push(rejection);
+          return (
+            rejection.status === 403 &&
+            (rejection.body as { detail?: unknown })?.detail === 'Invalid JWT token'
+          );
+        },
+      },
+    });
+    expect(await api.get('/models/{name}', { params: { path: { name: 'churn' } } })).toEqual(model);
+    expect(tokens).toEqual([false, true]);
+    expect(seen).toEqual(['Bearer stale', 'Bearer fresh']);
+    expect(rejections).toEqual([{ status: 403, body: { detail: 'Invalid JWT token' } }]);
+    // Another 403 is the caller's answer at once: no new token, no replay.
+    tokens.length = 0;
+    seen.length = 0;
+    const error = await rejectionOf(api.get('/models/{name}', { params: { path: { name: 'secret' } } }));
+    expect(ApiError.isInstance(error) && error.status).toBe(403);
+    expect(tokens).toEqual([false]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('refreshes only once when the refreshed token meets the same refreshOn rejection, and a throwing refreshOn is a no', async () => {
+    let calls = 0;
+    let refreshes = 0;
+    server.use(
+      http.get(`${BASE}/models/churn`, () => {
+        calls++;
+        return HttpResponse.json({ detail: 'Invalid JWT token' }, { status: 403 });
+      }),
+    );
+    const api = (refreshOn: () => boolean) =>
+      client({
+        auth: {
+          type: 'bearer',
+          token: ({ forceRefresh }) => {
+            if (forceRefresh) refreshes++;
+            return 'always-bad';
+          },
+          refreshOn,
+        },
+      });
+    const error = await rejectionOf(
+      api(() => true).get('/models/{name}', { params: { path: { name: 'churn' } } }),
+    );
+    expect(ApiError.isInstance(error) && error.status).toBe(403);
+    expect([calls, refreshes]).toEqual([2, 1]);
+    calls = 0;
+    refreshes = 0;
+    const thrown = await rejectionOf(
+      api(() => {
+        throw new Error('broken predicate');
+      }).get('/models/{name}', { params: { path: { name: 'churn' } } }),
+    );
+    expect(ApiError.isInstance(thrown) && thrown.status).toBe(403);
+    expect([calls, refreshes]).toEqual([1, 0]);
+  });
+
   it('sends static bearer tokens and basic credentials', async () => {
     const seen: Array<string | null> = [];
     server.use(
