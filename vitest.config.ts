@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // them in more workers than the machine has cores (scripts/gate.mjs, --maxWorkers).
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'tests/packaging', 'tests/integration', 'examples'],
+    projects: ['packages/*/vitest.config.ts', 'tests/packaging', 'tests/integration', 'examples', 'fuzz'],
   },
 });
