@@ -8,7 +8,7 @@ import { resolveConfig } from '@mlops/core/sdk';
 import { metricsConfigSpec } from '../config';
 import type { paths } from '../generated/prometheus';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { matrixFromText, queryResult } from './decode';
+import { decodeGuarded, matrixFromText, queryResult } from './decode';
 import { fromApiError, PrometheusArgumentError, PrometheusUnsupportedError } from './errors';
 import type {
   LabelOptions,
@@ -86,7 +86,8 @@ export class PrometheusClient {
     const answer = await this.#call(() =>
       this.#http.post('/api/v1/query', { body, ...this.#plainForm(options), ...this.#deadline(options) }),
     );
-    return queryResult(answer, answer.data, { source: 'POST /api/v1/query' });
+    const context = { source: 'POST /api/v1/query' };
+    return decodeGuarded(context, () => queryResult(answer, answer.data, context));
   }
 
   /** Evaluates `expr` from `start` to `end` every `step`: always a matrix, with `toArrow()`. */
@@ -119,7 +120,8 @@ export class PrometheusClient {
       options.signal,
       deadline.attemptTimeoutMs ?? this.config.attemptTimeoutMs,
     );
-    return matrixFromText(text, { source: 'POST /api/v1/query_range' });
+    const context = { source: 'POST /api/v1/query_range' };
+    return decodeGuarded(context, () => matrixFromText(text, context));
   }
 
   /** The label sets of the series `match` selects (one selector or several). */

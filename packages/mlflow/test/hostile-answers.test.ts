@@ -1,0 +1,64 @@
+// Answers of another shape than MLflow's (found by fuzz/clients.test.ts): a DecodeError naming what was read,
+// never a TypeError from deep inside the reading, nor a page token that is not text sent back as one.
+import { DecodeError } from '@mlops/core';
+import { describe, expect, it } from 'vitest';
+import { MlflowClient, parseMLmodel } from '../src/index';
+
+function answering(body: string): MlflowClient {
+  return new MlflowClient({
+    trackingUri: 'http://mlflow.test',
+    maxRetries: 0,
+    fetch: async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }),
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('hostile MLflow answers', () => {
+  it.each([
+    ['metrics that are not a list', '{"run":{"info":{"run_id":"r"},"data":{"metrics":5}}}', 'MLflow run'],
+    [
+      'aliases that are an object',
+      '{"model_version":{"name":"m","version":"1","aliases":{}}}',
+      'MLflow model version',
+    ],
+  ])('%s is a DecodeError', async (_what, body, what) => {
+    const client = answering(body);
+    const error = await rejection(
+      what === 'MLflow run' ? client.getRun('r') : client.getModelVersion('m', 1),
+    );
+    expect(DecodeError.isInstance(error) && error.what).toBe(what);
+    expect(error.message).toContain('unexpected shape');
+  });
+
+  it('a next_page_token that is not text is a DecodeError, not a token sent back', async () => {
+    const error = await rejection(
+      answering('{"metrics":[],"next_page_token":{"page":2}}').getMetricHistory('r', 'loss').toArray(),
+    );
+    expect(DecodeError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('next_page_token');
+  });
+
+  it('signature params that are not JSON, or not objects, are a DecodeError', () => {
+    const mlmodel = (params: string) => `flavors: {}\nsignature:\n  inputs: '[]'\n  params: '${params}'\n`;
+    for (const params of ['{[', '[null]', '[3]']) {
+      let error: unknown;
+      try {
+        parseMLmodel(mlmodel(params));
+      } catch (e) {
+        error = e;
+      }
+      expect(DecodeError.isInstance(error)).toBe(true);
+    }
+    expect(parseMLmodel(mlmodel('[{"name": "k", "type": "long", "default": 3}]')).signature?.params).toEqual([
+      { name: 'k', type: 'long', default: 3, shape: null },
+    ]);
+  });
+});
