@@ -60,6 +60,8 @@ export class TokenSource {
         sdk: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
         retry: { maxRetries: init.maxRetries },
         attemptTimeoutMs: init.attemptTimeoutMs,
+        // The password travels in the login body: a server that echoes it back must not put it in our errors.
+        secrets: [credentials.password],
         ...(init.fetch ? { fetch: init.fetch } : {}),
         ...(init.logger ? { logger: init.logger } : {}),
         ...(init.headers ? { headers: init.headers } : {}),

@@ -76,6 +76,11 @@ export interface HttpClientOptions {
   /** The fetch to use. When absent, `globalThis.fetch` is looked up at each call (so mocks installed later work). */
   fetch?: typeof fetch;
   auth?: AuthOption;
+  /**
+   * Other values this client sends that must never be printed (a password it posts in a body to log in, an
+   * API key in a header of `headers`): scrubbed, like the auth option's, from errors, their bodies and logs.
+   */
+  secrets?: readonly string[];
   /** Retry policy; `false` disables retries. See RetryOptions for the defaults. */
   retry?: RetryOptions | false;
   /** Deadline of a whole call, retries included. Default 120 000 ms; Infinity for none. */
@@ -268,6 +273,7 @@ class Pipeline {
     this.#baseParses = URL.canParse(baseUrl);
     // Userinfo in the base URL means basic auth, as curl takes it; fetch refuses such URLs.
     this.#auth = new Authenticator(options.auth ?? credentials, this.#redactor);
+    for (const secret of options.secrets ?? []) this.#redactor.addSecret(secret);
     this.#logger = options.logger ?? silentLogger;
     this.#retry = resolveRetry(options.retry);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

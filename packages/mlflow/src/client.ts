@@ -1,5 +1,5 @@
 import { type CallOptions, createHttpClient, type Logger } from '@mlops/core';
-import { REDACTED } from '@mlops/core/sdk';
+import { REDACTED, redactUrl } from '@mlops/core/sdk';
 import {
   type ArtifactInfo,
   type ArtifactSource,
@@ -52,9 +52,12 @@ import { type WithRunBody, type WithRunOptions, withRun } from './with-run';
 
 function redactedConfig(config: MlflowConfig): MlflowConfig {
   const auth = config.auth;
-  if (auth === undefined) return config;
+  // Userinfo in the tracking URI is basic auth: shown as REDACTED like the auth option.
+  const trackingUri = redactUrl(config.trackingUri);
+  if (auth === undefined) return { ...config, trackingUri };
   return {
     ...config,
+    trackingUri,
     auth:
       auth.type === 'basic'
         ? { type: 'basic', username: auth.username, password: REDACTED }

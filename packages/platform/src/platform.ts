@@ -5,6 +5,7 @@ import {
   resolveAirflowConfig,
 } from '@mlops/airflow';
 import { type Logger, MlopsError } from '@mlops/core';
+import { REDACTED, redactUrl } from '@mlops/core/sdk';
 import { FeatureStore, type FeatureStoreOptions } from '@mlops/feast';
 import { type FeastConfig, resolveFeastConfig } from '@mlops/feast/registry';
 import {
@@ -79,13 +80,39 @@ function mergeHeaders(
  * Resolves and validates every component's settings at once (a bad environment fails here, naming the
  * variable), and gives lazily created clients that share `global`'s fetch, headers and logger.
  */
+/**
+ * The config as it is (the clients and the doctor use it), printed (JSON, console.log, util.inspect) as `shown`
+ * makes it: without passwords, tokens, API keys or userinfo in URLs.
+ */
+function shownRedacted<T extends object>(config: T, shown: (config: T) => Record<string, unknown>): T {
+  const show = () => shown(config);
+  Object.defineProperty(config, 'toJSON', { value: show, enumerable: false });
+  Object.defineProperty(config, Symbol.for('nodejs.util.inspect.custom'), { value: show, enumerable: false });
+  return config;
+}
+
 export function createPlatform(options: PlatformOptions = {}): Platform {
   const global = options.global ?? {};
   const config: PlatformConfig = Object.freeze({
     feast: resolveFeastConfig(options.feast),
-    mlflow: resolveMlflowConfig(options.mlflow),
+    mlflow: shownRedacted(resolveMlflowConfig(options.mlflow), (c) => ({
+      ...c,
+      trackingUri: redactUrl(c.trackingUri),
+      auth:
+        c.auth === undefined
+          ? undefined
+          : c.auth.type === 'basic'
+            ? { type: 'basic', username: c.auth.username, password: REDACTED }
+            : { type: 'bearer', token: REDACTED },
+    })),
     airflow: resolveAirflowConfig(options.airflow),
-    metrics: resolveMetricsConfig(options.metrics),
+    metrics: shownRedacted(resolveMetricsConfig(options.metrics), (c) => ({
+      ...c,
+      prometheusUrl: redactUrl(c.prometheusUrl),
+      pushgatewayUrl: redactUrl(c.pushgatewayUrl),
+      elasticsearchUrl: c.elasticsearchUrl === undefined ? undefined : redactUrl(c.elasticsearchUrl),
+      elasticsearchApiKey: c.elasticsearchApiKey === undefined ? undefined : REDACTED,
+    })),
   });
   let feast: FeatureStore | undefined;
   let mlflow: MlflowClient | undefined;

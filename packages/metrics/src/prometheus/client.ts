@@ -4,7 +4,7 @@
 // GET); label values are GET only (in 3.x too). Parameters newer than the server are refused before anything is
 // sent (gated on its build info, fetched once and cached), since an older Prometheus silently ignores them.
 import { type CallOptions, createHttpClient, type HttpClient } from '@mlops/core';
-import { resolveConfig } from '@mlops/core/sdk';
+import { redactUrl, resolveConfig } from '@mlops/core/sdk';
 import { metricsConfigSpec } from '../config';
 import type { paths } from '../generated/prometheus';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
@@ -64,10 +64,12 @@ export class PrometheusClient {
   #build: Promise<{ info: T.BuildInfo; version: [number, number, number] | undefined }> | undefined;
 
   constructor(options: PrometheusClientOptions = {}) {
-    this.config = resolveConfig(prometheusConfigSpec, options, { service: PACKAGE_NAME });
+    const config = resolveConfig(prometheusConfigSpec, options, { service: PACKAGE_NAME });
+    // What is shown carries no userinfo (basic auth in the URL); the HTTP client alone holds it.
+    this.config = { ...config, url: redactUrl(config.url) };
     this.#http = createHttpClient<paths>({
       service: 'prometheus',
-      baseUrl: this.config.url,
+      baseUrl: config.url,
       sdk: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
       retry: { maxRetries: this.config.maxRetries, statuses: RETRY_STATUSES },
       attemptTimeoutMs: this.config.attemptTimeoutMs,
