@@ -20,6 +20,7 @@ import {
   AbortError,
   ApiError,
   type ApiErrorInit,
+  ConfigError,
   ConnectionError,
   DecodeError,
   isBadPort,
@@ -278,7 +279,7 @@ class Pipeline {
     this.#retry = resolveRetry(options.retry);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-    this.#defaults = new Headers(options.headers);
+    this.#defaults = checkedHeaders(options.headers);
     for (const [name, value] of this.#defaults) {
       if (SENSITIVE_HEADERS.has(name)) this.#redactor.addCredentialHeader(value);
     }
@@ -294,6 +295,7 @@ class Pipeline {
   client<Paths extends AnyPaths, Media extends MediaType>(): HttpClient<Paths, Media> {
     const raw = createClient<Paths, Media>({
       baseUrl: this.#baseUrl,
+      pathSerializer: wholeSegmentPathSerializer,
       fetch: (request: Request) => this.send(request, callOptionsOf(request)),
     });
     const typed = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
@@ -373,7 +375,7 @@ class Pipeline {
       baseUrl: this.#baseUrl,
       params,
       querySerializer: this.#querySerializer,
-      pathSerializer: defaultPathSerializer,
+      pathSerializer: wholeSegmentPathSerializer,
     });
     return {
       method,
@@ -801,4 +803,41 @@ function callOptionsOf(request: Request): CallOptions {
 
 function hasKey<K extends string>(value: object, key: K): value is Record<K, unknown> {
   return key in value;
+}
+
+/**
+ * openapi-fetch's path serializer, refusing a path parameter that is `.` or `..`: percent-encoding leaves them
+ * as they are (and URL parsing reads `%2E` as `.` too), so fetch would remove the segment or climb one up,
+ * sending the call to another endpoint (`dags.get('..')` asking `/api/v2/`). No such id can be sent.
+ */
+const wholeSegmentPathSerializer: typeof defaultPathSerializer = (pathname, pathParams) => {
+  for (const [name, value] of Object.entries(pathParams ?? {})) {
+    if (value === '.' || value === '..')
+      throw new MlopsError(
+        `The path parameter ${name} is ${JSON.stringify(value)}, which a URL path cannot hold as a segment: the request would go to another endpoint. No such id can be addressed over HTTP.`,
+      );
+  }
+  return defaultPathSerializer(pathname, pathParams);
+};
+
+/** The default headers; one a request cannot carry (CR or LF in a value, a bad name) is a ConfigError naming it. */
+function checkedHeaders(headers: HttpClientOptions['headers']): Headers {
+  try {
+    return new Headers(headers);
+  } catch {
+    const entries = headers instanceof Headers ? [...headers] : Object.entries(headers ?? {});
+    const bad = entries.find(([name, value]) => {
+      try {
+        new Headers([[name, value]]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // The value is not shown: it may be a credential.
+    throw new ConfigError(
+      `headers: the header ${JSON.stringify(bad?.[0] ?? '?')} cannot be sent (a header value cannot hold CR, LF or NUL, nor a name spaces or ':'). Fix or remove it.`,
+      { option: 'headers' },
+    );
+  }
 }

@@ -4,6 +4,7 @@ import {
   AbortError,
   ApiError,
   AuthenticationError,
+  ConfigError,
   ConnectionError,
   createHttpClient,
   DecodeError,
@@ -692,5 +693,53 @@ describe('secrets', () => {
     expect(logger.lines.length).toBeGreaterThan(50);
     for (const line of logger.lines) expect(line).not.toContain(CANARY);
     expect(JSON.stringify(errors.map((e) => (e as ApiError).url))).toContain('token=[REDACTED]');
+  });
+});
+
+describe('hostile ids and headers (found by fuzz/hostile-names.test.ts and fuzz/secrets.test.ts)', () => {
+  it("refuses a path parameter '.' or '..' before sending: it would address another endpoint", async () => {
+    let sent = 0;
+    server.use(
+      http.get(`${BASE}/*`, () => {
+        sent++;
+        return HttpResponse.json(model);
+      }),
+    );
+    for (const name of ['.', '..']) {
+      const error = await rejectionOf(client().get('/models/{name}', { params: { path: { name } } }));
+      expect(MlopsError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toContain('cannot hold as a segment');
+    }
+    // '...' and '.x' are names like any other.
+    await client().get('/models/{name}', { params: { path: { name: '...' } } });
+    expect(sent).toBe(1);
+  });
+
+  it('a default header a request cannot carry (CR/LF) is a ConfigError naming the header, not its value', () => {
+    let error: unknown;
+    try {
+      client({ headers: { 'x-ok': 'fine', 'x-bad': 'secret-value\r\nX-Injected: 1' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('"x-bad"');
+    expect((error as Error).message).not.toContain('secret-value');
+  });
+
+  it('scrubs the secrets option from error bodies, like the auth option', async () => {
+    server.use(
+      http.post(`${BASE}/models`, async ({ request }) =>
+        HttpResponse.json({ echo: await request.text() }, { status: 500 }),
+      ),
+    );
+    const error = await rejectionOf(
+      client({ secrets: ['posted-pw-1234'], retry: false }).post('/models', {
+        body: { name: 'posted-pw-1234' },
+      }),
+    );
+    expect(ApiError.isInstance(error)).toBe(true);
+    expect(JSON.stringify(error)).not.toContain('posted-pw-1234');
+    expect(JSON.stringify((error as ApiError).body)).toContain('[REDACTED]');
   });
 });

@@ -170,7 +170,11 @@ export class Artifacts {
   }
 
   async #root(target: ArtifactTarget, signal?: AbortSignal): Promise<ProxyLocation> {
-    return proxyLocation(await this.uriOf(target, signal ? { signal } : undefined), this.#t.trackingUri);
+    return proxyLocation(
+      await this.uriOf(target, signal ? { signal } : undefined),
+      this.#t.trackingUri,
+      this.#t.allowedArtifactHosts,
+    );
   }
 
   async #listAt(root: ProxyLocation, path: string, signal?: AbortSignal): Promise<ArtifactInfo[]> {

@@ -2,7 +2,7 @@
 // never a TypeError from deep inside the reading, nor a page token that is not text sent back as one.
 import { DecodeError } from '@mlops/core';
 import { describe, expect, it } from 'vitest';
-import { MlflowClient, parseMLmodel } from '../src/index';
+import { ArtifactPathError, MlflowClient, parseMLmodel } from '../src/index';
 
 function answering(body: string): MlflowClient {
   return new MlflowClient({
@@ -60,5 +60,54 @@ describe('hostile MLflow answers', () => {
     expect(parseMLmodel(mlmodel('[{"name": "k", "type": "long", "default": 3}]')).signature?.params).toEqual([
       { name: 'k', type: 'long', default: 3, shape: null },
     ]);
+  });
+});
+
+describe('artifact URIs the server names', () => {
+  /** A tracking server whose run lives at `artifactUri`, recording every URL asked for. */
+  function serving(artifactUri: string, options: { allowedArtifactHosts?: string[] } = {}) {
+    const urls: string[] = [];
+    const client = new MlflowClient({
+      trackingUri: 'http://mlflow.test:5000',
+      username: 'u',
+      password: 'artifact-host-test-pw',
+      maxRetries: 0,
+      ...options,
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        urls.push(request.url);
+        const body = request.url.includes('/runs/get')
+          ? { run: { info: { run_id: 'r', artifact_uri: artifactUri } } }
+          : { files: [{ path: 'model', is_dir: true }] };
+        return Response.json(body);
+      },
+    });
+    return { client, urls };
+  }
+
+  it.each([
+    'mlflow-artifacts://evil.example:5000/1/r/artifacts',
+    'mlflow-artifacts://mlflow.test:5001/1/r/artifacts',
+    'mlflow-artifacts://user@evil.example/1/r/artifacts',
+    's3://bucket/1/r/artifacts',
+    'file:///etc',
+    'http://evil.example/artifacts',
+  ])('%s is refused, and nothing is asked of another host', async (uri) => {
+    const { client, urls } = serving(uri);
+    const error = await rejection(client.listArtifacts('r'));
+    expect(ArtifactPathError.isInstance(error)).toBe(true);
+    expect(urls.every((u) => u.startsWith('http://mlflow.test:5000/'))).toBe(true);
+  });
+
+  it('the tracking server itself, or a host the caller allowed, is followed', async () => {
+    const own = serving('mlflow-artifacts://mlflow.test:5000/1/r/artifacts');
+    expect((await own.client.listArtifacts('r')).map((f) => f.path)).toEqual(['model']);
+    const allowed = serving('mlflow-artifacts://store.example:5000/1/r/artifacts', {
+      allowedArtifactHosts: ['store.example:5000'],
+    });
+    await allowed.client.listArtifacts('r');
+    expect(allowed.urls.at(-1)).toMatch(
+      /^http:\/\/store\.example:5000\/api\/2\.0\/mlflow-artifacts\/artifacts\?path=1%2Fr%2Fartifacts/,
+    );
   });
 });

@@ -55,6 +55,11 @@ type Http = HttpClient<paths>;
 /** The form of a range query, as the spec types it. */
 type RangeForm =
   paths['/api/v1/query_range']['post']['requestBody']['content']['application/x-www-form-urlencoded'];
+/** The URL as given, or with its userinfo (basic auth) shown as REDACTED when it has one. */
+function withoutUserinfo(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url) ? redactUrl(url) : url;
+}
+
 export class PrometheusClient {
   /** The resolved settings. */
   readonly config: { url: string; maxRetries: number; attemptTimeoutMs: number };
@@ -66,7 +71,7 @@ export class PrometheusClient {
   constructor(options: PrometheusClientOptions = {}) {
     const config = resolveConfig(prometheusConfigSpec, options, { service: PACKAGE_NAME });
     // What is shown carries no userinfo (basic auth in the URL); the HTTP client alone holds it.
-    this.config = { ...config, url: redactUrl(config.url) };
+    this.config = { ...config, url: withoutUserinfo(config.url) };
     this.#http = createHttpClient<paths>({
       service: 'prometheus',
       baseUrl: config.url,

@@ -46,6 +46,11 @@ export interface PushRequest extends PushTarget {
   signal?: AbortSignal;
 }
 
+/** The URL as given, or with its userinfo (basic auth) shown as REDACTED when it has one. */
+function withoutUserinfo(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url) ? redactUrl(url) : url;
+}
+
 /**
  * Pushes a prom-client registry to a Prometheus Pushgateway:
  *
@@ -64,7 +69,7 @@ export class Pushgateway {
     const { fetch, logger, headers, gzip, ...configured } = options;
     const config = resolveConfig(pushgatewayConfigSpec, configured, { service: PACKAGE_NAME });
     // Shown without userinfo (basic auth in the URL); the HTTP client alone holds it.
-    this.url = redactUrl(config.url);
+    this.url = withoutUserinfo(config.url);
     this.#gzip = gzip ?? true;
     this.#http = createHttpClient({
       service: 'pushgateway',
