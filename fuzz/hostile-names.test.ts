@@ -136,7 +136,9 @@ describe('hostile names in URLs and headers', () => {
             });
           } else {
             expect([...url.searchParams.keys()].sort()).toEqual([...op.where.query].sort());
-            op.where.query.forEach((key, i) => expect(url.searchParams.get(key)).toBe(names[i]));
+            op.where.query.forEach((key, i) => {
+              expect(url.searchParams.get(key)).toBe(names[i]);
+            });
           }
           for (const [key] of requests[0]!.headers) expect(key).not.toMatch(/injected/i);
         },
