@@ -91,6 +91,13 @@ export interface HttpClientOptions {
   /** Where to log requests, retries and failures. Off by default. */
   logger?: Logger;
   /**
+   * The largest answer read into memory (a JSON body, a buffered response), in bytes: a larger one is a
+   * DecodeError, read no further, so a broken or hostile server cannot exhaust memory. Streamed calls
+   * (`stream: true`) are the caller's to bound. Default 256 MiB; Infinity for none. Error bodies are kept to
+   * their first 64 KiB.
+   */
+  maxResponseBytes?: number;
+  /**
    * Turns a non-2xx answer into the error to raise, for a service whose body says more than its status
    * (MLflow answers 400 for RESOURCE_ALREADY_EXISTS): undefined leaves it to `ApiError.from`. Retries
    * still follow the status.
@@ -100,6 +107,9 @@ export interface HttpClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+/** What an error body is kept to: enough for any message, not a whole page of HTML. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 // biome-ignore lint/complexity/noBannedTypes: openapi-fetch's own constraint for a paths type.
 type AnyPaths = {};
@@ -261,6 +271,7 @@ class Pipeline {
   readonly #retry: ResolvedRetryOptions;
   readonly #timeoutMs: number;
   readonly #attemptTimeoutMs: number;
+  readonly #maxResponseBytes: number;
   /** A base URL that does not parse leaves the error to openapi-fetch's Request, as before. */
   readonly #baseParses: boolean;
   /** openapi-fetch's default query serializer, made once instead of once per call. */
@@ -279,6 +290,7 @@ class Pipeline {
     this.#retry = resolveRetry(options.retry);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#defaults = checkedHeaders(options.headers);
     for (const [name, value] of this.#defaults) {
       if (SENSITIVE_HEADERS.has(name)) this.#redactor.addCredentialHeader(value);
@@ -432,6 +444,46 @@ class Pipeline {
     }
   }
 
+  /**
+   * The response with its body held to `max` bytes: past a Content-Length over it, or past `max` bytes of a body
+   * without one, reading fails with a DecodeError (`truncate`: the body just ends there, for error bodies).
+   */
+  #bounded(response: Response, out: Outgoing, max: number, truncate = false): Response {
+    if (!Number.isFinite(max) || response.body === null) return response;
+    const tooLarge = (size: string) => {
+      const { service, method, url } = this.#describe(out);
+      return new DecodeError(
+        { what: 'response body', source: `${serviceLabel(service)} ${method} ${url}` },
+        `${serviceLabel(service)} answered ${method} ${url} with ${size}, more than the ${max} bytes this client reads (maxResponseBytes).`,
+      );
+    };
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared <= max) return response;
+    if (Number.isFinite(declared) && !truncate) {
+      response.body.cancel().catch(() => {});
+      throw tooLarge(`a body of ${declared} bytes`);
+    }
+    let seen = 0;
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen <= max) return controller.enqueue(chunk);
+          if (!truncate) return controller.error(tooLarge(`a body of more than ${max} bytes`));
+          controller.enqueue(chunk.subarray(0, chunk.byteLength - (seen - max)));
+          controller.terminate();
+        },
+      }),
+    );
+    const copy = new Response(counted, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+    Object.defineProperty(copy, 'url', { value: response.url });
+    return copy;
+  }
+
   /** A request that could not even be built (bad URL, bad header): its message, scrubbed of secrets. */
   #buildError(method: string, url: string, error: unknown): MlopsError {
     const reason = error instanceof Error ? error.message : String(error);
@@ -545,9 +597,13 @@ class Pipeline {
         attempt: state.attempts,
         durationMs,
       });
-      if (response.ok) return { kind: 'done', value: await read(response), response };
+      if (response.ok) {
+        const bounded =
+          read === passThrough ? response : this.#bounded(response, out, this.#maxResponseBytes);
+        return { kind: 'done', value: await read(bounded), response };
+      }
 
-      const errorBody = await readErrorBody(response);
+      const errorBody = await readErrorBody(this.#bounded(response, out, MAX_ERROR_BODY_BYTES, true));
       if (
         this.#auth.canRefresh &&
         !state.refreshedAuth &&

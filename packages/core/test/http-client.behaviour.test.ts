@@ -743,3 +743,53 @@ describe('hostile ids and headers (found by fuzz/hostile-names.test.ts and fuzz/
     expect(JSON.stringify((error as ApiError).body)).toContain('[REDACTED]');
   });
 });
+
+describe('oversized responses are bounded', () => {
+  const big = JSON.stringify({ name: 'x'.repeat(5_000) });
+  const chunked = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = new TextEncoder().encode(text);
+        for (let at = 0; at < bytes.length; at += 512) controller.enqueue(bytes.subarray(at, at + 512));
+        controller.close();
+      },
+    });
+
+  it('a body over maxResponseBytes is a DecodeError, with or without a Content-Length', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/models/declared`, () => {
+        calls++;
+        return new HttpResponse(big, {
+          headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+        });
+      }),
+      http.get(`${BASE}/models/chunked`, () => {
+        calls++;
+        return new HttpResponse(chunked(big), { headers: { 'content-type': 'application/json' } });
+      }),
+    );
+    for (const name of ['declared', 'chunked']) {
+      const error = await rejectionOf(
+        client({ maxResponseBytes: 1_000 }).get('/models/{name}', { params: { path: { name } } }),
+      );
+      expect(DecodeError.isInstance(error), String(error)).toBe(true);
+      expect((error as Error).message).toContain('more than the 1000 bytes');
+    }
+    // Not retried: the next attempt would be as large.
+    expect(calls).toBe(2);
+    // Under the bound, the same bodies read as usual.
+    const whole = await client({ maxResponseBytes: 10_000 }).get('/models/{name}', {
+      params: { path: { name: 'chunked' } },
+    });
+    expect((whole as { name: string }).name).toHaveLength(5_000);
+  });
+
+  it('an error body is kept to its first 64 KiB', async () => {
+    const page = `<html>${'y'.repeat(200_000)}</html>`;
+    server.use(http.get(`${BASE}/models/huge`, () => new HttpResponse(chunked(page), { status: 404 })));
+    const error = await rejectionOf(client().get('/models/{name}', { params: { path: { name: 'huge' } } }));
+    expect(NotFoundError.isInstance(error)).toBe(true);
+    expect(String((error as NotFoundError).body).length).toBe(64 * 1024);
+  });
+});
