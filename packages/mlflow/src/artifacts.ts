@@ -147,6 +147,10 @@ export function pythonJson(value: unknown): string {
   );
 }
 
+/** How deep, and how wide in directories, a recursive listing may go before it is refused (see list()). */
+const MAX_TREE_DEPTH = 64;
+const MAX_TREE_DIRECTORIES = 100_000;
+
 export class Artifacts {
   readonly #t: Transport;
   readonly #resolvers: ArtifactResolvers;
@@ -228,9 +232,19 @@ export class Artifacts {
     if (!options.recursive) return top;
     const files: ArtifactInfo[] = [];
     let level = top;
+    let depth = 0;
+    let listed = 0;
     while (level.length > 0) {
       const dirs: ArtifactInfo[] = [];
       for (const entry of level) (entry.isDir ? dirs : files).push(entry);
+      // A server that lists a directory inside itself would have this walk forever: bounded.
+      depth++;
+      listed += dirs.length;
+      if (dirs.length > 0 && (depth > MAX_TREE_DEPTH || listed > MAX_TREE_DIRECTORIES))
+        throw new ArtifactPathError(
+          dirs[0]!.path,
+          `The artifact tree under ${JSON.stringify(path)} is deeper than ${MAX_TREE_DEPTH} levels or has more than ${MAX_TREE_DIRECTORIES} directories (${JSON.stringify(dirs[0]!.path)}): a server listing a directory inside itself? Download a smaller path.`,
+        );
       const below: ArtifactInfo[][] = [];
       await pool(dirs, options.concurrency ?? DEFAULT_CONCURRENCY, async (dir) => {
         below.push(await this.#listAt(root, dir.path, options.signal));

@@ -111,3 +111,26 @@ describe('artifact URIs the server names', () => {
     );
   });
 });
+
+describe('an artifact tree without end', () => {
+  it('a server listing a directory inside itself is refused after 64 levels, not walked forever', async () => {
+    let listings = 0;
+    const client = new MlflowClient({
+      trackingUri: 'http://mlflow.test',
+      maxRetries: 0,
+      fetch: async (input, init) => {
+        const url = new URL(new Request(input, init).url);
+        if (url.pathname.endsWith('/runs/get'))
+          return Response.json({
+            run: { info: { run_id: 'r', artifact_uri: 'mlflow-artifacts:/1/r/artifacts' } },
+          });
+        listings++;
+        return Response.json({ files: [{ path: 'again', is_dir: true }] });
+      },
+    });
+    const error = await rejection(client.listArtifacts('r', '', { recursive: true }));
+    expect(ArtifactPathError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('deeper than 64 levels');
+    expect(listings).toBe(65);
+  });
+});
