@@ -196,6 +196,7 @@ export class Artifacts {
         `MLflow answered the artifact listing of ${JSON.stringify(full)} with a body that is not JSON: ${JSON.stringify(text.slice(0, 200))}`,
       );
     }
+    const seen = new Set<string>();
     return (body.files ?? []).map((f) => {
       // Entries come back as base names; a name with '/' or '..' from a server is refused like any other path.
       const name = f.path ?? '';
@@ -205,6 +206,10 @@ export class Artifacts {
           name,
           `The server listed an entry named ${JSON.stringify(name)}, which is not a single file name.`,
         );
+      // Listed twice, it would be downloaded twice at once into the same file.
+      if (seen.has(segments[0]!))
+        throw new ArtifactPathError(name, `The server listed the entry ${JSON.stringify(name)} twice.`);
+      seen.add(segments[0]!);
       return {
         path: joinArtifactPath(path, name),
         isDir: f.is_dir === true,

@@ -134,3 +134,28 @@ describe('an artifact tree without end', () => {
     expect(listings).toBe(65);
   });
 });
+
+describe('a listing naming one file twice', () => {
+  it('is an ArtifactPathError, not two downloads racing into the same file', async () => {
+    const client = new MlflowClient({
+      trackingUri: 'http://mlflow.test',
+      maxRetries: 0,
+      fetch: async (input, init) => {
+        const url = new URL(new Request(input, init).url);
+        if (url.pathname.endsWith('/runs/get'))
+          return Response.json({
+            run: { info: { run_id: 'r', artifact_uri: 'mlflow-artifacts:/1/r/artifacts' } },
+          });
+        return Response.json({
+          files: [
+            { path: 'model.pkl', file_size: 3 },
+            { path: './model.pkl', file_size: 3 },
+          ],
+        });
+      },
+    });
+    const error = await rejection(client.listArtifacts('r'));
+    expect(ArtifactPathError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('twice');
+  });
+});
