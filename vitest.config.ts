@@ -10,6 +10,7 @@ export default defineConfig({
       'tests/integration',
       'tests/faults',
       'examples',
+      'fuzz',
     ],
   },
 });

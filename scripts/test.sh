@@ -11,8 +11,9 @@ source scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5
 # The real components the tests need (idempotent: running, healthy ones are left alone), in one start so the
 # services come up concurrently: the default set plus the optional components some tests use — the basic-auth
-# MLflow (:5001, @mlops/mlflow's auth tests), Elasticsearch 8 and 9 from Maven Central (@mlops/metrics' log
-# shipping), Prometheus 3 next to Debian's 2.42 (built once with go install, then cached), toxiproxy, and Trino
-# 476 with the feast-trino venv (@mlops/feast's Trino offline store).
-bash platform/bin/platform up --and mlflow-auth elasticsearch elasticsearch9 prometheus3 toxiproxy trino
+# MLflow (:5001, @mlops/mlflow's auth tests), a second Airflow api-server with the FAB auth manager (:8082,
+# @mlops/airflow's FAB tests), Elasticsearch 8 and 9 from Maven Central (@mlops/metrics' log shipping),
+# Prometheus 3 next to Debian's 2.42 (built once with go install, then cached), Toxiproxy (tests/faults), and
+# Trino 476 with the feast-trino venv (@mlops/feast's Trino offline store).
+bash platform/bin/platform up --and mlflow-auth airflow-fab elasticsearch elasticsearch9 prometheus3 toxiproxy trino
 exec node scripts/gate.mjs "$@"

@@ -4,8 +4,19 @@
  * `{ username, password }` and answer 201 `{ access_token }`), keeps it, and gets a new one before its
  * `exp` (a tenth of its lifetime before, at most a minute) and once more when the server answers 401.
  * Airflow has no refresh endpoint: renewing is logging in again. Concurrent calls share one login.
+ *
+ * A token Airflow can no longer verify (signed with a secret it does not have: an api-server restarted without
+ * a fixed `[api_auth] jwt_secret` makes a new one, and every token it issued before is void) is answered 403
+ * `{"detail": "Invalid JWT token"}`, not 401, by both auth managers in 3.3.2. That 403 also gets one login
+ * and one replay (`isStaleTokenRejection`); any other 403 is a permission answer and is raised at once.
  */
-import { AuthenticationError, createHttpClient, type HttpClient, type Logger } from '@mlops/core';
+import {
+  AuthenticationError,
+  type AuthRejection,
+  createHttpClient,
+  type HttpClient,
+  type Logger,
+} from '@mlops/core';
 import type { AirflowCredentials } from './config';
 import type { paths as authPaths } from './generated/simple-auth';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -49,6 +60,8 @@ export class TokenSource {
         sdk: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
         retry: { maxRetries: init.maxRetries },
         attemptTimeoutMs: init.attemptTimeoutMs,
+        // The password travels in the login body: a server that echoes it back must not put it in our errors.
+        secrets: [credentials.password],
         ...(init.fetch ? { fetch: init.fetch } : {}),
         ...(init.logger ? { logger: init.logger } : {}),
         ...(init.headers ? { headers: init.headers } : {}),
@@ -127,6 +140,13 @@ function errorInit(error: AuthenticationError) {
     requestId: error.requestId,
     attempts: error.attempts,
   };
+}
+
+/** A rejection that means "log in again", besides 401: Airflow's 403 for a JWT it cannot verify. */
+export function isStaleTokenRejection(rejection: AuthRejection): boolean {
+  if (rejection.status !== 403) return false;
+  const body = rejection.body;
+  return typeof body === 'object' && body !== null && 'detail' in body && body.detail === 'Invalid JWT token';
 }
 
 /** The claims of a JWT, read without verifying it (only exp and iat are used, to schedule renewal). */

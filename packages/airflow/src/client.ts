@@ -1,6 +1,6 @@
 import { createHttpClient, type Logger } from '@mlops/core';
 import { Assets } from './assets';
-import { type Clock, TokenSource } from './auth';
+import { type Clock, isStaleTokenRejection, TokenSource } from './auth';
 import { type AirflowConfig, type AirflowOptions, resolveAirflowConfig } from './config';
 import { Connections } from './connections';
 import { DagRuns } from './dag-runs';
@@ -71,7 +71,7 @@ export class AirflowClient {
       auth:
         this.config.credentials.type === 'token'
           ? { type: 'bearer', token: this.config.credentials.token }
-          : { type: 'bearer', token: (request) => tokens.token(request) },
+          : { type: 'bearer', token: (request) => tokens.token(request), refreshOn: isStaleTokenRejection },
       retry: { maxRetries: this.config.maxRetries },
       attemptTimeoutMs: this.config.attemptTimeoutMs,
       ...injected,

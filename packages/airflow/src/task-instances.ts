@@ -1,4 +1,4 @@
-import type { Paginator } from '@mlops/core';
+import { DecodeError, type Paginator } from '@mlops/core';
 import { paginateByOffset } from '@mlops/core/sdk';
 import { sleepFor } from './polling';
 import type { AirflowHttp, RequestOptions, Schemas, TaskInstance, TaskInstanceState } from './types';
@@ -135,9 +135,9 @@ export class TaskInstances {
           signal: options.signal,
         },
       );
-      for (const item of page.content) yield toLogLine(item);
-      const next = page.continuation_token ?? undefined;
-      if (page.content.length === 0 || next === undefined) {
+      const { content, next } = logPage(page, `${dagId}/${runId}/${taskId} try ${tryNumber}`);
+      for (const item of content) yield item;
+      if (content.length === 0 || next === undefined) {
         if (ended) return;
         await sleepFor(options.pollIntervalMs ?? 1000, options.signal);
       }
@@ -162,10 +162,42 @@ export class TaskInstances {
   }
 }
 
-function toLogLine(item: string | { event: string; timestamp?: string; [key: string]: unknown }): LogLine {
-  if (typeof item === 'string') return { event: item };
-  const level = item.level;
-  return { ...item, level: typeof level === 'string' ? level : undefined };
+/**
+ * One page of a task's log as Airflow 3 answers it: `content` a list of lines (text, or structured objects with
+ * their `event`) and an optional text `continuation_token`. Another shape is a DecodeError naming the log.
+ */
+function logPage(page: unknown, where: string): { content: LogLine[]; next: string | undefined } {
+  const bad = (what: string): never => {
+    throw new DecodeError(
+      { what: 'task log page', source: `Airflow task log ${where}` },
+      `Airflow answered a task log page (${where}) whose ${what}; is the base URL an Airflow 3 API server?`,
+    );
+  };
+  if (typeof page !== 'object' || page === null || Array.isArray(page)) return bad('body is not an object');
+  const { content, continuation_token: token } = page as { content?: unknown; continuation_token?: unknown };
+  if (!Array.isArray(content)) return bad('content is not a list of lines');
+  if (token !== undefined && token !== null && typeof token !== 'string')
+    bad('continuation_token is not text');
+  const lines = content.map((item: unknown): LogLine => {
+    if (typeof item === 'string') return { event: item };
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      return bad('content holds a line that is neither text nor an object');
+    const line = item as Record<string, unknown>;
+    const event = line.event;
+    const timestamp = line.timestamp;
+    return {
+      ...line,
+      event:
+        typeof event === 'string'
+          ? event
+          : event === undefined || event === null
+            ? ''
+            : JSON.stringify(event),
+      timestamp: typeof timestamp === 'string' ? timestamp : undefined,
+      level: typeof line.level === 'string' ? line.level : undefined,
+    };
+  });
+  return { content: lines, next: typeof token === 'string' ? token : undefined };
 }
 
 /** `2026-01-01T00:00:00Z [error] message (error_detail...)` for people to read. */

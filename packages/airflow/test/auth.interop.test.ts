@@ -48,6 +48,19 @@ describe('authentication against the real Airflow', () => {
     ]);
   });
 
+  it('logs in again once when Airflow answers 403 "Invalid JWT token" (a token signed with another secret)', async () => {
+    // What a client holds after an api-server restarted with a new JWT secret; 3.3.2 answers 403, not 401.
+    const fetch = tokenSwappingFetch([shortLivedToken(60, 'a-secret-this-server-never-had-0123456789')]);
+    const client = platformClient({ fetch });
+    expect((await client.dags.get('xcom_example')).dag_id).toBe('xcom_example');
+    expect(fetch.requests).toEqual([
+      'POST /auth/token',
+      'GET /api/v2/dags/xcom_example',
+      'POST /auth/token',
+      'GET /api/v2/dags/xcom_example',
+    ]);
+  });
+
   it('uses a static token as it is (AIRFLOW_CLI_TOKEN style), and a rejected one is an AuthenticationError', async () => {
     const client = new AirflowClient({ baseUrl, token: shortLivedToken(60) });
     expect((await client.dags.get('xcom_example')).dag_id).toBe('xcom_example');

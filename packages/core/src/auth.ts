@@ -8,15 +8,26 @@ export interface TokenRequest {
 
 export type TokenProvider = (request: TokenRequest) => string | Promise<string>;
 
+/** A rejection other than 401 that a token provider's service may give a stale token (see `refreshOn`). */
+export interface AuthRejection {
+  /** The HTTP status (401 always refreshes and is never passed here). */
+  readonly status: number;
+  /** The response body as read for the error: parsed JSON, text, or undefined. */
+  readonly body: unknown;
+}
+
 /**
  * - `{ type: 'bearer', token: 'abc' }`: a static token.
  * - `{ type: 'bearer', token: async ({ forceRefresh }) => ... }`: a provider, asked once per call (cache in it
  *   if fetching is costly) and once more with `forceRefresh: true` when the server answers 401; the call is
  *   then replayed once with the new token.
+ *   `refreshOn` names other rejections that mean "this token is no longer good" (Airflow answers 403
+ *   "Invalid JWT token" to a token signed with a secret it no longer has): they get the same single refresh
+ *   and replay. Only for a provider; a 401 always qualifies.
  * - `{ type: 'basic', username, password }`: HTTP basic auth.
  */
 export type AuthOption =
-  | { type: 'bearer'; token: string | TokenProvider }
+  | { type: 'bearer'; token: string | TokenProvider; refreshOn?: (rejection: AuthRejection) => boolean }
   | { type: 'basic'; username: string; password: string };
 
 /** Applies credentials to requests. Holds them privately: they never reach errors, logs or JSON. */
@@ -48,6 +59,18 @@ export class Authenticator {
     if (auth?.type === 'basic') return `Basic ${encodeBasic(auth.username, auth.password)}`;
     if (auth?.type === 'bearer' && typeof auth.token === 'string') return `Bearer ${auth.token}`;
     return undefined;
+  }
+
+  /** True when this non-401 rejection should be answered like a 401: one fresh token and one replay. */
+  refreshesOn(rejection: AuthRejection): boolean {
+    const auth = this.#auth;
+    if (auth?.type !== 'bearer' || typeof auth.token !== 'function' || auth.refreshOn === undefined)
+      return false;
+    try {
+      return auth.refreshOn(rejection) === true;
+    } catch {
+      return false;
+    }
   }
 
   /** Sets the Authorization header, unless the caller set one on this request. */

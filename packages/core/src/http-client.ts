@@ -20,6 +20,7 @@ import {
   AbortError,
   ApiError,
   type ApiErrorInit,
+  ConfigError,
   ConnectionError,
   DecodeError,
   isBadPort,
@@ -76,6 +77,11 @@ export interface HttpClientOptions {
   /** The fetch to use. When absent, `globalThis.fetch` is looked up at each call (so mocks installed later work). */
   fetch?: typeof fetch;
   auth?: AuthOption;
+  /**
+   * Other values this client sends that must never be printed (a password it posts in a body to log in, an
+   * API key in a header of `headers`): scrubbed, like the auth option's, from errors, their bodies and logs.
+   */
+  secrets?: readonly string[];
   /** Retry policy; `false` disables retries. See RetryOptions for the defaults. */
   retry?: RetryOptions | false;
   /** Deadline of a whole call, retries included. Default 120 000 ms; Infinity for none. */
@@ -84,6 +90,13 @@ export interface HttpClientOptions {
   attemptTimeoutMs?: number;
   /** Where to log requests, retries and failures. Off by default. */
   logger?: Logger;
+  /**
+   * The largest answer read into memory (a JSON body, a buffered response), in bytes: a larger one is a
+   * DecodeError, read no further, so a broken or hostile server cannot exhaust memory. Streamed calls
+   * (`stream: true`) are the caller's to bound. Default 256 MiB; Infinity for none. Error bodies are kept to
+   * their first 64 KiB.
+   */
+  maxResponseBytes?: number;
   /**
    * Turns a non-2xx answer into the error to raise, for a service whose body says more than its status
    * (MLflow answers 400 for RESOURCE_ALREADY_EXISTS): undefined leaves it to `ApiError.from`. Retries
@@ -94,6 +107,9 @@ export interface HttpClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+/** What an error body is kept to: enough for any message, not a whole page of HTML. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 // biome-ignore lint/complexity/noBannedTypes: openapi-fetch's own constraint for a paths type.
 type AnyPaths = {};
@@ -210,7 +226,7 @@ type ReadBody<T> = (response: Response) => T | Promise<T>;
 /** What one attempt came to, before the retry decision. */
 type AttemptOutcome<T> =
   | { readonly kind: 'done'; readonly value: T; readonly response: Response }
-  /** A 401 the token provider may answer: replayed once with a fresh token, not counted as a retry. */
+  /** A 401 (or a `refreshOn` rejection) the token provider may answer: replayed once with a fresh token, not counted as a retry. */
   | { readonly kind: 'refresh' }
   | { readonly kind: 'status'; readonly error: ApiError; readonly retryAfterMs: number | undefined }
   | { readonly kind: 'thrown'; readonly error: unknown; readonly signal: AttemptSignal };
@@ -255,6 +271,7 @@ class Pipeline {
   readonly #retry: ResolvedRetryOptions;
   readonly #timeoutMs: number;
   readonly #attemptTimeoutMs: number;
+  readonly #maxResponseBytes: number;
   /** A base URL that does not parse leaves the error to openapi-fetch's Request, as before. */
   readonly #baseParses: boolean;
   /** openapi-fetch's default query serializer, made once instead of once per call. */
@@ -268,11 +285,13 @@ class Pipeline {
     this.#baseParses = URL.canParse(baseUrl);
     // Userinfo in the base URL means basic auth, as curl takes it; fetch refuses such URLs.
     this.#auth = new Authenticator(options.auth ?? credentials, this.#redactor);
+    for (const secret of options.secrets ?? []) this.#redactor.addSecret(secret);
     this.#logger = options.logger ?? silentLogger;
     this.#retry = resolveRetry(options.retry);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-    this.#defaults = new Headers(options.headers);
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#defaults = checkedHeaders(options.headers);
     for (const [name, value] of this.#defaults) {
       if (SENSITIVE_HEADERS.has(name)) this.#redactor.addCredentialHeader(value);
     }
@@ -288,6 +307,7 @@ class Pipeline {
   client<Paths extends AnyPaths, Media extends MediaType>(): HttpClient<Paths, Media> {
     const raw = createClient<Paths, Media>({
       baseUrl: this.#baseUrl,
+      pathSerializer: wholeSegmentPathSerializer,
       fetch: (request: Request) => this.send(request, callOptionsOf(request)),
     });
     const typed = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
@@ -367,7 +387,7 @@ class Pipeline {
       baseUrl: this.#baseUrl,
       params,
       querySerializer: this.#querySerializer,
-      pathSerializer: defaultPathSerializer,
+      pathSerializer: wholeSegmentPathSerializer,
     });
     return {
       method,
@@ -422,6 +442,46 @@ class Pipeline {
         `${serviceLabel(this.#service)} answered ${response.status} to ${method} ${url} with a body that is not JSON: ${JSON.stringify(snippet)}`,
       );
     }
+  }
+
+  /**
+   * The response with its body held to `max` bytes: past a Content-Length over it, or past `max` bytes of a body
+   * without one, reading fails with a DecodeError (`truncate`: the body just ends there, for error bodies).
+   */
+  #bounded(response: Response, out: Outgoing, max: number, truncate = false): Response {
+    if (!Number.isFinite(max) || response.body === null) return response;
+    const tooLarge = (size: string) => {
+      const { service, method, url } = this.#describe(out);
+      return new DecodeError(
+        { what: 'response body', source: `${serviceLabel(service)} ${method} ${url}` },
+        `${serviceLabel(service)} answered ${method} ${url} with ${size}, more than the ${max} bytes this client reads (maxResponseBytes).`,
+      );
+    };
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared <= max) return response;
+    if (Number.isFinite(declared) && !truncate) {
+      response.body.cancel().catch(() => {});
+      throw tooLarge(`a body of ${declared} bytes`);
+    }
+    let seen = 0;
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen <= max) return controller.enqueue(chunk);
+          if (!truncate) return controller.error(tooLarge(`a body of more than ${max} bytes`));
+          controller.enqueue(chunk.subarray(0, chunk.byteLength - (seen - max)));
+          controller.terminate();
+        },
+      }),
+    );
+    const copy = new Response(counted, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+    Object.defineProperty(copy, 'url', { value: response.url });
+    return copy;
   }
 
   /** A request that could not even be built (bad URL, bad header): its message, scrubbed of secrets. */
@@ -537,9 +597,24 @@ class Pipeline {
         attempt: state.attempts,
         durationMs,
       });
-      if (response.ok) return { kind: 'done', value: await read(response), response };
+      if (response.ok) {
+        const bounded =
+          read === passThrough ? response : this.#bounded(response, out, this.#maxResponseBytes);
+        return { kind: 'done', value: await read(bounded), response };
+      }
 
-      const errorBody = await readErrorBody(response);
+      const errorBody = await readErrorBody(this.#bounded(response, out, MAX_ERROR_BODY_BYTES, true));
+      if (
+        this.#auth.canRefresh &&
+        !state.refreshedAuth &&
+        this.#auth.refreshesOn({ status: response.status, body: errorBody })
+      ) {
+        this.#log('info', 'mlops.http.auth-refresh', out, {
+          attempt: state.attempts,
+          status: response.status,
+        });
+        return { kind: 'refresh' };
+      }
       const retryAfter = retryAfterMs(response.headers);
       const errorInit: ApiErrorInit = {
         ...this.#describe(out),
@@ -784,4 +859,41 @@ function callOptionsOf(request: Request): CallOptions {
 
 function hasKey<K extends string>(value: object, key: K): value is Record<K, unknown> {
   return key in value;
+}
+
+/**
+ * openapi-fetch's path serializer, refusing a path parameter that is `.` or `..`: percent-encoding leaves them
+ * as they are (and URL parsing reads `%2E` as `.` too), so fetch would remove the segment or climb one up,
+ * sending the call to another endpoint (`dags.get('..')` asking `/api/v2/`). No such id can be sent.
+ */
+const wholeSegmentPathSerializer: typeof defaultPathSerializer = (pathname, pathParams) => {
+  for (const [name, value] of Object.entries(pathParams ?? {})) {
+    if (value === '.' || value === '..')
+      throw new MlopsError(
+        `The path parameter ${name} is ${JSON.stringify(value)}, which a URL path cannot hold as a segment: the request would go to another endpoint. No such id can be addressed over HTTP.`,
+      );
+  }
+  return defaultPathSerializer(pathname, pathParams);
+};
+
+/** The default headers; one a request cannot carry (CR or LF in a value, a bad name) is a ConfigError naming it. */
+function checkedHeaders(headers: HttpClientOptions['headers']): Headers {
+  try {
+    return new Headers(headers);
+  } catch {
+    const entries = headers instanceof Headers ? [...headers] : Object.entries(headers ?? {});
+    const bad = entries.find(([name, value]) => {
+      try {
+        new Headers([[name, value]]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // The value is not shown: it may be a credential.
+    throw new ConfigError(
+      `headers: the header ${JSON.stringify(bad?.[0] ?? '?')} cannot be sent (a header value cannot hold CR, LF or NUL, nor a name spaces or ':'). Fix or remove it.`,
+      { option: 'headers' },
+    );
+  }
 }

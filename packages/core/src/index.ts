@@ -1,7 +1,7 @@
 // What a user of the @mlops SDKs needs: the HTTP client, its options, the errors to catch. The plumbing
 // SDK authors build packages with (config resolution, redaction, env, paginator factories) is in ./sdk.ts,
 // published as `@mlops/core/sdk`.
-export type { AuthOption, TokenProvider, TokenRequest } from './auth';
+export type { AuthOption, AuthRejection, TokenProvider, TokenRequest } from './auth';
 export {
   AbortError,
   ApiError,

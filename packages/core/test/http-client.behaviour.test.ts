@@ -4,6 +4,7 @@ import {
   AbortError,
   ApiError,
   AuthenticationError,
+  ConfigError,
   ConnectionError,
   createHttpClient,
   DecodeError,
@@ -263,6 +264,87 @@ describe('auth', () => {
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect(calls).toBe(2);
     expect(refreshes).toBe(1);
+  });
+
+  it('refreshes once on a rejection refreshOn names (403 "Invalid JWT token"), and a plain 403 stays a 403', async () => {
+    const tokens: boolean[] = [];
+    const seen: Array<string | null> = [];
+    server.use(
+      http.get(`${BASE}/models/churn`, ({ request }) => {
+        seen.push(request.headers.get('authorization'));
+        return request.headers.get('authorization') === 'Bearer fresh'
+          ? HttpResponse.json(model)
+          : HttpResponse.json({ detail: 'Invalid JWT token' }, { status: 403 });
+      }),
+      http.get(`${BASE}/models/secret`, ({ request }) => {
+        seen.push(request.headers.get('authorization'));
+        return HttpResponse.json({ detail: 'Forbidden' }, { status: 403 });
+      }),
+    );
+    const rejections: unknown[] = [];
+    const api = client({
+      auth: {
+        type: 'bearer',
+        token: ({ forceRefresh }) => {
+          tokens.push(forceRefresh);
+          return forceRefresh ? 'fresh' : 'stale';
+        },
+        refreshOn: (rejection) => {
+          rejections.push(rejection);
+          return (
+            rejection.status === 403 &&
+            (rejection.body as { detail?: unknown })?.detail === 'Invalid JWT token'
+          );
+        },
+      },
+    });
+    expect(await api.get('/models/{name}', { params: { path: { name: 'churn' } } })).toEqual(model);
+    expect(tokens).toEqual([false, true]);
+    expect(seen).toEqual(['Bearer stale', 'Bearer fresh']);
+    expect(rejections).toEqual([{ status: 403, body: { detail: 'Invalid JWT token' } }]);
+    // Another 403 is the caller's answer at once: no new token, no replay.
+    tokens.length = 0;
+    seen.length = 0;
+    const error = await rejectionOf(api.get('/models/{name}', { params: { path: { name: 'secret' } } }));
+    expect(ApiError.isInstance(error) && error.status).toBe(403);
+    expect(tokens).toEqual([false]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('refreshes only once when the refreshed token meets the same refreshOn rejection, and a throwing refreshOn is a no', async () => {
+    let calls = 0;
+    let refreshes = 0;
+    server.use(
+      http.get(`${BASE}/models/churn`, () => {
+        calls++;
+        return HttpResponse.json({ detail: 'Invalid JWT token' }, { status: 403 });
+      }),
+    );
+    const api = (refreshOn: () => boolean) =>
+      client({
+        auth: {
+          type: 'bearer',
+          token: ({ forceRefresh }) => {
+            if (forceRefresh) refreshes++;
+            return 'always-bad';
+          },
+          refreshOn,
+        },
+      });
+    const error = await rejectionOf(
+      api(() => true).get('/models/{name}', { params: { path: { name: 'churn' } } }),
+    );
+    expect(ApiError.isInstance(error) && error.status).toBe(403);
+    expect([calls, refreshes]).toEqual([2, 1]);
+    calls = 0;
+    refreshes = 0;
+    const thrown = await rejectionOf(
+      api(() => {
+        throw new Error('broken predicate');
+      }).get('/models/{name}', { params: { path: { name: 'churn' } } }),
+    );
+    expect(ApiError.isInstance(thrown) && thrown.status).toBe(403);
+    expect([calls, refreshes]).toEqual([1, 0]);
   });
 
   it('sends static bearer tokens and basic credentials', async () => {
@@ -611,5 +693,103 @@ describe('secrets', () => {
     expect(logger.lines.length).toBeGreaterThan(50);
     for (const line of logger.lines) expect(line).not.toContain(CANARY);
     expect(JSON.stringify(errors.map((e) => (e as ApiError).url))).toContain('token=[REDACTED]');
+  });
+});
+
+describe('hostile ids and headers (found by fuzz/hostile-names.test.ts and fuzz/secrets.test.ts)', () => {
+  it("refuses a path parameter '.' or '..' before sending: it would address another endpoint", async () => {
+    let sent = 0;
+    server.use(
+      http.get(`${BASE}/*`, () => {
+        sent++;
+        return HttpResponse.json(model);
+      }),
+    );
+    for (const name of ['.', '..']) {
+      const error = await rejectionOf(client().get('/models/{name}', { params: { path: { name } } }));
+      expect(MlopsError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toContain('cannot hold as a segment');
+    }
+    // '...' and '.x' are names like any other.
+    await client().get('/models/{name}', { params: { path: { name: '...' } } });
+    expect(sent).toBe(1);
+  });
+
+  it('a default header a request cannot carry (CR/LF) is a ConfigError naming the header, not its value', () => {
+    let error: unknown;
+    try {
+      client({ headers: { 'x-ok': 'fine', 'x-bad': 'secret-value\r\nX-Injected: 1' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('"x-bad"');
+    expect((error as Error).message).not.toContain('secret-value');
+  });
+
+  it('scrubs the secrets option from error bodies, like the auth option', async () => {
+    server.use(
+      http.post(`${BASE}/models`, async ({ request }) =>
+        HttpResponse.json({ echo: await request.text() }, { status: 500 }),
+      ),
+    );
+    const error = await rejectionOf(
+      client({ secrets: ['posted-pw-1234'], retry: false }).post('/models', {
+        body: { name: 'posted-pw-1234' },
+      }),
+    );
+    expect(ApiError.isInstance(error)).toBe(true);
+    expect(JSON.stringify(error)).not.toContain('posted-pw-1234');
+    expect(JSON.stringify((error as ApiError).body)).toContain('[REDACTED]');
+  });
+});
+
+describe('oversized responses are bounded', () => {
+  const big = JSON.stringify({ name: 'x'.repeat(5_000) });
+  const chunked = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = new TextEncoder().encode(text);
+        for (let at = 0; at < bytes.length; at += 512) controller.enqueue(bytes.subarray(at, at + 512));
+        controller.close();
+      },
+    });
+
+  it('a body over maxResponseBytes is a DecodeError, with or without a Content-Length', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/models/declared`, () => {
+        calls++;
+        return new HttpResponse(big, {
+          headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+        });
+      }),
+      http.get(`${BASE}/models/chunked`, () => {
+        calls++;
+        return new HttpResponse(chunked(big), { headers: { 'content-type': 'application/json' } });
+      }),
+    );
+    for (const name of ['declared', 'chunked']) {
+      const error = await rejectionOf(
+        client({ maxResponseBytes: 1_000 }).get('/models/{name}', { params: { path: { name } } }),
+      );
+      expect(DecodeError.isInstance(error), String(error)).toBe(true);
+      expect((error as Error).message).toContain('more than the 1000 bytes');
+    }
+    // Not retried: the next attempt would be as large.
+    expect(calls).toBe(2);
+    // Under the bound, the same bodies read as usual.
+    const whole = await client({ maxResponseBytes: 10_000 }).get('/models/{name}', {
+      params: { path: { name: 'chunked' } },
+    });
+    expect((whole as { name: string }).name).toHaveLength(5_000);
+  });
+
+  it('an error body is kept to its first 64 KiB', async () => {
+    const page = `<html>${'y'.repeat(200_000)}</html>`;
+    server.use(http.get(`${BASE}/models/huge`, () => new HttpResponse(chunked(page), { status: 404 })));
+    const error = await rejectionOf(client().get('/models/{name}', { params: { path: { name: 'huge' } } }));
+    expect(NotFoundError.isInstance(error)).toBe(true);
+    expect(String((error as NotFoundError).body).length).toBe(64 * 1024);
   });
 });

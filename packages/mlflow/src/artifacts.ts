@@ -147,6 +147,10 @@ export function pythonJson(value: unknown): string {
   );
 }
 
+/** How deep, and how wide in directories, a recursive listing may go before it is refused (see list()). */
+const MAX_TREE_DEPTH = 64;
+const MAX_TREE_DIRECTORIES = 100_000;
+
 export class Artifacts {
   readonly #t: Transport;
   readonly #resolvers: ArtifactResolvers;
@@ -170,7 +174,11 @@ export class Artifacts {
   }
 
   async #root(target: ArtifactTarget, signal?: AbortSignal): Promise<ProxyLocation> {
-    return proxyLocation(await this.uriOf(target, signal ? { signal } : undefined), this.#t.trackingUri);
+    return proxyLocation(
+      await this.uriOf(target, signal ? { signal } : undefined),
+      this.#t.trackingUri,
+      this.#t.allowedArtifactHosts,
+    );
   }
 
   async #listAt(root: ProxyLocation, path: string, signal?: AbortSignal): Promise<ArtifactInfo[]> {
@@ -188,6 +196,7 @@ export class Artifacts {
         `MLflow answered the artifact listing of ${JSON.stringify(full)} with a body that is not JSON: ${JSON.stringify(text.slice(0, 200))}`,
       );
     }
+    const seen = new Set<string>();
     return (body.files ?? []).map((f) => {
       // Entries come back as base names; a name with '/' or '..' from a server is refused like any other path.
       const name = f.path ?? '';
@@ -197,6 +206,10 @@ export class Artifacts {
           name,
           `The server listed an entry named ${JSON.stringify(name)}, which is not a single file name.`,
         );
+      // Listed twice, it would be downloaded twice at once into the same file.
+      if (seen.has(segments[0]!))
+        throw new ArtifactPathError(name, `The server listed the entry ${JSON.stringify(name)} twice.`);
+      seen.add(segments[0]!);
       return {
         path: joinArtifactPath(path, name),
         isDir: f.is_dir === true,
@@ -224,9 +237,19 @@ export class Artifacts {
     if (!options.recursive) return top;
     const files: ArtifactInfo[] = [];
     let level = top;
+    let depth = 0;
+    let listed = 0;
     while (level.length > 0) {
       const dirs: ArtifactInfo[] = [];
       for (const entry of level) (entry.isDir ? dirs : files).push(entry);
+      // A server that lists a directory inside itself would have this walk forever: bounded.
+      depth++;
+      listed += dirs.length;
+      if (dirs.length > 0 && (depth > MAX_TREE_DEPTH || listed > MAX_TREE_DIRECTORIES))
+        throw new ArtifactPathError(
+          dirs[0]!.path,
+          `The artifact tree under ${JSON.stringify(path)} is deeper than ${MAX_TREE_DEPTH} levels or has more than ${MAX_TREE_DIRECTORIES} directories (${JSON.stringify(dirs[0]!.path)}): a server listing a directory inside itself? Download a smaller path.`,
+        );
       const below: ArtifactInfo[][] = [];
       await pool(dirs, options.concurrency ?? DEFAULT_CONCURRENCY, async (dir) => {
         below.push(await this.#listAt(root, dir.path, options.signal));

@@ -1,5 +1,5 @@
 import { type CallOptions, createHttpClient, type Logger } from '@mlops/core';
-import { REDACTED } from '@mlops/core/sdk';
+import { REDACTED, redactUrl } from '@mlops/core/sdk';
 import {
   type ArtifactInfo,
   type ArtifactSource,
@@ -50,11 +50,19 @@ import type { ParamValue } from './validation';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { type WithRunBody, type WithRunOptions, withRun } from './with-run';
 
+/** The URL as given, or with its userinfo (basic auth) shown as REDACTED when it has one. */
+function withoutUserinfo(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url) ? redactUrl(url) : url;
+}
+
 function redactedConfig(config: MlflowConfig): MlflowConfig {
   const auth = config.auth;
-  if (auth === undefined) return config;
+  // Userinfo in the tracking URI is basic auth: shown as REDACTED like the auth option.
+  const trackingUri = withoutUserinfo(config.trackingUri);
+  if (auth === undefined) return { ...config, trackingUri };
   return {
     ...config,
+    trackingUri,
     auth:
       auth.type === 'basic'
         ? { type: 'basic', username: auth.username, password: REDACTED }
@@ -70,6 +78,12 @@ export interface MlflowClientOptions extends MlflowOptions {
   logger?: Logger;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
+  /**
+   * Hosts (`host` or `host:port`) besides the tracking server's whose `mlflow-artifacts://host/…` URIs this
+   * client may follow. An artifact URI on any other host is refused (ArtifactPathError): the server named it,
+   * and following it would send this client's credentials there. Default: none.
+   */
+  allowedArtifactHosts?: readonly string[];
 }
 
 /**
@@ -108,6 +122,7 @@ export class MlflowClient {
       auth: config.auth,
       fetch: options.fetch,
       headers: { ...options.headers },
+      allowedArtifactHosts: [...(options.allowedArtifactHosts ?? [])],
     };
     this.#experiments = new Experiments(this.#http);
     this.#runs = new Runs(this.#http);
@@ -242,6 +257,7 @@ export class MlflowClient {
     auth: MlflowConfig['auth'];
     fetch: typeof fetch | undefined;
     headers: Record<string, string>;
+    allowedArtifactHosts: readonly string[];
   };
   get #rm(): RegisteredModels {
     this.#registeredModels ??= new RegisteredModels(this.#http);

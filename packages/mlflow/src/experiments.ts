@@ -1,5 +1,7 @@
 // Experiments: create, get (by id or name), search, tags, delete and restore, as Python's MlflowClient.
+
 import { NotFoundError } from '@mlops/core';
+import { decoded, wireToken } from './decoded';
 import type { MlflowHttp } from './http';
 import { type PageOptions, type Paginator, pageSizeOf, tokenPages } from './paging';
 import { type Experiment, toExperiment, type ViewType } from './run-data';
@@ -50,7 +52,7 @@ export class Experiments {
       params: { query: { experiment_id: checkString(experimentId, 'experimentId') } },
       signal: options.signal,
     });
-    return toExperiment(body?.experiment);
+    return decoded('experiment', () => toExperiment(body?.experiment));
   }
 
   /** The experiment of that name, or undefined when there is none (as Python's `get_experiment_by_name`). */
@@ -60,7 +62,7 @@ export class Experiments {
         params: { query: { experiment_name: checkString(name, 'name') } },
         signal: options.signal,
       });
-      return toExperiment(body?.experiment);
+      return decoded('experiment', () => toExperiment(body?.experiment));
     } catch (error) {
       if (NotFoundError.isInstance(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
       throw error;
@@ -83,7 +85,10 @@ export class Experiments {
         idempotent: true,
         signal: options.signal,
       });
-      return { items: (body?.experiments ?? []).map(toExperiment), nextPageToken: body?.next_page_token };
+      return decoded('experiments page', () => ({
+        items: (body?.experiments ?? []).map(toExperiment),
+        nextPageToken: wireToken(body?.next_page_token),
+      }));
     });
   }
 

@@ -1,6 +1,8 @@
 // Logged models of MLflow 3 (`m-<32 hex>`): create, get, finalize, search, tags, params, delete. Answers are
 // Python's LoggedModel entity in camelCase: tags and params as records, metrics as a list.
+
 import { type CallOptions, MlopsError, type Paginator } from '@mlops/core';
+import { decoded, wireToken } from './decoded';
 import type { components } from './generated/mlflow';
 import type { MlflowHttp } from './http';
 import { pageSizeFor, type SearchPage, tagRecord, toTagList } from './model-versions';
@@ -112,7 +114,7 @@ export class LoggedModels {
       },
       ...call,
     });
-    return toLoggedModel(body?.model);
+    return decoded('model', () => toLoggedModel(body?.model));
   }
 
   async get(modelId: string, call?: CallOptions): Promise<LoggedModel> {
@@ -120,7 +122,7 @@ export class LoggedModels {
       params: { path: { model_id: modelId } },
       ...call,
     });
-    return toLoggedModel(body?.model);
+    return decoded('model', () => toLoggedModel(body?.model));
   }
 
   /** Marks the model READY (its files are uploaded) or UPLOAD_FAILED. */
@@ -134,7 +136,7 @@ export class LoggedModels {
       body: { model_id: modelId, status },
       ...call,
     });
-    return toLoggedModel(body?.model);
+    return decoded('model', () => toLoggedModel(body?.model));
   }
 
   async delete(modelId: string, call?: CallOptions): Promise<void> {
@@ -201,7 +203,10 @@ export class LoggedModels {
       idempotent: true,
       ...call,
     });
-    return { items: (body?.models ?? []).map(toLoggedModel), nextPageToken: body?.next_page_token };
+    return decoded('models page', () => ({
+      items: (body?.models ?? []).map(toLoggedModel),
+      nextPageToken: wireToken(body?.next_page_token),
+    }));
   }
 
   search(

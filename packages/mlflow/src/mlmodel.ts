@@ -147,14 +147,22 @@ function parseSchema(text: unknown, what: string): ColSpec[] | TensorSpec[] | un
 
 function parseParams(text: unknown): ParamSpec[] | undefined {
   if (text === undefined || text === null) return undefined;
-  const specs: unknown = typeof text === 'string' ? JSON.parse(text) : text;
+  let specs: unknown;
+  try {
+    specs = typeof text === 'string' ? JSON.parse(text) : text;
+  } catch (cause) {
+    throw new DecodeError({ what: 'signature params', source: 'MLmodel', cause });
+  }
   if (!Array.isArray(specs)) throw bad('signature params', 'not a list');
-  return specs.map((p: Record<string, unknown>) => ({
-    name: String(p.name),
-    type: parseType(p.type) as MlflowDataType,
-    default: p.default,
-    shape: Array.isArray(p.shape) ? p.shape.map(Number) : null,
-  }));
+  return specs.map((p: unknown) => {
+    if (!isRecord(p)) throw bad('signature params', `a param spec must be an object: ${JSON.stringify(p)}`);
+    return {
+      name: String(p.name),
+      type: parseType(p.type) as MlflowDataType,
+      default: p.default,
+      shape: Array.isArray(p.shape) ? p.shape.map(Number) : null,
+    };
+  });
 }
 
 /** Parses a signature object as MLmodel holds it (`inputs`, `outputs`, `params` as JSON strings). */

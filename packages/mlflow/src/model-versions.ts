@@ -1,6 +1,8 @@
 // Model versions of the registry: create, get, update, delete, search, tags, legacy stages, aliases and the
 // download URI. Answers are Python's ModelVersion entity in camelCase (tags as a record, aliases a list).
+
 import type { CallOptions, Paginator } from '@mlops/core';
+import { decoded, wireToken } from './decoded';
 import type { components } from './generated/mlflow';
 import type { MlflowHttp } from './http';
 import { type PageOptions, tokenPages } from './paging';
@@ -125,7 +127,7 @@ export class ModelVersions {
       },
       ...call,
     });
-    return toModelVersion(body?.model_version);
+    return decoded('model version', () => toModelVersion(body?.model_version));
   }
 
   async get(name: string, version: VersionRef, call?: CallOptions): Promise<ModelVersion> {
@@ -133,7 +135,7 @@ export class ModelVersions {
       params: { query: { name, version: v(version) } },
       ...call,
     });
-    return toModelVersion(body?.model_version);
+    return decoded('model version', () => toModelVersion(body?.model_version));
   }
 
   async update(
@@ -146,7 +148,7 @@ export class ModelVersions {
       body: { name, version: v(version), description },
       ...call,
     });
-    return toModelVersion(body?.model_version);
+    return decoded('model version', () => toModelVersion(body?.model_version));
   }
 
   async delete(name: string, version: VersionRef, call?: CallOptions): Promise<void> {
@@ -172,7 +174,10 @@ export class ModelVersions {
       },
       ...call,
     });
-    return { items: (body?.model_versions ?? []).map(toModelVersion), nextPageToken: body?.next_page_token };
+    return decoded('model versions page', () => ({
+      items: (body?.model_versions ?? []).map(toModelVersion),
+      nextPageToken: wireToken(body?.next_page_token),
+    }));
   }
 
   /** Every matching version, page after page: `for await (const mv of client.searchModelVersions(…))`. */
@@ -216,7 +221,7 @@ export class ModelVersions {
       body: { name, version: v(version), stage, archive_existing_versions: archiveExistingVersions },
       ...call,
     });
-    return toModelVersion(body?.model_version);
+    return decoded('model version', () => toModelVersion(body?.model_version));
   }
 
   /** Where the version's files are (`mlflow-artifacts:/…` on a server that serves artifacts). */
@@ -233,7 +238,7 @@ export class ModelVersions {
       params: { query: { name, alias } },
       ...call,
     });
-    return toModelVersion(body?.model_version);
+    return decoded('model version', () => toModelVersion(body?.model_version));
   }
 
   async setAlias(name: string, alias: string, version: VersionRef, call?: CallOptions): Promise<void> {
@@ -256,6 +261,6 @@ export class ModelVersions {
       idempotent: true,
       ...call,
     });
-    return (body?.model_versions ?? []).map(toModelVersion);
+    return decoded('model versions', () => (body?.model_versions ?? []).map(toModelVersion));
   }
 }

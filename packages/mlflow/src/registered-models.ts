@@ -1,6 +1,8 @@
 // Registered models of the registry: create, get, rename, update, delete, search, tags. Answers are Python's
 // RegisteredModel entity in camelCase: tags as a record, aliases as a record alias → version.
+
 import type { CallOptions, Paginator } from '@mlops/core';
+import { decoded, wireToken } from './decoded';
 import type { components } from './generated/mlflow';
 import type { MlflowHttp } from './http';
 import {
@@ -76,7 +78,7 @@ export class RegisteredModels {
       },
       ...call,
     });
-    return toRegisteredModel(body?.registered_model);
+    return decoded('registered model', () => toRegisteredModel(body?.registered_model));
   }
 
   async get(name: string, call?: CallOptions): Promise<RegisteredModel> {
@@ -84,7 +86,7 @@ export class RegisteredModels {
       params: { query: { name } },
       ...call,
     });
-    return toRegisteredModel(body?.registered_model);
+    return decoded('registered model', () => toRegisteredModel(body?.registered_model));
   }
 
   async rename(name: string, newName: string, call?: CallOptions): Promise<RegisteredModel> {
@@ -92,7 +94,7 @@ export class RegisteredModels {
       body: { name, new_name: newName },
       ...call,
     });
-    return toRegisteredModel(body?.registered_model);
+    return decoded('registered model', () => toRegisteredModel(body?.registered_model));
   }
 
   async update(name: string, description: string, call?: CallOptions): Promise<RegisteredModel> {
@@ -100,7 +102,7 @@ export class RegisteredModels {
       body: { name, description },
       ...call,
     });
-    return toRegisteredModel(body?.registered_model);
+    return decoded('registered model', () => toRegisteredModel(body?.registered_model));
   }
 
   async delete(name: string, call?: CallOptions): Promise<void> {
@@ -123,10 +125,10 @@ export class RegisteredModels {
       },
       ...call,
     });
-    return {
+    return decoded('registered models page', () => ({
       items: (body?.registered_models ?? []).map(toRegisteredModel),
-      nextPageToken: body?.next_page_token,
-    };
+      nextPageToken: wireToken(body?.next_page_token),
+    }));
   }
 
   /** Every matching model, page after page: `for await (const m of client.searchRegisteredModels(…))`. */

@@ -1,5 +1,6 @@
 // Runs: create, get, update, end, delete, restore, search; metrics, params, tags, batches, inputs and
 // metric history, as Python's MlflowClient names them.
+import { decoded, wireToken } from './decoded';
 import type { MlflowHttp } from './http';
 import { chunkBatch, type LogBatchInput, type LogBatchOptions, prepareBatch, sendBatch } from './log-batch';
 import { type PageOptions, type Paginator, pageSizeOf, tokenPages } from './paging';
@@ -93,7 +94,7 @@ export class Runs {
       },
       signal: options.signal,
     });
-    return toRun(body?.run);
+    return decoded('run', () => toRun(body?.run));
   }
 
   /** Python's `Run`: info, data (latest metric values, params, tags as records) and inputs. */
@@ -102,7 +103,7 @@ export class Runs {
       params: { query: { run_id: checkString(runId, 'runId') } },
       signal: options.signal,
     });
-    return toRun(body?.run);
+    return decoded('run', () => toRun(body?.run));
   }
 
   /** Changes the status and/or name of a run; returns its info. */
@@ -121,7 +122,7 @@ export class Runs {
       idempotent: true,
       signal: options.signal,
     });
-    return toRunInfo(body?.run_info);
+    return decoded('run info', () => toRunInfo(body?.run_info));
   }
 
   async delete(runId: string, options: Signal = {}): Promise<void> {
@@ -156,7 +157,10 @@ export class Runs {
         idempotent: true,
         signal: options.signal,
       });
-      return { items: (body?.runs ?? []).map(toRun), nextPageToken: body?.next_page_token };
+      return decoded('runs page', () => ({
+        items: (body?.runs ?? []).map(toRun),
+        nextPageToken: wireToken(body?.next_page_token),
+      }));
     });
   }
 
@@ -317,10 +321,10 @@ export class Runs {
         },
         signal: options.signal,
       });
-      return {
+      return decoded('metric history page', () => ({
         items: (body?.metrics ?? []).map((m) => toMetric(m, runId)),
-        nextPageToken: body?.next_page_token,
-      };
+        nextPageToken: wireToken(body?.next_page_token),
+      }));
     });
   }
 }

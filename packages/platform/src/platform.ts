@@ -5,7 +5,7 @@ import {
   resolveAirflowConfig,
 } from '@mlops/airflow';
 import { type Logger, MlopsError } from '@mlops/core';
-import { configField, resolveConfig } from '@mlops/core/sdk';
+import { configField, REDACTED, redactUrl, resolveConfig } from '@mlops/core/sdk';
 import { FeatureStore, type FeatureStoreOptions } from '@mlops/feast';
 import { type FeastConfig, resolveFeastConfig } from '@mlops/feast/registry';
 import {
@@ -171,6 +171,17 @@ function fetchWithSignal(base: typeof fetch | undefined, signal: AbortSignal): t
  * variable), and gives lazily created clients that share `global`'s fetch, headers, logger, retry count,
  * attempt deadline and signal.
  */
+/**
+ * The config as it is (the clients and the doctor use it), printed (JSON, console.log, util.inspect) as `shown`
+ * makes it: without passwords, tokens, API keys or userinfo in URLs.
+ */
+function shownRedacted<T extends object>(config: T, shown: (config: T) => Record<string, unknown>): T {
+  const show = () => shown(config);
+  Object.defineProperty(config, 'toJSON', { value: show, enumerable: false });
+  Object.defineProperty(config, Symbol.for('nodejs.util.inspect.custom'), { value: show, enumerable: false });
+  return config;
+}
+
 export function createPlatform(options: PlatformOptions = {}): Platform {
   const global = options.global ?? {};
   const globalFetch = global.signal ? fetchWithSignal(global.fetch, global.signal) : global.fetch;
@@ -219,13 +230,32 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
         .dataStream ?? 'logs-mlops-default',
     attemptTimeoutMs: ownLogs.attemptTimeoutMs ?? metrics.attemptTimeoutMs,
   });
+  // Printed (toJSON, util.inspect) without passwords, tokens, API keys or URL credentials.
   const config: PlatformConfig = Object.freeze({
     feast: resolveFeastConfig(feastOptions),
-    mlflow: resolveMlflowConfig(mlflowOptions),
+    mlflow: shownRedacted(resolveMlflowConfig(mlflowOptions), (c) => ({
+      ...c,
+      trackingUri: redactUrl(c.trackingUri),
+      auth:
+        c.auth === undefined
+          ? undefined
+          : c.auth.type === 'basic'
+            ? { type: 'basic', username: c.auth.username, password: REDACTED }
+            : { type: 'bearer', token: REDACTED },
+    })),
     airflow: resolveAirflowConfig(airflowOptions),
-    metrics,
-    pushgateway: pushgatewayConfig,
-    logs: logsConfig,
+    metrics: shownRedacted({ ...metrics }, (c) => ({
+      ...c,
+      prometheusUrl: redactUrl(c.prometheusUrl),
+      pushgatewayUrl: redactUrl(c.pushgatewayUrl),
+      elasticsearchUrl: c.elasticsearchUrl === undefined ? undefined : redactUrl(c.elasticsearchUrl),
+      elasticsearchApiKey: c.elasticsearchApiKey === undefined ? undefined : REDACTED,
+    })),
+    pushgateway: shownRedacted({ ...pushgatewayConfig }, (c) => ({ ...c, url: redactUrl(c.url) })),
+    logs: shownRedacted({ ...logsConfig }, (c) => ({
+      ...c,
+      elasticsearchUrl: redactUrl(c.elasticsearchUrl),
+    })),
   });
   // The Elasticsearch check's headers: as the shipper sends them (its API key as `authorization`).
   const logsHeaders = () => {

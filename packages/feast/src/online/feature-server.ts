@@ -2,7 +2,7 @@ import { createHttpClient, DecodeError, type HttpClient, type Logger } from '@ml
 import { epochMicrosOf, epochMicrosOrProblem, microsToIso, type TimeInput } from '../codec/instant';
 import { type JsonValue, parseJsonLikePython } from '../codec/python-json';
 import type { FeastValue } from '../codec/value';
-import { collectionElementType, ValueType } from '../codec/value-type';
+import { collectionElementType, ValueType, valueTypeName } from '../codec/value-type';
 import { InvalidFeatureRequestError } from '../errors';
 import type { components, paths } from '../generated/feature-server';
 import { nodeHttpFetch } from '../http/node-http-fetch';
@@ -44,14 +44,23 @@ export type OnlineFeaturesResponse = Schemas['OnlineFeaturesResponse'];
 
 /** The answer's shape, checked at run time (we parse it ourselves to keep int64 values whole). */
 function isOnlineFeaturesResponse(value: unknown): value is OnlineFeaturesResponse {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const arrayOf = (v: unknown, element: (e: unknown) => boolean) =>
+    v === undefined || v === null || (Array.isArray(v) && v.every(element));
+  const isString = (v: unknown) => typeof v === 'string';
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    'results' in value &&
+    isRecord(value) &&
     Array.isArray(value.results) &&
-    'metadata' in value &&
-    typeof value.metadata === 'object' &&
-    value.metadata !== null
+    isRecord(value.metadata) &&
+    arrayOf(value.metadata.feature_names, isString) &&
+    value.results.every(
+      (r) =>
+        isRecord(r) &&
+        arrayOf(r.values, () => true) &&
+        arrayOf(r.statuses, isString) &&
+        arrayOf(r.event_timestamps, isString),
+    )
   );
 }
 
@@ -222,25 +231,51 @@ function featureTypes(checked: CheckedOnlineRequest): Map<string, { type: number
   return out;
 }
 
-/** The server's JSON value as the direct path returns it: int64 → bigint, bytes → Uint8Array, timestamps → Date. */
-function fromServerJson(value: unknown, type: number): FeastValue {
+/**
+ * The server's JSON value as the direct path returns it: int64 → bigint, bytes → Uint8Array, timestamps → Date.
+ * A value that cannot be of its feature's type (a fraction or text for an INT64) is a DecodeError, not passed on.
+ */
+function fromServerJson(value: unknown, type: number, source: string, name: string): FeastValue {
   if (value === null || value === undefined) return null;
   // The answer was parsed by parseJsonLikePython, so each value is JSON; the spec types values unknown.
   const json = value as JsonValue;
   const element = collectionElementType(type);
-  if (element !== undefined && Array.isArray(json)) return json.map((v) => fromServerJson(v, element));
+  if (element !== undefined && Array.isArray(json))
+    return json.map((v) => fromServerJson(v, element, source, name));
+  const wrong = (): never => {
+    const shown = typeof json === 'bigint' ? `${json}` : JSON.stringify(json);
+    throw new DecodeError(
+      { what: 'feature server response', source, field: name },
+      `The feature server answered ${(shown ?? String(json)).slice(0, 100)} for ${name}, which cannot be a ${valueTypeName(type)}.`,
+    );
+  };
   switch (type) {
     case ValueType.INT64:
-      return typeof json === 'number' || typeof json === 'bigint' ? BigInt(json) : json;
+      if (typeof json === 'bigint') return json;
+      return typeof json === 'number' && Number.isInteger(json) ? BigInt(json) : wrong();
     case ValueType.BYTES:
     case ValueType.PDF_BYTES:
     case ValueType.IMAGE_BYTES:
-      return typeof json === 'string' ? Uint8Array.from(Buffer.from(json, 'base64')) : json;
-    case ValueType.UNIX_TIMESTAMP:
-      return typeof json === 'number' || typeof json === 'bigint' ? new Date(Number(json) * 1000) : json;
+      return typeof json === 'string' ? Uint8Array.from(Buffer.from(json, 'base64')) : wrong();
+    case ValueType.UNIX_TIMESTAMP: {
+      if (typeof json !== 'number' && typeof json !== 'bigint') return wrong();
+      const date = new Date(Number(json) * 1000);
+      return Number.isNaN(date.getTime()) ? wrong() : date;
+    }
     default:
       return json;
   }
+}
+
+/** An event timestamp the server answered, as a Date; one no Date can hold is a DecodeError. */
+function stampDate(stamp: string, source: string, name: string): Date {
+  const date = new Date(stamp);
+  if (Number.isNaN(date.getTime()))
+    throw new DecodeError(
+      { what: 'feature server response', source, field: name },
+      `The feature server answered the event timestamp ${JSON.stringify(stamp.slice(0, 100))} for ${name}, which is not a time.`,
+    );
+  return date;
 }
 
 /** A time for the server's JSON: ISO 8601 with its microseconds, any TimeInput (the parser's refusals otherwise). */
@@ -287,7 +322,7 @@ function toResult(
       columns[name] = {
         values: [...entities[name]!],
         statuses: reported,
-        eventTimestamps: stamps.map((t) => (mode === 'feast' ? new Date(t) : null)),
+        eventTimestamps: stamps.map((t) => (mode === 'feast' ? stampDate(t, source, name) : null)),
       };
       continue;
     }
@@ -295,7 +330,7 @@ function toResult(
     const type = info?.type ?? ValueType.UNKNOWN;
     valueTypes[name] = type;
     const ttlSeconds = info?.view.ttlSeconds ?? 0;
-    const values = (vector.values ?? []).map((v) => fromServerJson(v, type));
+    const values = (vector.values ?? []).map((v) => fromServerJson(v, type, source, name));
     // The server answers null with a 1970 timestamp for an entity it has no row of (on-demand views
     // compute a value for every row, so a null of theirs is a null).
     const statuses = reported.map((status, row): FieldStatus => {
@@ -314,7 +349,7 @@ function toResult(
       );
     });
     const eventTimestamps = stamps.map((t, row) =>
-      mode === 'feast' ? new Date(t) : statuses[row] === 'NOT_FOUND' ? null : new Date(t),
+      mode === 'feast' || statuses[row] !== 'NOT_FOUND' ? stampDate(t, source, name) : null,
     );
     columns[name] = { values, statuses, eventTimestamps };
   }

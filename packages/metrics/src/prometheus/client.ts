@@ -4,11 +4,11 @@
 // GET); label values are GET only (in 3.x too). Parameters newer than the server are refused before anything is
 // sent (gated on its build info, fetched once and cached), since an older Prometheus silently ignores them.
 import { type CallOptions, createHttpClient, type HttpClient } from '@mlops/core';
-import { resolveConfig } from '@mlops/core/sdk';
+import { redactUrl, resolveConfig } from '@mlops/core/sdk';
 import { metricsConfigSpec } from '../config';
 import type { paths } from '../generated/prometheus';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { matrixFromText, queryResult } from './decode';
+import { decodeGuarded, matrixFromText, queryResult } from './decode';
 import { fromApiError, PrometheusArgumentError, PrometheusUnsupportedError } from './errors';
 import type {
   LabelOptions,
@@ -55,6 +55,11 @@ type Http = HttpClient<paths>;
 /** The form of a range query, as the spec types it. */
 type RangeForm =
   paths['/api/v1/query_range']['post']['requestBody']['content']['application/x-www-form-urlencoded'];
+/** The URL as given, or with its userinfo (basic auth) shown as REDACTED when it has one. */
+function withoutUserinfo(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url) ? redactUrl(url) : url;
+}
+
 export class PrometheusClient {
   /** The resolved settings. */
   readonly config: { url: string; maxRetries: number; attemptTimeoutMs: number };
@@ -64,10 +69,12 @@ export class PrometheusClient {
   #build: Promise<{ info: T.BuildInfo; version: [number, number, number] | undefined }> | undefined;
 
   constructor(options: PrometheusClientOptions = {}) {
-    this.config = resolveConfig(prometheusConfigSpec, options, { service: PACKAGE_NAME });
+    const config = resolveConfig(prometheusConfigSpec, options, { service: PACKAGE_NAME });
+    // What is shown carries no userinfo (basic auth in the URL); the HTTP client alone holds it.
+    this.config = { ...config, url: withoutUserinfo(config.url) };
     this.#http = createHttpClient<paths>({
       service: 'prometheus',
-      baseUrl: this.config.url,
+      baseUrl: config.url,
       sdk: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
       retry: { maxRetries: this.config.maxRetries, statuses: RETRY_STATUSES },
       attemptTimeoutMs: this.config.attemptTimeoutMs,
@@ -86,7 +93,8 @@ export class PrometheusClient {
     const answer = await this.#call(() =>
       this.#http.post('/api/v1/query', { body, ...this.#plainForm(options), ...this.#deadline(options) }),
     );
-    return queryResult(answer, answer.data, { source: 'POST /api/v1/query' });
+    const context = { source: 'POST /api/v1/query' };
+    return decodeGuarded(context, () => queryResult(answer, answer.data, context));
   }
 
   /** Evaluates `expr` from `start` to `end` every `step`: always a matrix, with `toArrow()`. */
@@ -119,7 +127,8 @@ export class PrometheusClient {
       options.signal,
       deadline.attemptTimeoutMs ?? this.config.attemptTimeoutMs,
     );
-    return matrixFromText(text, { source: 'POST /api/v1/query_range' });
+    const context = { source: 'POST /api/v1/query_range' };
+    return decodeGuarded(context, () => matrixFromText(text, context));
   }
 
   /** The label sets of the series `match` selects (one selector or several). */

@@ -2,7 +2,7 @@
 // float unix seconds to integer milliseconds, native histograms' strings to numbers. A shape the spec does not
 // allow is a DecodeError naming the field, never a half-read result. This is the hot path of queryRange
 // (bench/prometheus-query.mjs: a million samples): plain loops, no per-sample closures.
-import { DecodeError } from '@mlops/core';
+import { DecodeError, MlopsError } from '@mlops/core';
 import type { components } from '../generated/prometheus';
 import { matrixToArrow } from './arrow';
 import { scanMatrix } from './matrix-scan';
@@ -42,6 +42,22 @@ function fail(context: DecodeContext, field: string, what: string): never {
     { what: 'Prometheus query result', source: context.source, field },
     `Prometheus answered ${context.source} with ${what} at ${field}: not the documented shape. Is the URL a Prometheus server (or a proxy in front of it)?`,
   );
+}
+
+/**
+ * Runs a decoder of a Prometheus answer: an answer of another shape than the documented one (a number where a
+ * sample belongs) that slipped past the decoder's own checks is a DecodeError too, never a TypeError.
+ */
+export function decodeGuarded<T>(context: DecodeContext, read: () => T): T {
+  try {
+    return read();
+  } catch (cause) {
+    if (MlopsError.isInstance(cause)) throw cause;
+    throw new DecodeError(
+      { what: 'Prometheus query result', source: context.source, cause },
+      `Prometheus answered ${context.source} with a body of another shape than the documented one (${cause instanceof Error ? cause.message : String(cause)}). Is the URL a Prometheus server (or a proxy in front of it)?`,
+    );
+  }
 }
 
 /** A sample value as Prometheus writes it: Go's float formatting, plus NaN, +Inf and -Inf. */

@@ -52,8 +52,16 @@ export function groupingPath(job: string, groupings: Groupings = {}): string {
   return path;
 }
 
+/** A UTF-16 surrogate not in a pair: text with no UTF-8 form (TextEncoder would send U+FFFD in its place). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 function segment(name: string, value: string): string {
   if (PLAIN.test(value)) return `${name}/${value}`;
+  if (LONE_SURROGATE.test(value))
+    throw new MetricsInputError(
+      name,
+      `${name}: the value holds a lone UTF-16 surrogate, which has no UTF-8 form: the Pushgateway would store U+FFFD in its place, another grouping key. Pass well-formed text.`,
+    );
   return `${name}@base64/${base64Url(value)}`;
 }
 

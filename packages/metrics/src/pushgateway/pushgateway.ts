@@ -4,7 +4,7 @@
  * `@base64`), sends no Content-Type and pushes whatever format the registry is in.
  */
 import { createHttpClient, type HttpClient, type Logger } from '@mlops/core';
-import { resolveConfig } from '@mlops/core/sdk';
+import { redactUrl, resolveConfig } from '@mlops/core/sdk';
 import { metricsConfigSpec } from '../config';
 import { MetricsInputError } from '../serving/errors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
@@ -46,6 +46,11 @@ export interface PushRequest extends PushTarget {
   signal?: AbortSignal;
 }
 
+/** The URL as given, or with its userinfo (basic auth) shown as REDACTED when it has one. */
+function withoutUserinfo(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url) ? redactUrl(url) : url;
+}
+
 /**
  * Pushes a prom-client registry to a Prometheus Pushgateway:
  *
@@ -63,7 +68,8 @@ export class Pushgateway {
   constructor(options: PushgatewayOptions = {}) {
     const { fetch, logger, headers, gzip, ...configured } = options;
     const config = resolveConfig(pushgatewayConfigSpec, configured, { service: PACKAGE_NAME });
-    this.url = config.url;
+    // Shown without userinfo (basic auth in the URL); the HTTP client alone holds it.
+    this.url = withoutUserinfo(config.url);
     this.#gzip = gzip ?? true;
     this.#http = createHttpClient({
       service: 'pushgateway',

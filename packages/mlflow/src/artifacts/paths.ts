@@ -57,7 +57,11 @@ export interface ProxyLocation {
  * `mlflow-artifacts://host:5000/1/…` → that host (with the tracking URI's scheme). Other schemes (s3:, file:,
  * gs:, …) are stores this client does not reach: the server must serve artifacts (`--serve-artifacts`).
  */
-export function proxyLocation(uri: string, trackingUri: string): ProxyLocation {
+export function proxyLocation(
+  uri: string,
+  trackingUri: string,
+  allowedHosts: readonly string[] = [],
+): ProxyLocation {
   const match = /^mlflow-artifacts:(?:\/\/([^/]*))?(\/.*)?$/.exec(uri);
   if (!match) {
     throw new ArtifactPathError(
@@ -76,8 +80,25 @@ export function proxyLocation(uri: string, trackingUri: string): ProxyLocation {
   }
   const joined = artifactSegments(path.replace(/^\/+/, ''), 'artifact URI path').join('/');
   if (!host) return { baseUrl: undefined, path: joined };
-  const scheme = new URL(trackingUri).protocol;
-  return { baseUrl: `${scheme}//${host}`, path: joined };
+  const tracking = new URL(trackingUri);
+  // Another host than the tracking server's gets this client's credentials too: only when the caller allowed it.
+  let named: URL;
+  try {
+    named = new URL(`${tracking.protocol}//${host}`);
+  } catch (cause) {
+    throw new ArtifactPathError(
+      uri,
+      `The artifact URI ${JSON.stringify(uri)} names a host that is not one.`,
+      { cause },
+    );
+  }
+  if (named.host !== tracking.host && !allowedHosts.some((h) => h.toLowerCase() === named.host)) {
+    throw new ArtifactPathError(
+      uri,
+      `The artifact URI ${JSON.stringify(uri)} is on another host (${named.host}) than the tracking server (${tracking.host}); this client would send its credentials there. If that host is yours, pass allowedArtifactHosts: [${JSON.stringify(named.host)}].`,
+    );
+  }
+  return { baseUrl: `${tracking.protocol}//${named.host}`, path: joined };
 }
 
 /**

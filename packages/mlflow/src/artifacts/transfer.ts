@@ -27,6 +27,8 @@ export interface Transport {
   idleTimeoutMs: number;
   fetch: typeof fetch | undefined;
   headers: Record<string, string>;
+  /** Hosts besides the tracking server's that `mlflow-artifacts://host/…` URIs may name. */
+  allowedArtifactHosts: readonly string[];
 }
 
 const CHUNK = 1 << 20;
