@@ -268,7 +268,7 @@ describe('MLflow, Prometheus, Airflow and Pushgateway decoders under hostile inp
         body = text;
         if (range) {
           const result = await client.queryRange('up', { start: 0, end: 60_000, step: 15_000 });
-          result.toArrow();
+          await result.toArrow();
         } else await client.query('up');
       },
     );

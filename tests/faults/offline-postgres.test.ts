@@ -11,6 +11,7 @@ import {
   faultsFeastRepo,
   postgres,
   redisContents,
+  runningQueries,
   terminateBackends,
 } from './support/offline';
 import type { ServerProcess } from './support/processes';
@@ -64,16 +65,26 @@ describe('materialize with PostgreSQL faulted mid-stream', () => {
       const slow = await proxy.toxic('bandwidth', { rate: 300 }); // KB/s: the stream takes seconds
       let faulted = false;
       let reset: Promise<() => Promise<void>> | undefined;
-      // The fault lands once the first 2,000 entities are in Redis, while the rest still streams (about 3 MB at
-      // 300 KB/s): mid-stream whatever the machine's speed.
+      // The connection is reset once the first 2,000 entities are in Redis, while the rest still streams (about
+      // 3 MB at 300 KB/s): mid-stream whatever the machine's speed. The backend is terminated as soon as its query
+      // runs: PostgreSQL hands its rows to the socket within moments, so a backend killed later has nothing left
+      // to lose (the rows are in flight already) and the kill lands on the next statement instead.
       const watcher = new Redis({ host: '127.0.0.1', port: redis.port });
       const timer = setInterval(() => {
-        void watcher.dbsize().then((keys) => {
-          if (faulted || keys < 2000) return;
-          faulted = true;
-          if (fault === 'backend terminated') void terminateBackends(applicationName);
-          else reset = proxy.toxic('reset_peer', { timeout: 0 });
-        });
+        if (faulted) return;
+        if (fault === 'backend terminated') {
+          void runningQueries(applicationName).then((running) => {
+            if (faulted || running === 0) return;
+            faulted = true;
+            void terminateBackends(applicationName);
+          });
+        } else {
+          void watcher.dbsize().then((keys) => {
+            if (faulted || keys < 2000) return;
+            faulted = true;
+            reset = proxy.toxic('reset_peer', { timeout: 0 });
+          });
+        }
       }, 20);
       const error = await store.materialize({ start: START, end: END, featureViews: [repo.view] }).then(
         () => undefined,
@@ -86,7 +97,7 @@ describe('materialize with PostgreSQL faulted mid-stream', () => {
       expect(faulted).toBe(true);
       expect(MaterializeError.isInstance(error), String(error)).toBe(true);
       const checkpoint = (error as MaterializeError).checkpoint;
-      // The run stopped part-way: Redis does not hold the whole result yet.
+      // The run stopped before the end: Redis does not hold the whole result yet.
       expect(await redisContents(redis.port)).not.toEqual(reference);
       await store.materialize({ start: START, end: END, featureViews: [repo.view], resume: checkpoint });
       await store.close();

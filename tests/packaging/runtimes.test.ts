@@ -227,7 +227,7 @@ describe("the packed @mlops/platform's `mlops` bin, in every runtime", () => {
         env,
         timeoutMs: 60_000,
       });
-      expect(help.stdout).toContain('Exit codes: 0 ok');
+      expect(help.stdout).toContain('Exit codes:\n  0  success');
     });
   }
 });

@@ -23,6 +23,7 @@ export {
   InvalidFeatureRequestError,
   MaterializeError,
   OfflineStoreError,
+  TrinoQueryError,
 } from '@mlops/feast';
 export {
   LogShipperError,

@@ -46,6 +46,21 @@ export async function dropTable(table: string): Promise<void> {
   }
 }
 
+/** How many backends of `applicationName` are running a query right now. */
+export async function runningQueries(applicationName: string): Promise<number> {
+  const client = new pg.Client(postgres);
+  await client.connect();
+  try {
+    const result = await client.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query NOT ILIKE 'BEGIN%'",
+      [applicationName],
+    );
+    return result.rows[0].n as number;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Ends every backend of `applicationName` on the platform's PostgreSQL (a backend killed from outside). */
 export async function terminateBackends(applicationName: string): Promise<number> {
   const client = new pg.Client(postgres);

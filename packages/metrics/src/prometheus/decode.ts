@@ -37,6 +37,13 @@ export interface DecodeContext {
   source: string;
 }
 
+/** A `metric` as Prometheus writes it: an object of label names to string values. */
+function isLabels(value: unknown): value is Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== 'string') return false;
+  return true;
+}
+
 function fail(context: DecodeContext, field: string, what: string): never {
   throw new DecodeError(
     { what: 'Prometheus query result', source: context.source, field },
@@ -129,6 +136,8 @@ function vector(result: readonly WireSample[], context: DecodeContext): InstantS
   for (let i = 0; i < result.length; i++) {
     const item = result[i]!;
     const field = `data.result[${i}]`;
+    if (typeof item !== 'object' || item === null || !isLabels(item.metric))
+      fail(context, field, 'a vector element that is not an object with a metric of labels');
     if ('histogram' in item)
       out[i] = { metric: item.metric, histogram: histogramPoint(item.histogram, context, field) };
     else if ('value' in item) out[i] = { metric: item.metric, value: floatPoint(item.value, context, field) };
@@ -143,7 +152,13 @@ export function decodeSeries(result: readonly WireSeries[], context: DecodeConte
   const out: RangeSeries[] = new Array(result.length);
   for (let i = 0; i < result.length; i++) {
     const series = result[i]!;
+    if (typeof series !== 'object' || series === null || !isLabels(series.metric))
+      fail(context, `data.result[${i}]`, 'a series that is not an object with a metric of labels');
     const raw = series.values;
+    if (raw !== undefined && !Array.isArray(raw))
+      fail(context, `data.result[${i}].values`, 'values that are not an array');
+    if (series.histograms !== undefined && !Array.isArray(series.histograms))
+      fail(context, `data.result[${i}].histograms`, 'histograms that are not an array');
     let values: FloatSample[] = [];
     if (raw !== undefined) {
       values = new Array(raw.length);
