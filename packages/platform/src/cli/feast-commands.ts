@@ -112,7 +112,8 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
     cmd
       .requiredOption('--end <time>', 'ISO 8601 with a zone')
       .option('--views <names>', 'comma-separated feature views (default: every online view)')
-      .option('--no-progress', 'no progress bar')
+      .option('--progress', 'a progress bar even when stderr is not a terminal (the default on one)')
+      .option('--no-progress', 'no progress bar, no progress lines')
       .option('--json', 'print the per-view result as JSON')
       .addHelpText(
         'after',
@@ -122,17 +123,17 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
               'mlops feast materialize-incremental --end 2026-01-02T00:00:00Z --views driver_hourly_stats --json',
             )
           : examples(
-              'mlops feast materialize --start 2026-01-01T00:00:00Z --end 2026-01-02T00:00:00Z',
+              'mlops feast materialize --start 2026-01-01T00:00:00Z --end 2026-01-02T00:00:00Z --progress',
               'mlops feast materialize --start 2026-01-01T00:00:00.000001Z --end 2026-01-02T00:00:00+02:00 --views driver_hourly_stats --no-progress',
             ),
       )
       .action(
-        async (opts: { start?: string; end: string; views?: string; progress: boolean; json?: boolean }) => {
+        async (opts: { start?: string; end: string; views?: string; progress?: boolean; json?: boolean }) => {
           const end = parseTime('--end', opts.end);
           const start = opts.start === undefined ? undefined : parseTime('--start', opts.start);
           await ctx.withPlatform(async (platform) => {
             const bar =
-              opts.progress && !opts.json && ctx.isTTY
+              !opts.json && (opts.progress === true || (opts.progress === undefined && ctx.isTTY))
                 ? new SingleBar({
                     format: ' {bar} {value}/{total} views | {view}: {rows} rows, {written} written',
                     stream: ctx.stderrStream,
@@ -159,7 +160,7 @@ export function addFeastCommands(program: Command, ctx: CliContext): void {
                   rows: p.rows,
                   written: p.written,
                 });
-              } else if (opts.progress && !opts.json && p.done) {
+              } else if (opts.progress !== false && !opts.json && p.done) {
                 ctx.err(
                   `${p.featureView}: ${p.rows} rows, ${p.written} written (${p.viewIndex + 1}/${p.viewCount})`,
                 );
