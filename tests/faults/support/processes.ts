@@ -61,10 +61,13 @@ export class ServerProcess {
 
   async start(timeoutMs = 30_000): Promise<void> {
     this.#output = '';
+    // Its own process group: servers such as MLflow and the Airflow API server run their work in child processes
+    // (uvicorn workers), and a fault must reach all of them, not leave an orphan serving the port.
     const child = spawn(this.command, this.args(this.dir), {
       cwd: this.dir,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     this.#child = child;
     const keep = (chunk: Buffer) => {
@@ -89,14 +92,29 @@ export class ServerProcess {
     this.#signal('SIGCONT');
   }
 
-  /** SIGKILL, and waits until the process is gone (its port is free again). */
+  /** SIGKILL to the whole process group, and waits until the process is gone and its port is free again. */
   async kill(): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
+    if (!child?.pid) return;
+    const running = child.exitCode === null && child.signalCode === null;
+    const gone = running ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : undefined;
+    for (const signal of ['SIGCONT', 'SIGKILL'] as const) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // the group is gone already
+      }
+    }
     await gone;
+    // The group's other members (workers) die with the signal too; wait until none is left.
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(-child.pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async restart(timeoutMs = 30_000): Promise<void> {
@@ -112,6 +130,6 @@ export class ServerProcess {
   #signal(signal: NodeJS.Signals): void {
     const child = this.#child;
     if (!child?.pid) throw new Error(`${this.name} is not running`);
-    process.kill(child.pid, signal);
+    process.kill(-child.pid, signal);
   }
 }
