@@ -19,6 +19,10 @@
 // Usage: pnpm build && node bench/feast-offline-plans.mjs
 //        [ENTITY_SIZES=1000,10000,100000,1000000] [FEATURE_SIZES=100000,1000000] [REPS=3 (2 at ≥1M rows)]
 //        [FEAST_REPS=1] [TARGETS=1 (0 skips)] [GRID=1 (0 skips)] [RESULTS=feast-offline-plans (file names)]
+//        [BIG_PLANS=lookup-keys,arrays,auto (the plans run at points with ≥ BIG_ROWS=10M entity rows, where
+//        'lookup' — entity-order lookups, the slowest plan from 100k rows on — would take many minutes)]
+//        [PREPARE=1: only generate the feature tables and entity files of the grid, then exit (slow at 10M;
+//        run it before a quiet-machine measurement)]
 // Points where every plan takes under 2 s get at least 7 rounds.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -49,6 +53,8 @@ const FEATURE_NAMES = ['f_float4', 'f_float8', 'f_int8', 'f_text'];
 const FEATURES = VIEWS.flatMap((v) => FEATURE_NAMES.map((f) => `${v}:${f}`));
 const OUTPUT_COLUMNS = FEATURES.map((ref) => ref.replace(':', '__'));
 const PLANS = ['lookup', 'lookup-keys', 'arrays', 'auto'];
+const BIG_ROWS = Number(process.env.BIG_ROWS ?? 10_000_000);
+const BIG_PLANS = (process.env.BIG_PLANS ?? 'lookup-keys,arrays,auto').split(',');
 const T0_MS = Date.UTC(2026, 0, 1);
 const DAY_MS = 86_400_000;
 const SEED = 20261207;
@@ -94,6 +100,16 @@ const result = {
   grid: [],
   targets: {},
 };
+
+if (process.env.PREPARE === '1') {
+  for (const f of featureSizes) {
+    if (f !== PUBLIC_ROWS) await ensureSchema(f);
+    for (const e of entitySizes) ensureEntityFile(e, f / 10);
+  }
+  for (const e of [100_000, 1_000_000]) ensureEntityFile(e, PUBLIC_ROWS / 10);
+  await admin.end();
+  process.exit(0);
+}
 
 try {
   if (process.env.GRID !== '0') {
@@ -145,13 +161,14 @@ async function gridPoint(entityRows, featureRows) {
     .filter((l) => l.startsWith('--'))
     .join('\n');
   const reps = repsFor(entityRows, featureRows);
-  const samples = Object.fromEntries(PLANS.map((p) => [p, []]));
+  const plans = entityRows >= BIG_ROWS ? PLANS.filter((p) => BIG_PLANS.includes(p)) : PLANS;
+  const samples = Object.fromEntries(plans.map((p) => [p, []]));
   const checks = {};
   // Short points (every plan under 2 s) get at least 7 rounds: there the machine's noise is the signal.
-  const short = () => PLANS.every((p) => samples[p].length > 0 && median(samples[p]) < 2000);
+  const short = () => plans.every((p) => samples[p].length > 0 && median(samples[p]) < 2000);
   for (let round = 0; round < reps || (round < 7 && short()); round++) {
-    for (let i = 0; i < PLANS.length; i++) {
-      const plan = PLANS[(i + round) % PLANS.length];
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[(i + round) % plans.length];
       const t0 = performance.now();
       const out = await job.toArrow({ plan });
       samples[plan].push(performance.now() - t0);
@@ -161,27 +178,27 @@ async function gridPoint(entityRows, featureRows) {
       checks[plan] ??= summary(out);
     }
   }
-  const reference = JSON.stringify(checks.lookup);
-  for (const plan of PLANS) {
+  const reference = JSON.stringify(checks[plans[0]]);
+  for (const plan of plans) {
     if (JSON.stringify(checks[plan]) !== reference) {
       throw new Error(
-        `${entityRows}×${featureRows}: plan ${plan} differs from lookup: ${JSON.stringify(checks[plan])} vs ${reference}`,
+        `${entityRows}×${featureRows}: plan ${plan} differs from ${plans[0]}: ${JSON.stringify(checks[plan])} vs ${reference}`,
       );
     }
   }
-  const p50 = Object.fromEntries(PLANS.map((p) => [p, median(samples[p])]));
-  const best = Math.min(p50.lookup, p50['lookup-keys'], p50.arrays);
+  const p50 = Object.fromEntries(plans.map((p) => [p, median(samples[p])]));
+  const best = Math.min(...plans.filter((p) => p !== 'auto').map((p) => p50[p]));
   const point = {
     entityRows,
     featureRows,
-    reps: samples.lookup.length,
+    reps: samples[plans[0]].length,
     p50,
     autoChoice: auto,
     autoOverBest: p50.auto / best,
     same: checks.lookup,
   };
   process.stderr.write(
-    `${entityRows} × ${featureRows}: ${PLANS.map((p) => `${p} ${fmt(p50[p])}`).join(', ')} ms; auto/best ${point.autoOverBest.toFixed(2)}\n`,
+    `${entityRows} × ${featureRows}: ${plans.map((p) => `${p} ${fmt(p50[p])}`).join(', ')} ms; auto/best ${point.autoOverBest.toFixed(2)}\n`,
   );
   return point;
 }
@@ -359,7 +376,7 @@ function chart(grid) {
   const pad = { l: 60, r: 20, t: 40, b: 45 };
   const colors = { lookup: '#d62728', 'lookup-keys': '#ff7f0e', arrays: '#1f77b4', auto: '#2ca02c' };
   const xs = grid.map((p) => p.entityRows);
-  const ys = grid.flatMap((p) => PLANS.map((plan) => p.p50[plan]));
+  const ys = grid.flatMap((p) => PLANS.map((plan) => p.p50[plan])).filter((v) => v !== undefined);
   const [x0, x1] = [Math.log10(Math.min(...xs)), Math.log10(Math.max(...xs))];
   const [y0, y1] = [Math.floor(Math.log10(Math.min(...ys))), Math.ceil(Math.log10(Math.max(...ys)))];
   const X = (v) => pad.l + ((Math.log10(v) - x0) / Math.max(1e-9, x1 - x0)) * (W - pad.l - pad.r);
@@ -367,9 +384,9 @@ function chart(grid) {
   const panels = sizes.map((f, k) => {
     const points = grid.filter((p) => p.featureRows === f).sort((a, b) => a.entityRows - b.entityRows);
     const lines = PLANS.map((plan) => {
-      const d = points.map(
-        (p, i) => `${i ? 'L' : 'M'}${X(p.entityRows).toFixed(1)},${Y(p.p50[plan]).toFixed(1)}`,
-      );
+      const d = points
+        .filter((p) => p.p50[plan] !== undefined)
+        .map((p, i) => `${i ? 'L' : 'M'}${X(p.entityRows).toFixed(1)},${Y(p.p50[plan]).toFixed(1)}`);
       const dash = plan === 'auto' ? ' stroke-dasharray="5,3"' : '';
       return `<path d="${d.join(' ')}" fill="none" stroke="${colors[plan]}" stroke-width="2"${dash}/>`;
     });
@@ -426,7 +443,7 @@ function renderMarkdown(r) {
       const chose = [...p.autoChoice.matchAll(/--\s+(\w+): (lookup|arrays)/g)].map((m) => m[2]);
       const order = /lookups in (join-key|entity-row) order/.exec(p.autoChoice)?.[1];
       lines.push(
-        `| ${label(p.entityRows)} | ${label(p.featureRows)} | ${p.reps} | ${PLANS.map((plan) => fmt(p.p50[plan])).join(' | ')} | ` +
+        `| ${label(p.entityRows)} | ${label(p.featureRows)} | ${p.reps} | ${PLANS.map((plan) => (p.p50[plan] === undefined ? '—' : fmt(p.p50[plan]))).join(' | ')} | ` +
           `${p.autoOverBest.toFixed(2)} | ${[...new Set(chose)].join('+')}${chose.includes('lookup') ? ` (${order})` : ''} |`,
       );
     }

@@ -671,6 +671,11 @@ export class FeatureStore {
    * The indexes that make point-in-time retrieval of these features fast, and whether each exists:
    * per source table, a btree on (join keys, event timestamp DESC, created DESC). Prints nothing, changes
    * nothing; see createOfflineIndexes.
+   *
+   * `includeFeatures: true` (opt-in) asks for covering indexes instead: (join keys, event timestamp,
+   * created NULLS FIRST) INCLUDE (the features), which turn lookups into index-only probes and spare the
+   * array plan its sort of the whole source — on a table VACUUMed after loading (index-only scans read the
+   * visibility map). They are larger and cost every insert more: measure before adopting them.
    */
   async offlineIndexes(
     request: Pick<HistoricalFeaturesSelection, 'features' | 'featureService'>,

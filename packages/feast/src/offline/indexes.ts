@@ -7,11 +7,17 @@ export interface OfflineIndex {
   featureView: string;
   /** The source table, as written in the source; undefined for a query source. */
   table: string | undefined;
-  /** Join keys, then the event timestamp and created timestamp (descending). */
+  /** Join keys, then the event timestamp and created timestamp. */
   columns: string[];
+  /** The feature columns the index INCLUDEs (`includeFeatures`), so lookups and the array plan read only it. */
+  include: string[];
   /** The CREATE INDEX statement; undefined for a query source (index its tables yourself). */
   sql: string | undefined;
-  /** True when the table already has a btree index led by the join keys and the event timestamp. */
+  /**
+   * True when the table already has a btree index that serves as well: led by the join keys, then the event
+   * and created timestamps in the lookup's order or exactly reversed, and (with `includeFeatures`) holding
+   * every feature column.
+   */
   exists: boolean;
   /** For a query source: what to index instead. */
   note: string | undefined;
@@ -31,9 +37,11 @@ function serves(
   index: { columns: readonly string[]; options: readonly number[] },
   wanted: readonly string[],
   keys: number,
+  include: readonly string[] = [],
 ): boolean {
   const { columns, options } = index;
   if (columns.length < wanted.length || options.length < wanted.length) return false;
+  if (include.some((c) => !columns.includes(c))) return false;
   const leading = new Set(columns.slice(0, keys));
   if (leading.size !== keys || wanted.slice(0, keys).some((c) => !leading.has(c))) return false;
   if (wanted.slice(keys).some((c, i) => columns[keys + i] !== c)) return false;
@@ -56,8 +64,12 @@ function indexName(table: string, columns: readonly string[]): string {
 
 /**
  * The indexes point-in-time retrieval wants: per view with a table source, a btree on (join keys,
- * event timestamp DESC, created DESC NULLS LAST), optionally INCLUDE-ing the features so lookups read only
- * the index. `exists` says whether the table already has an index that serves as well (see serves).
+ * event timestamp DESC, created DESC NULLS LAST). With `includeFeatures` (opt-in: a larger index, written on
+ * every insert), a covering index instead: (join keys, event timestamp, created NULLS FIRST) INCLUDE
+ * (features). Its ascending order is the array plan's sort order (a forward index-only scan replaces the
+ * sort of the whole source) and, read backwards, the lookups' order (each lookup an index-only probe).
+ * Index-only scans need the table's visibility map: VACUUM the table after loading it. `exists` says whether
+ * the table already has an index that serves as well (see serves).
  */
 export async function offlineIndexes(
   pool: pg.Pool,
@@ -75,6 +87,7 @@ export async function offlineIndexes(
         featureView: view.view.name,
         table: undefined,
         columns,
+        include: [],
         sql: undefined,
         exists: false,
         note: `${view.view.name} reads a query; index the table it reads on (${columns.join(', ')}) if the query passes those columns through.`,
@@ -84,15 +97,25 @@ export async function offlineIndexes(
     const key = `${view.from}\u0000${columns.join('\u0000')}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    // The same order as the lookups sort by, so the first index entry in range is the answer.
+    const covering = options.includeFeatures === true && view.features.length > 0;
+    const include = covering
+      ? [...new Set(view.features.map((f) => f.sourceColumn))].filter((c) => !columns.includes(c))
+      : [];
+    // The lookups' order (the first index entry in range is the answer); a covering index takes the exact
+    // reverse, the array plan's order, which serves the lookups as a backward scan.
     const keyed = columns.map((c, i) =>
-      i < view.keys.length ? q(c) : i === view.keys.length ? `${q(c)} DESC` : `${q(c)} DESC NULLS LAST`,
+      i < view.keys.length
+        ? q(c)
+        : covering
+          ? i === view.keys.length
+            ? q(c)
+            : `${q(c)} NULLS FIRST`
+          : i === view.keys.length
+            ? `${q(c)} DESC`
+            : `${q(c)} DESC NULLS LAST`,
     );
-    const include =
-      options.includeFeatures && view.features.length > 0
-        ? ` INCLUDE (${[...new Set(view.features.map((f) => f.sourceColumn))].map(q).join(', ')})`
-        : '';
-    const sql = `CREATE INDEX IF NOT EXISTS ${q(indexName(view.source.table, keyed))} ON ${view.from} (${keyed.join(', ')})${include}`;
+    const includeSql = include.length > 0 ? ` INCLUDE (${include.map(q).join(', ')})` : '';
+    const sql = `CREATE INDEX IF NOT EXISTS ${q(indexName(view.source.table, [...keyed, ...include]))} ON ${view.from} (${keyed.join(', ')})${includeSql}`;
     const found = await pool.query<{ columns: string[]; options: number[] }>(
       `SELECT (SELECT array_agg(a.attname::text ORDER BY k.ord)
                  FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
@@ -103,12 +126,18 @@ export async function offlineIndexes(
       [view.from],
     );
     const exists = found.rows.some((index) =>
-      serves({ columns: index.columns ?? [], options: index.options ?? [] }, columns, view.keys.length),
+      serves(
+        { columns: index.columns ?? [], options: index.options ?? [] },
+        columns,
+        view.keys.length,
+        include,
+      ),
     );
     out.push({
       featureView: view.view.name,
       table: view.source.table,
       columns,
+      include,
       sql,
       exists,
       note: undefined,

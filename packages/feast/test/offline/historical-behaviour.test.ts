@@ -525,6 +525,21 @@ describe('hostile names change nothing but the names', () => {
       expect((await store.offlineIndexes(request))[0]!.exists).toBe(true);
       // Nothing left to create the second time.
       expect(await store.createOfflineIndexes(request)).toEqual([]);
+      // The covering index (opt-in) is another index: the plain one does not hold the features.
+      const covering = await store.offlineIndexes(request, { includeFeatures: true });
+      expect(covering[0]).toMatchObject({ include: ['value'], exists: false });
+      expect(covering[0]!.sql).toMatch(
+        /^CREATE INDEX IF NOT EXISTS "hostile_plain_pit_[0-9a-f]{8}_idx" ON "hostile_plain" \("id", "event_timestamp", "created" NULLS FIRST\) INCLUDE \("value"\)$/,
+      );
+      expect(covering[0]!.sql).not.toBe(before[0]!.sql);
+      expect(await store.createOfflineIndexes(request, { includeFeatures: true })).toEqual([covering[0]!.sql]);
+      expect((await store.offlineIndexes(request, { includeFeatures: true }))[0]!.exists).toBe(true);
+      // An index in the array plan's order serves the lookups too (read backwards): without the plain one,
+      // nothing is left to create.
+      const plainName = /INDEX IF NOT EXISTS ("[^"]+")/.exec(before[0]!.sql!)![1]!;
+      await admin.query(`DROP INDEX ${plainName}`);
+      expect((await store.offlineIndexes(request))[0]!.exists).toBe(true);
+      expect(await store.createOfflineIndexes(request)).toEqual([]);
 
       const job = await store.getHistoricalFeatures({ entityDf: entityRows('id', 'label'), ...request });
       const sql = job.toSQL();
