@@ -35,52 +35,57 @@ afterAll(async () => {
 
 const call = () => readAndCheck(store, DRIVERS, 10);
 
+type Faults = (at: (ms: number) => Promise<void>) => Promise<void>;
+
+/** One open-loop run of `call` at the profile's rate and deadline, `durationMs` long (before the profile's scale). */
+const load = (durationMs: number, faults?: Faults) =>
+  runLoad({
+    rate: RATE,
+    durationMs: phase(durationMs),
+    deadlineMs: DEADLINE_MS,
+    slackMs: SLACK_MS,
+    call,
+    faults,
+  });
+
+/**
+ * A fault that Redis comes back from: a one-second baseline, then the faulted run; reports both and the time to
+ * recover from `backAt()` (ms on the faulted run's clock, read once the run is over), and checks all three.
+ */
+async function survivesAndRecovers(
+  scenario: string,
+  durationMs: number,
+  faults: Faults,
+  backAt: () => number,
+): Promise<void> {
+  const baseline = await load(1000);
+  const summary = await load(durationMs, faults);
+  const recovery = recoveryMs(summary.records, backAt(), baseline.okPerSecond);
+  report(scenario, { summary, baseline, recoveryMs: recovery });
+  expectSurvived(summary, { recovery });
+}
+
 describe('getOnlineFeatures with Redis faulted under load', () => {
   it('Redis paused (SIGSTOP) for 1.5 s: calls end at their deadline with a typed error, none wrong, throughput back within 1 s', async () => {
-    const baseline = await runLoad({
-      rate: RATE,
-      durationMs: phase(1000),
-      deadlineMs: DEADLINE_MS,
-      slackMs: SLACK_MS,
-      call,
-    });
-    const summary = await runLoad({
-      rate: RATE,
-      durationMs: phase(5000),
-      deadlineMs: DEADLINE_MS,
-      slackMs: SLACK_MS,
-      call,
-      faults: async (at) => {
+    await survivesAndRecovers(
+      'feast-online-redis-pause',
+      5000,
+      async (at) => {
         await at(phase(1000));
         redis.pause();
         await at(phase(2500));
         redis.resume();
       },
-    });
-    report('feast-online-redis-pause', {
-      summary,
-      baseline,
-      recoveryMs: recoveryMs(summary.records, phase(2500), baseline.okPerSecond),
-    });
-    expectSurvived(summary, { recovery: recoveryMs(summary.records, phase(2500), baseline.okPerSecond) });
+      () => phase(2500),
+    );
   });
 
   it('Redis killed (SIGKILL) and restarted with its data: typed errors while down, none wrong, back within 1 s', async () => {
-    const baseline = await runLoad({
-      rate: RATE,
-      durationMs: phase(1000),
-      deadlineMs: DEADLINE_MS,
-      slackMs: SLACK_MS,
-      call,
-    });
     let backAt = 0;
-    const summary = await runLoad({
-      rate: RATE,
-      durationMs: phase(6000),
-      deadlineMs: DEADLINE_MS,
-      slackMs: SLACK_MS,
-      call,
-      faults: async (at) => {
+    await survivesAndRecovers(
+      'feast-online-redis-kill-restart',
+      6000,
+      async (at) => {
         await at(phase(1000));
         await redis.kill();
         await at(phase(2000));
@@ -88,31 +93,19 @@ describe('getOnlineFeatures with Redis faulted under load', () => {
         await redis.start();
         backAt = phase(2000) + (performance.now() - t);
       },
-    });
-    report('feast-online-redis-kill-restart', {
-      summary,
-      baseline,
-      recoveryMs: recoveryMs(summary.records, backAt, baseline.okPerSecond),
-    });
-    expectSurvived(summary, { recovery: recoveryMs(summary.records, backAt, baseline.okPerSecond) });
+      () => backAt,
+    );
   });
 
   it('connections reset and 400 ms latency injected by Toxiproxy: typed errors or right values, never late', async () => {
-    const summary = await runLoad({
-      rate: RATE,
-      durationMs: phase(4000),
-      deadlineMs: DEADLINE_MS,
-      slackMs: SLACK_MS,
-      call,
-      faults: async (at) => {
-        await at(phase(500));
-        const slow = await proxy.toxic('latency', { latency: 400, jitter: 100 });
-        await at(phase(1500));
-        await slow();
-        const reset = await proxy.toxic('reset_peer', { timeout: 0 });
-        await at(phase(2000));
-        await reset();
-      },
+    const summary = await load(4000, async (at) => {
+      await at(phase(500));
+      const slow = await proxy.toxic('latency', { latency: 400, jitter: 100 });
+      await at(phase(1500));
+      await slow();
+      const reset = await proxy.toxic('reset_peer', { timeout: 0 });
+      await at(phase(2000));
+      await reset();
     });
     report('feast-online-toxics', { summary });
     expectSurvived(summary);

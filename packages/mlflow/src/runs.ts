@@ -70,6 +70,46 @@ const MAX_DATASET = {
   profile: 16_777_215,
 } as const;
 
+/**
+ * One dataset input as log-inputs takes it (the `i`th of the call), every text checked against the size of the
+ * server's column for it (MLflow would refuse or truncate a longer one).
+ */
+export function datasetInputBody(input: DatasetInputInit, i: number) {
+  const d = input.dataset;
+  const at = `datasets[${i}].dataset`;
+  const text = (name: keyof typeof MAX_DATASET) =>
+    checkLength(
+      checkString(d[name], `${at}.${name}`),
+      MAX_DATASET[name],
+      `${at}.${name}`,
+      `a dataset ${name}`,
+    );
+  return {
+    dataset: {
+      name: text('name'),
+      digest: text('digest'),
+      source_type: checkString(d.sourceType, `${at}.sourceType`),
+      source: text('source'),
+      ...(d.schema === undefined ? {} : { schema: text('schema') }),
+      ...(d.profile === undefined ? {} : { profile: text('profile') }),
+    },
+    tags: Object.entries(input.tags ?? {}).map(([key, value]) => ({
+      key: checkLength(
+        checkString(key, `datasets[${i}].tags`),
+        255,
+        `datasets[${i}].tags.${key}`,
+        'an input tag key',
+      ),
+      value: checkLength(
+        checkString(value, `datasets[${i}].tags.${key}`),
+        500,
+        `datasets[${i}].tags.${key}`,
+        'an input tag value',
+      ),
+    })),
+  };
+}
+
 export class Runs {
   readonly #http: MlflowHttp;
 
@@ -228,67 +268,7 @@ export class Runs {
     inputs: { datasets?: readonly DatasetInputInit[]; models?: ReadonlyArray<{ modelId: string }> },
     options: Signal = {},
   ): Promise<void> {
-    const datasets = (inputs.datasets ?? []).map((input, i) => {
-      const d = input.dataset;
-      const at = `datasets[${i}].dataset`;
-      return {
-        dataset: {
-          name: checkLength(
-            checkString(d.name, `${at}.name`),
-            MAX_DATASET.name,
-            `${at}.name`,
-            'a dataset name',
-          ),
-          digest: checkLength(
-            checkString(d.digest, `${at}.digest`),
-            MAX_DATASET.digest,
-            `${at}.digest`,
-            'a dataset digest',
-          ),
-          source_type: checkString(d.sourceType, `${at}.sourceType`),
-          source: checkLength(
-            checkString(d.source, `${at}.source`),
-            MAX_DATASET.source,
-            `${at}.source`,
-            'a dataset source',
-          ),
-          ...(d.schema === undefined
-            ? {}
-            : {
-                schema: checkLength(
-                  checkString(d.schema, `${at}.schema`),
-                  MAX_DATASET.schema,
-                  `${at}.schema`,
-                  'a dataset schema',
-                ),
-              }),
-          ...(d.profile === undefined
-            ? {}
-            : {
-                profile: checkLength(
-                  checkString(d.profile, `${at}.profile`),
-                  MAX_DATASET.profile,
-                  `${at}.profile`,
-                  'a dataset profile',
-                ),
-              }),
-        },
-        tags: Object.entries(input.tags ?? {}).map(([key, value]) => ({
-          key: checkLength(
-            checkString(key, `datasets[${i}].tags`),
-            255,
-            `datasets[${i}].tags.${key}`,
-            'an input tag key',
-          ),
-          value: checkLength(
-            checkString(value, `datasets[${i}].tags.${key}`),
-            500,
-            `datasets[${i}].tags.${key}`,
-            'an input tag value',
-          ),
-        })),
-      };
-    });
+    const datasets = (inputs.datasets ?? []).map(datasetInputBody);
     const models = (inputs.models ?? []).map((m, i) => ({
       model_id: checkString(m.modelId, `models[${i}].modelId`),
     }));

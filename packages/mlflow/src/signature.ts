@@ -137,7 +137,10 @@ export function signatureSchema(
   model: MLmodel | ModelSignature,
   which: 'inputs' | 'outputs' = 'inputs',
 ): z.ZodType {
-  const specs = specsOf(model, which);
+  return schemaOfSpecs(specsOf(model, which));
+}
+
+function schemaOfSpecs(specs: ColSpec[] | TensorSpec[]): z.ZodType {
   if (isTensor(specs)) {
     const row = (t: TensorSpec) => tensorSchema(t.dtype, t.shape.slice(1));
     const only = specs.length === 1 ? specs[0] : undefined;
@@ -154,16 +157,26 @@ export function signatureSchema(
   return z.looseObject(shape);
 }
 
-/**
- * Checks `rows` against the model's input signature; resolves to them unchanged when they fit, else throws a
- * SignatureValidationError listing every failing row, column and expected type.
- */
-export function validateInput<Row = Record<string, unknown>>(
-  model: MLmodel | ModelSignature,
-  rows: readonly unknown[],
-): Row[] {
-  const specs = specsOf(model, 'inputs');
-  const schema = signatureSchema(model, 'inputs');
+/** What validateInput needs of a signature's inputs, built once per specs list. */
+interface InputValidator {
+  schema: z.ZodType;
+  /** Each spec's name, by position. */
+  names: Array<string | undefined>;
+  /** What each column (by name, or by position when unnamed) expects, as issues print it. */
+  expected: Map<string | number, string>;
+  /** For a single unnamed tensor, what the whole row expects (issues then name no column). */
+  whole: string | undefined;
+  /** What a row whose failure names no known column expects. */
+  anyRow: string;
+}
+
+// Keyed on the parsed specs list (an MLmodel and its signature share it), so the zod schema is built on the
+// first validateInput of a signature, not on every call, and goes away with the signature.
+const inputValidators = new WeakMap<ColSpec[] | TensorSpec[], InputValidator>();
+
+function inputValidator(specs: ColSpec[] | TensorSpec[]): InputValidator {
+  const cached = inputValidators.get(specs);
+  if (cached) return cached;
   const expected = new Map<string | number, string>();
   specs.forEach((s: ColSpec | TensorSpec, i: number) => {
     const description =
@@ -172,6 +185,32 @@ export function validateInput<Row = Record<string, unknown>>(
         : `${describeType(s.type)}${s.required ? '' : ' (optional)'}`;
     expected.set(s.name ?? i, description);
   });
+  const names = specs.map((s: ColSpec | TensorSpec) => s.name);
+  const validator: InputValidator = {
+    schema: schemaOfSpecs(specs),
+    names,
+    expected,
+    whole:
+      specs.length === 1 && specs[0]?.name === undefined && specs[0]?.kind === 'tensor'
+        ? expected.get(0)
+        : undefined,
+    anyRow: `a row with ${names.map((n) => n ?? '?').join(', ')}`,
+  };
+  inputValidators.set(specs, validator);
+  return validator;
+}
+
+/**
+ * Checks `rows` against the model's input signature; resolves to them unchanged when they fit, else throws a
+ * SignatureValidationError listing every failing row, column and expected type. The schema is built on the
+ * first call for a signature and reused after; a signature is read as it is then (build a new one rather than
+ * editing its specs in place).
+ */
+export function validateInput<Row = Record<string, unknown>>(
+  model: MLmodel | ModelSignature,
+  rows: readonly unknown[],
+): Row[] {
+  const { schema, names, expected, whole, anyRow } = inputValidator(specsOf(model, 'inputs'));
   const issues: InputIssue[] = [];
   rows.forEach((row, index) => {
     const result = schema.safeParse(row);
@@ -179,15 +218,7 @@ export function validateInput<Row = Record<string, unknown>>(
     for (const issue of result.error.issues) {
       const key = issue.path[0];
       const column =
-        typeof key === 'string'
-          ? key
-          : typeof key === 'number'
-            ? (specs[key]?.name ?? String(key))
-            : undefined;
-      const whole =
-        specs.length === 1 && specs[0]?.name === undefined && specs[0]?.kind === 'tensor'
-          ? expected.get(0)
-          : undefined;
+        typeof key === 'string' ? key : typeof key === 'number' ? (names[key] ?? String(key)) : undefined;
       issues.push({
         row: index,
         column: whole === undefined ? column : undefined,
@@ -196,8 +227,8 @@ export function validateInput<Row = Record<string, unknown>>(
           (key !== undefined && (typeof key === 'string' || typeof key === 'number')
             ? expected.get(key)
             : undefined) ??
-          (typeof key === 'number' && specs[key] ? expected.get(specs[key]?.name ?? key) : undefined) ??
-          `a row with ${specs.map((s) => s.name ?? '?').join(', ')}`,
+          (typeof key === 'number' && key in names ? expected.get(names[key] ?? key) : undefined) ??
+          anyRow,
         message: `${issue.message}${issue.path.length > 1 ? ` at ${issue.path.slice(1).join('.')}` : ''}`,
       });
     }

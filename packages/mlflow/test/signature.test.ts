@@ -168,3 +168,61 @@ describe('no signature', () => {
     expect(() => signatureSchema(bare)).toThrow(/logged without one/);
   });
 });
+
+describe('validateInput builds a signature schema once', () => {
+  /** A signature whose inputs count every read of their specs (building a schema reads them all). */
+  function counted(inputs: ModelSignature['inputs']): { signature: ModelSignature; reads: () => number } {
+    if (!inputs) throw new Error('no inputs');
+    let reads = 0;
+    const proxy = new Proxy(inputs, {
+      get(target, key, receiver) {
+        reads += 1;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    return { signature: { inputs: proxy, outputs: undefined, params: undefined }, reads: () => reads };
+  }
+
+  it('a second call with the same signature reuses the first one’s schema, on success and on failure', () => {
+    const { signature, reads } = counted(mlmodel.signature?.inputs);
+    expect(validateInput(signature, [good])).toHaveLength(1);
+    const first = reads();
+    expect(first).toBeGreaterThan(0);
+    expect(validateInput(signature, [good, { ...good, opt: 'o' }])).toHaveLength(2);
+    const error = failure([{ ...good, s: 1 }], signature);
+    expect(error.issues[0]).toMatchObject({ row: 0, column: 's', expected: 'string' });
+    expect(reads()).toBe(first);
+  });
+
+  it('an MLmodel and its signature share a schema, and the same answers', () => {
+    const { signature, reads } = counted(mlmodel.signature?.inputs);
+    const model: MLmodel = { ...mlmodel, signature };
+    failure([{ ...good, id: 1.5 }], model);
+    const first = reads();
+    const viaModel = failure([{ ...good, id: 1.5 }], model);
+    const viaSignature = failure([{ ...good, id: 1.5 }], signature);
+    expect(reads()).toBe(first);
+    expect(viaSignature.issues).toEqual(viaModel.issues);
+    expect(viaModel.issues[0]).toMatchObject({ row: 0, column: 'id', expected: 'long' });
+  });
+
+  it('different signatures do not share a schema, even when called in turn', () => {
+    const columns = (type: string, required: boolean): ModelSignature => {
+      const parsed = parseSignature({
+        inputs: JSON.stringify([{ name: 'x', type, required }]),
+      });
+      if (!parsed) throw new Error('no signature parsed');
+      return parsed;
+    };
+    const asDouble = columns('double', true);
+    const asString = columns('string', true);
+    const optional = columns('double', false);
+    for (let round = 0; round < 2; round++) {
+      expect(validateInput(asDouble, [{ x: 1 }])).toHaveLength(1);
+      expect(failure([{ x: 1 }], asString).issues[0]).toMatchObject({ column: 'x', expected: 'string' });
+      expect(failure([{ x: 'a' }], asDouble).issues[0]).toMatchObject({ column: 'x', expected: 'double' });
+      expect(validateInput(optional, [{}, { x: null }])).toHaveLength(2);
+      expect(failure([{}], asDouble).issues[0]).toMatchObject({ column: 'x', expected: 'double' });
+    }
+  });
+});

@@ -12,7 +12,8 @@ export interface DeadlineTarget {
 /**
  * Settles with `work`, or rejects with a TimeoutError when `timeoutMs` passes first (an AbortError when `signal`
  * aborts first). One timer per call, cleared as soon as the work settles; the work itself is not cancelled (a
- * late Redis reply is dropped), so nothing it returns late can reach the caller.
+ * late Redis reply is dropped), so nothing it returns late can reach the caller. `target` is called at most once,
+ * and only when the deadline passes (the hot path builds no error context).
  */
 export function withDeadline<T>(
   work: Promise<T>,
@@ -29,10 +30,13 @@ export function withDeadline<T>(
     let onAbort: (() => void) | undefined;
     const timer = setTimeout(() => {
       finish();
+      // One call: the error's context and its message must name the same server, even when `target` reads
+      // state that could change between calls.
+      const where = target();
       reject(
         new TimeoutError(
-          { ...target(), scope: 'total', timeoutMs },
-          `${target().method} got no answer from ${target().url} within ${timeoutMs} ms: the server is slow, paused or unreachable. Raise ${option} if the request is just large; the call was not retried.`,
+          { ...where, scope: 'total', timeoutMs },
+          `${where.method} got no answer from ${where.url} within ${timeoutMs} ms: the server is slow, paused or unreachable. Raise ${option} if the request is just large; the call was not retried.`,
         ),
       );
     }, timeoutMs);
