@@ -1,4 +1,4 @@
-import { MlflowClient } from '@mlops/mlflow';
+import { MlflowBufferFullError, MlflowClient } from '@mlops/mlflow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { report } from './support/load';
 import { privateMlflow } from './support/mlflow';
@@ -30,6 +30,7 @@ it(`MLflow killed and restarted during a withRun logging ${METRICS} metrics: eac
   const client = new MlflowClient({ trackingUri: mlflow.url });
   let killedAt = -1;
   let killedTime = 0;
+  let backpressured = 0;
   let restarted: Promise<number> | undefined;
   const runId = await client.withRun(
     {
@@ -40,7 +41,16 @@ it(`MLflow killed and restarted during a withRun logging ${METRICS} metrics: eac
     },
     async (run) => {
       for (let step = 0; step < METRICS; step++) {
-        run.logMetric('loss', 1 / (step + 1), { step, timestamp: 1_700_000_000_000 + step });
+        const point = { step, timestamp: 1_700_000_000_000 + step };
+        try {
+          run.logMetric('loss', 1 / (step + 1), point);
+        } catch (error) {
+          // The documented backpressure: a full buffer (maxBufferedMetrics) refuses the call; wait for room.
+          if (!MlflowBufferFullError.isInstance(error)) throw error;
+          backpressured++;
+          await run.flush();
+          run.logMetric('loss', 1 / (step + 1), point);
+        }
         if (step === Math.floor(METRICS / 3)) {
           killedAt = step;
           await mlflow.kill();
@@ -69,6 +79,7 @@ it(`MLflow killed and restarted during a withRun logging ${METRICS} metrics: eac
     duplicates,
     killedAtStep: killedAt,
     outageMs,
+    backpressured,
   });
   expect({ stored: steps.length, duplicates }).toEqual({ stored: METRICS, duplicates: 0 });
   expect(steps[0]).toBe(0);
