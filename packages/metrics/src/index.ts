@@ -30,7 +30,7 @@ export {
 } from './drift/profile';
 export { PSI_EPSILON } from './drift/stats';
 export { createEcsLogger, type EcsLoggerOptions } from './logs/ecs-logger';
-export { LogShipperError } from './logs/errors';
+export { LogRejectedError, LogShipperError } from './logs/errors';
 export {
   type DedupeMode,
   LogShipper,

@@ -66,3 +66,82 @@ export class MlflowPartialWriteError extends MlopsError {
     return { ...super.toJSON(), runId: this.runId, written: this.written, total: this.total };
   }
 }
+
+const OUTAGE_MARKER: symbol = Symbol.for('@mlops/mlflow.MlflowOutageError');
+
+/**
+ * withRun could not reach MLflow (connection refused or reset, timeouts, 5xx, 429) for longer than its
+ * `outageTimeoutMs`, or the run was aborted while MLflow was unreachable. `notStored` counts what the run logged
+ * and MLflow has not stored; `cause` is the last failure.
+ */
+export class MlflowOutageError extends MlopsError {
+  static override readonly marker: symbol = OUTAGE_MARKER;
+  static override isInstance(value: unknown): value is MlflowOutageError {
+    return hasErrorMarker(value, OUTAGE_MARKER);
+  }
+
+  readonly runId: string;
+  /** How long MLflow had been unreachable when withRun gave up, in ms. */
+  readonly outageMs: number;
+  /** Metrics, params and tags logged by the run and not stored by MLflow. */
+  readonly notStored: { metrics: number; params: number; tags: number };
+
+  constructor(init: {
+    runId: string;
+    outageMs: number;
+    notStored: { metrics: number; params: number; tags: number };
+    what: string;
+    cause: unknown;
+  }) {
+    const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
+    const { metrics, params, tags } = init.notStored;
+    super(
+      `MLflow was unreachable for ${Math.round(init.outageMs / 1000)} s during run ${init.runId}: ${init.what}; ${metrics} metrics, ${params} params and ${tags} tags it logged were not stored. Last failure: ${reason}. Check the tracking server, or give withRun a longer outageTimeoutMs.`,
+      { cause: init.cause },
+    );
+    this.runId = init.runId;
+    this.outageMs = init.outageMs;
+    this.notStored = init.notStored;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), runId: this.runId, outageMs: this.outageMs, notStored: this.notStored };
+  }
+}
+
+const BUFFER_FULL_MARKER: symbol = Symbol.for('@mlops/mlflow.MlflowBufferFullError');
+
+/**
+ * A withRun logging call found the run's buffer full (`maxBufferedMetrics` metrics logged and not yet stored,
+ * because MLflow is unreachable or slower than the body logs). Nothing of that call was buffered; the run goes
+ * on. `await run.flush()` waits until the buffer is sent (riding out an outage), then log again.
+ */
+export class MlflowBufferFullError extends MlopsError {
+  static override readonly marker: symbol = BUFFER_FULL_MARKER;
+  static override isInstance(value: unknown): value is MlflowBufferFullError {
+    return hasErrorMarker(value, BUFFER_FULL_MARKER);
+  }
+
+  readonly runId: string;
+  /** Metrics waiting to be stored. */
+  readonly buffered: number;
+  readonly maxBufferedMetrics: number;
+
+  constructor(init: { runId: string; buffered: number; maxBufferedMetrics: number; outageMs: number }) {
+    super(
+      `run ${init.runId} has ${init.buffered} metrics waiting to be stored (maxBufferedMetrics ${init.maxBufferedMetrics})${init.outageMs > 0 ? `, MLflow unreachable for ${Math.round(init.outageMs / 1000)} s` : ''}; this call's values were not buffered. Await run.flush() before logging more, or raise maxBufferedMetrics.`,
+    );
+    this.runId = init.runId;
+    this.buffered = init.buffered;
+    this.maxBufferedMetrics = init.maxBufferedMetrics;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      runId: this.runId,
+      buffered: this.buffered,
+      maxBufferedMetrics: this.maxBufferedMetrics,
+    };
+  }
+}

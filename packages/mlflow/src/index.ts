@@ -27,7 +27,12 @@ export type {
 } from './artifacts';
 export { MlflowClient, type MlflowClientOptions } from './client';
 export { type MlflowConfig, type MlflowOptions, mlflowConfigSpec, resolveMlflowConfig } from './config';
-export { MlflowInputError, MlflowPartialWriteError } from './errors';
+export {
+  MlflowBufferFullError,
+  MlflowInputError,
+  MlflowOutageError,
+  MlflowPartialWriteError,
+} from './errors';
 export type { CreateExperimentOptions, SearchExperimentsOptions } from './experiments';
 export type { KeyValues, LogBatchInput, LogBatchOptions, MetricInput } from './log-batch';
 export type {

@@ -3,15 +3,31 @@
 // then sent with logBatch in the background, every `flushIntervalMs` or as soon as `batchSize` metrics
 // wait; everything is flushed before the run ends FINISHED (body returned), FAILED (body threw: the error
 // is rethrown) or KILLED (the signal aborted: an AbortError is thrown, without waiting for the body).
-import { AbortError, ConflictError, MlopsError } from '@mlops/core';
+//
+// MLflow outages: a send that fails with a transient error (connection refused or reset, timeout, 5xx, 429)
+// after the client's own retries keeps its values and is sent again, with backoff, until MLflow answers or
+// `outageTimeoutMs` has passed since the outage began; the run's end (final flush and status) rides the
+// same outage. Exactly once: a failed send may have landed (its answer lost), so before sending it again the
+// run reads back the history of its metric keys and drops what MLflow already holds; params and tags are
+// safe to send again (same value / last value wins). The buffer is bounded (`maxBufferedMetrics`): a logging
+// call that finds it full throws MlflowBufferFullError (nothing of it buffered), never drops silently.
+import {
+  AbortError,
+  ConflictError,
+  ConnectionError,
+  InternalServerError,
+  MlopsError,
+  RateLimitError,
+  TimeoutError,
+} from '@mlops/core';
 import type { ArtifactSource, ArtifactTarget, LogArtifactOptions, TransferOptions } from './artifacts';
-import { MlflowInputError } from './errors';
+import { MlflowBufferFullError, MlflowInputError, MlflowOutageError } from './errors';
 import type { CreateExperimentOptions } from './experiments';
 import type { LogBatchOptions } from './log-batch';
 import { type LogBatchInput, type MetricInput, prepareBatch } from './log-batch';
-import type { Experiment, Run, RunInfo, RunStatus } from './run-data';
+import type { Experiment, Metric, Run, RunInfo, RunStatus } from './run-data';
 import type { CreateRunOptions, DatasetInputInit } from './runs';
-import type { ParamValue } from './validation';
+import { LIMITS, type ParamValue } from './validation';
 
 /**
  * The client calls a run makes (MlflowClient has them all). Typed here rather than as MlflowClient, so this
@@ -22,6 +38,7 @@ export interface RunClient {
   createExperiment(name: string, options?: CreateExperimentOptions): Promise<string>;
   createRun(experimentId: string, options?: CreateRunOptions): Promise<Run>;
   logBatch(runId: string, batch: LogBatchInput, options?: LogBatchOptions): Promise<void>;
+  getMetricHistory(runId: string, key: string): AsyncIterable<Metric>;
   setTerminated(
     runId: string,
     options?: { status?: RunStatus; endTime?: number; signal?: AbortSignal },
@@ -64,6 +81,17 @@ export interface WithRunOptions {
   flushIntervalMs?: number;
   /** Send as soon as this many metrics wait. Default 1,000 (one request's worth). */
   batchSize?: number;
+  /**
+   * How long the run rides out MLflow being unreachable (connection refused or reset, timeouts, 5xx, 429 past
+   * the client's own retries), keeping what it logged and sending it again when the server is back. Past it,
+   * the run fails with an MlflowOutageError that counts what was not stored. Default 300,000 ms (5 minutes).
+   */
+  outageTimeoutMs?: number;
+  /**
+   * Metrics logged and not yet stored that the run keeps at most (about 100 bytes each). A logging call that
+   * finds the buffer full throws MlflowBufferFullError; `await run.flush()` waits for room. Default 100,000.
+   */
+  maxBufferedMetrics?: number;
 }
 
 /** What the body of withRun logs through. Logging calls check their input at once and return at once. */
@@ -102,7 +130,10 @@ export interface ActiveRun {
     artifactFile: string,
     options?: TransferOptions,
   ): Promise<void>;
-  /** Sends everything buffered and waits for it; rejects if any send failed. */
+  /**
+   * Sends everything buffered and waits for it (riding out an MLflow outage within `outageTimeoutMs`);
+   * rejects if any send failed.
+   */
   flush(): Promise<void>;
 }
 
@@ -128,6 +159,45 @@ async function experimentIdFor(client: RunClient, options: WithRunOptions): Prom
   }
 }
 
+/** A failure that says nothing about the run's data: MLflow (or the way to it) is away for now. */
+function isTransient(error: unknown): boolean {
+  return (
+    ConnectionError.isInstance(error) ||
+    TimeoutError.isInstance(error) ||
+    InternalServerError.isInstance(error) ||
+    RateLimitError.isInstance(error)
+  );
+}
+
+/** A metric's identity as MLflow's SQL store keys it (key, step, timestamp, value); ±Infinity is stored as ±max. */
+function metricIdentity(key: string, step: number, timestamp: number, value: number): string {
+  const stored =
+    value === Number.POSITIVE_INFINITY
+      ? Number.MAX_VALUE
+      : value === Number.NEGATIVE_INFINITY
+        ? -Number.MAX_VALUE
+        : value;
+  return `${key}\u0000${step}\u0000${timestamp}\u0000${String(stored)}`;
+}
+
+/** One request's worth of buffered values (within log-batch's limits). */
+interface Piece {
+  metrics: MetricInput[];
+  params: Array<{ key: string; value: ParamValue }>;
+  tags: Array<{ key: string; value: string }>;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new MlflowInputError(
+      name,
+      `withRun's ${name} must be a positive number of ${name.endsWith('Ms') ? 'ms' : 'metrics'}, got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
 class BufferedRun implements ActiveRun {
   readonly runId: string;
   readonly experimentId: string;
@@ -135,10 +205,16 @@ class BufferedRun implements ActiveRun {
   readonly #client: RunClient;
   readonly #controller = new AbortController();
   readonly #batchSize: number;
+  readonly #outageTimeoutMs: number;
+  readonly #maxBuffered: number;
   readonly #timer: ReturnType<typeof setInterval>;
   #metrics: MetricInput[] = [];
   #params: Array<{ key: string; value: ParamValue }> = [];
   #tags: Array<{ key: string; value: string }> = [];
+  /** Logged and not yet stored by MLflow (buffered, queued or being sent). */
+  readonly #unsent = { metrics: 0, params: 0, tags: 0 };
+  /** When the current MLflow outage began (Date.now()), if one is under way. */
+  #outageSince: number | undefined;
   readonly #paramValues = new Map<string, string>();
   /** The chain of sends, one at a time, in order. */
   #sending: Promise<void> = Promise.resolve();
@@ -154,6 +230,8 @@ class BufferedRun implements ActiveRun {
     this.runId = info.runId;
     this.experimentId = info.experimentId;
     this.#batchSize = options.batchSize ?? 1000;
+    this.#outageTimeoutMs = positive(options.outageTimeoutMs, 300_000, 'outageTimeoutMs');
+    this.#maxBuffered = positive(options.maxBufferedMetrics, 100_000, 'maxBufferedMetrics');
     this.#timer = setInterval(() => this.#schedule(), options.flushIntervalMs ?? 1000);
     // A pending flush timer must not keep Node alive on its own.
     (this.#timer as { unref?: () => void }).unref?.();
@@ -185,7 +263,16 @@ class BufferedRun implements ActiveRun {
       step: options.step ?? 0,
     }));
     prepareBatch({ metrics: entries });
+    if (this.#unsent.metrics + entries.length > this.#maxBuffered) {
+      throw new MlflowBufferFullError({
+        runId: this.runId,
+        buffered: this.#unsent.metrics,
+        maxBufferedMetrics: this.#maxBuffered,
+        outageMs: this.#outageSince === undefined ? 0 : Date.now() - this.#outageSince,
+      });
+    }
     this.#metrics.push(...entries);
+    this.#unsent.metrics += entries.length;
     if (this.#metrics.length >= this.#batchSize) this.#schedule();
   }
 
@@ -207,6 +294,7 @@ class BufferedRun implements ActiveRun {
       this.#paramValues.set(key, value);
     }
     this.#params.push(...checked);
+    this.#unsent.params += checked.length;
   }
 
   setTag(key: string, value: string): void {
@@ -217,6 +305,7 @@ class BufferedRun implements ActiveRun {
     this.#open();
     const { tags: checked } = prepareBatch({ tags });
     this.#tags.push(...checked);
+    this.#unsent.tags += checked.length;
   }
 
   async logInputs(datasets: readonly DatasetInputInit[]): Promise<void> {
@@ -281,24 +370,141 @@ class BufferedRun implements ActiveRun {
   #schedule(): Promise<void> {
     if (this.#metrics.length === 0 && this.#params.length === 0 && this.#tags.length === 0)
       return this.#sending;
-    const batch: LogBatchInput = { metrics: this.#metrics, params: this.#params, tags: this.#tags };
-    this.#metrics = [];
-    this.#params = [];
-    this.#tags = [];
+    const pieces = this.#pieces();
     this.#sending = this.#sending.then(async () => {
-      if (this.#failure) return;
-      try {
-        await this.#client.logBatch(this.runId, batch, { concurrency: 1 });
-      } catch (error) {
-        this.#failure = { error };
+      for (const piece of pieces) {
+        if (this.#failure) return;
+        try {
+          await this.#deliver(piece);
+        } catch (error) {
+          this.#failure = { error };
+        }
       }
     });
     return this.#sending;
   }
 
+  /** Takes what is buffered, in requests within log-batch's limits; params and tags go first, in order. */
+  #pieces(): Piece[] {
+    const metrics = this.#metrics;
+    const params = this.#params;
+    const tags = this.#tags;
+    this.#metrics = [];
+    this.#params = [];
+    this.#tags = [];
+    const pieces: Piece[] = [];
+    let m = 0;
+    let p = 0;
+    let t = 0;
+    while (m < metrics.length || p < params.length || t < tags.length) {
+      const pieceParams = params.slice(p, p + LIMITS.paramsPerBatch);
+      p += pieceParams.length;
+      const pieceTags = tags.slice(t, t + LIMITS.tagsPerBatch);
+      t += pieceTags.length;
+      const room = Math.min(
+        LIMITS.metricsPerBatch,
+        LIMITS.entitiesPerBatch - pieceParams.length - pieceTags.length,
+      );
+      const pieceMetrics = metrics.slice(m, m + room);
+      m += pieceMetrics.length;
+      pieces.push({ metrics: pieceMetrics, params: pieceParams, tags: pieceTags });
+    }
+    return pieces;
+  }
+
+  /**
+   * Sends one request's worth, riding out an outage. After a transient failure the request may have landed
+   * (the answer was lost): before sending it again, the metrics MLflow already holds are dropped from it.
+   */
+  async #deliver(piece: Piece): Promise<void> {
+    let attempt = 0;
+    let ambiguous = false;
+    for (;;) {
+      try {
+        const batch = ambiguous ? await this.#unlanded(piece) : piece;
+        if (batch.metrics.length > 0 || batch.params.length > 0 || batch.tags.length > 0) {
+          await this.#client.logBatch(this.runId, batch, { concurrency: 1 });
+        }
+        this.#outageSince = undefined;
+        this.#unsent.metrics -= piece.metrics.length;
+        this.#unsent.params -= piece.params.length;
+        this.#unsent.tags -= piece.tags.length;
+        return;
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        ambiguous = true;
+        await this.#rideOut(error, attempt++, 'sending what the run logged');
+      }
+    }
+  }
+
+  /** The piece without the metrics MLflow already holds (read back from each key's history). */
+  async #unlanded(piece: Piece): Promise<Piece> {
+    if (piece.metrics.length === 0) return piece;
+    const stored = new Set<string>();
+    for (const key of new Set(piece.metrics.map((m) => m.key))) {
+      for await (const m of this.#client.getMetricHistory(this.runId, key)) {
+        stored.add(metricIdentity(m.key, m.step, m.timestamp, m.value));
+      }
+    }
+    const metrics = piece.metrics.filter(
+      (m) => !stored.has(metricIdentity(m.key, m.step ?? 0, m.timestamp ?? 0, m.value)),
+    );
+    return { ...piece, metrics };
+  }
+
+  /**
+   * Waits before the next attempt (backoff 250 ms doubling up to 5 s, with jitter), or throws an
+   * MlflowOutageError once the outage has lasted `outageTimeoutMs` or the run is being ended KILLED.
+   */
+  async #rideOut(error: unknown, attempt: number, what: string): Promise<void> {
+    const now = Date.now();
+    this.#outageSince ??= now;
+    const elapsed = now - this.#outageSince;
+    const giveUp = (why: string) =>
+      new MlflowOutageError({
+        runId: this.runId,
+        outageMs: Date.now() - (this.#outageSince ?? now),
+        notStored: { ...this.#unsent },
+        what: `${what}, ${why}`,
+        cause: error,
+      });
+    if (this.signal.aborted) throw giveUp('given up because the run was aborted');
+    if (elapsed >= this.#outageTimeoutMs)
+      throw giveUp(`given up after outageTimeoutMs (${this.#outageTimeoutMs} ms)`);
+    const backoff = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
+    const delay = Math.min(backoff * (0.5 + Math.random() / 2), this.#outageTimeoutMs - elapsed);
+    await new Promise<void>((resolve) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, delay);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    if (this.signal.aborted) throw giveUp('given up because the run was aborted');
+  }
+
   async flush(): Promise<void> {
     await this.#schedule();
     if (this.#failure) throw this.#failure.error;
+  }
+
+  /** Ends the run with `status`, riding out an outage within the same budget as the sends. */
+  async #terminate(status: RunStatus): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#client.setTerminated(this.runId, { status });
+        this.#outageSince = undefined;
+        return;
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        await this.#rideOut(error, attempt, `ending the run ${status} (it stays RUNNING)`);
+      }
+    }
   }
 
   /** Flushes and ends the run with `status`; the first error met (flush or end) is returned, not thrown. */
@@ -317,7 +523,7 @@ class BufferedRun implements ActiveRun {
     this.#ended = true;
     clearInterval(this.#timer);
     try {
-      await this.#client.setTerminated(this.runId, { status: problem === undefined ? status : 'FAILED' });
+      await this.#terminate(problem === undefined ? status : 'FAILED');
     } catch (error) {
       problem ??= error;
     }
@@ -337,6 +543,9 @@ export async function withRun<T>(
   const signal = options.signal;
   if (signal?.aborted)
     throw new AbortError('withRun was aborted before the run started.', { reason: signal.reason });
+  // Bad options are refused before a run exists.
+  positive(options.outageTimeoutMs, 1, 'outageTimeoutMs');
+  positive(options.maxBufferedMetrics, 1, 'maxBufferedMetrics');
   const experimentId = await experimentIdFor(client, options);
   const created = await client.createRun(experimentId, {
     ...(options.runName === undefined ? {} : { runName: options.runName }),

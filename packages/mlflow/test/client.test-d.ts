@@ -5,7 +5,9 @@ import {
   type ActiveRun,
   type Experiment,
   type Metric,
+  type MlflowBufferFullError,
   MlflowClient,
+  type MlflowOutageError,
   type Paginator,
   type Run,
   type RunInfo,
@@ -69,6 +71,20 @@ describe('tracking methods are flat and typed as Python’s MlflowClient', () =>
         return 42;
       }),
     ).resolves.toEqualTypeOf<number>();
+  });
+
+  it('withRun takes an outage budget and a buffer bound; its errors carry what was not stored', () => {
+    expectTypeOf(
+      client.withRun({ outageTimeoutMs: 600_000, maxBufferedMetrics: 10_000 }, () => 'ok'),
+    ).resolves.toEqualTypeOf<string>();
+    expectTypeOf<MlflowOutageError['notStored']>().toEqualTypeOf<{
+      metrics: number;
+      params: number;
+      tags: number;
+    }>();
+    expectTypeOf<MlflowBufferFullError['buffered']>().toEqualTypeOf<number>();
+    // @ts-expect-error the outage budget is a number of ms
+    client.withRun({ outageTimeoutMs: '5m' }, () => 1);
   });
 
   it('raw is the generated client', () => {

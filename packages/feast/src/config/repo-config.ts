@@ -157,6 +157,29 @@ export interface ValidatedPostgres {
   sslmode: string | null;
 }
 
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const HIDDEN = '[REDACTED]';
+
+/**
+ * Gives a store's config a printed form without its secrets: JSON.stringify and util.inspect show `redacted()`;
+ * the fields themselves stay readable (the stores connect with them). Non-enumerable, so copies and equality
+ * checks see the plain fields only.
+ */
+function printedWithout<T extends object>(value: T, redacted: () => Record<string, unknown>): T {
+  Object.defineProperty(value, 'toJSON', { value: redacted, enumerable: false });
+  Object.defineProperty(value, INSPECT, {
+    value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) =>
+      inspect(redacted(), options),
+    enumerable: false,
+  });
+  return value;
+}
+
+/** Feast's Redis connection string with the value of its `password=` parameter hidden. */
+function redactRedisConnectionString(connectionString: string): string {
+  return connectionString.replace(/(^|,)(\s*password\s*=)[^,]*/gi, `$1$2${HIDDEN}`);
+}
+
 /** A RepoConfig from validated keys (and the validated Redis, PostgreSQL and Trino stores, when they are those). */
 export function buildRepoConfig(
   c: ValidatedRepo,
@@ -182,7 +205,7 @@ export function buildRepoConfig(
   let onlineStore: OnlineStoreConfig;
   if (redis) {
     const { nodes, params } = parseRedisConnectionString(redis.connection_string);
-    onlineStore = {
+    const redisStore: RedisOnlineStoreConfig = {
       type: 'redis',
       redisType: redis.redis_type,
       connectionString: redis.connection_string,
@@ -192,21 +215,32 @@ export function buildRepoConfig(
       keyTtlSeconds: redis.key_ttl_seconds ?? undefined,
       skipDedup: redis.skip_dedup,
     };
+    onlineStore = printedWithout(redisStore, () => ({
+      ...redisStore,
+      connectionString: redactRedisConnectionString(redisStore.connectionString),
+      params:
+        'password' in redisStore.params ? { ...redisStore.params, password: HIDDEN } : redisStore.params,
+    }));
   } else {
     onlineStore = c.online_store as OnlineStoreConfig;
   }
-  const offlineStore: OfflineStoreConfig | undefined = pg
-    ? {
-        type: 'postgres',
-        host: pg.host,
-        port: pg.port,
-        database: pg.database,
-        dbSchema: pg.db_schema,
-        user: pg.user,
-        password: pg.password,
-        sslmode: pg.sslmode ?? undefined,
-      }
-    : (trino ?? (c.offline_store as OfflineStoreConfig | undefined));
+  let offlineStore: OfflineStoreConfig | undefined;
+  if (pg) {
+    const pgStore: PostgresOfflineStoreConfig = {
+      type: 'postgres',
+      host: pg.host,
+      port: pg.port,
+      database: pg.database,
+      dbSchema: pg.db_schema,
+      user: pg.user,
+      password: pg.password,
+      sslmode: pg.sslmode ?? undefined,
+    };
+    offlineStore = printedWithout(pgStore, () => ({
+      ...pgStore,
+      password: pgStore.password === '' ? '' : HIDDEN,
+    }));
+  } else offlineStore = trino ?? (c.offline_store as OfflineStoreConfig | undefined);
   return {
     project: c.project,
     provider: c.provider,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConnectionError, MlopsError, type ServiceId, TimeoutError } from '@mlops/core';
+import { Redactor } from '@mlops/core/sdk';
 import pg from 'pg';
 import type { PostgresOfflineStoreConfig } from '../config/repo-config';
 import { OfflineStoreError } from '../errors';
@@ -120,11 +121,20 @@ export function offlineError(
   },
 ): MlopsError {
   if (MlopsError.isInstance(error)) return error;
-  const e = (error instanceof Error ? error : new Error(String(error))) as Error & {
+  const raw = (error instanceof Error ? error : new Error(String(error))) as Error & {
     code?: string;
     detail?: string;
     hint?: string;
   };
+  // The password never reaches an error, even from a server that echoes it back: message, detail, hint
+  // scrubbed, and the driver's error replaced by a copy holding only those (and its SQLSTATE).
+  const redactor = new Redactor();
+  redactor.addSecret(init.config.password);
+  const e: Error & { code?: string; detail?: string; hint?: string } = new Error(redactor.text(raw.message));
+  e.name = raw.name;
+  if (raw.code !== undefined) e.code = raw.code;
+  if (raw.detail !== undefined) e.detail = redactor.text(raw.detail);
+  if (raw.hint !== undefined) e.hint = redactor.text(raw.hint);
   const url = offlineUrl(init.config);
   const method = operationOf(init.step);
   if (e.code === '57014' && init.timeoutMs !== undefined) {

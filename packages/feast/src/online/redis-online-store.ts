@@ -1,4 +1,5 @@
 import { ConnectionError, DecodeError, MlopsError } from '@mlops/core';
+import { Redactor } from '@mlops/core/sdk';
 import type { ChainableCommander, Cluster, Command, Redis, RedisOptions } from 'ioredis';
 import type { RedisOnlineStoreConfig } from '../config/repo-config';
 
@@ -28,6 +29,8 @@ export class RedisOnlineStore {
   #inFlight = 0;
   /** ioredis auto-pipelining: reads of concurrent calls share one pipeline per event-loop tick. */
   readonly #autoPipelining: boolean;
+  /** The connection string's password: never in an error, even when a hostile server echoes AUTH back. */
+  readonly #redactor = new Redactor();
 
   constructor(
     config: RedisOnlineStoreConfig,
@@ -38,6 +41,19 @@ export class RedisOnlineStore {
     this.#client = client;
     this.#configSource = options.configSource;
     this.#autoPipelining = options.autoPipelining === true;
+    const password = config.params.password;
+    if (password !== undefined && password !== null) this.#redactor.addSecret(String(password));
+  }
+
+  /**
+   * An ioredis error as a cause we can keep: its message scrubbed of the password, and nothing else (a
+   * ReplyError carries the command and its arguments: AUTH's is the password).
+   */
+  #scrubbed(error: unknown): Error | undefined {
+    if (!(error instanceof Error)) return undefined;
+    const copy = new Error(this.#redactor.text(error.message));
+    copy.name = error.name;
+    return copy;
   }
 
   /**
@@ -114,10 +130,12 @@ export class RedisOnlineStore {
     } catch (cause) {
       client.disconnect();
       const where = this.config.nodes.map((n) => `${n.host}:${n.port}`).join(', ');
-      const message = socketError?.message || (cause instanceof Error ? cause.message : '');
+      const message = this.#redactor.text(
+        socketError?.message || (cause instanceof Error ? cause.message : ''),
+      );
       const reason = message ? ` (${message})` : '';
       throw new ConnectionError(
-        { service: 'redis', method: 'CONNECT', url: this.description, cause },
+        { service: 'redis', method: 'CONNECT', url: this.description, cause: this.#scrubbed(cause) },
         `Could not connect to the Redis online store at ${where}${reason}: the ${this.config.redisType === 'redis' ? 'server' : this.config.redisType} that ${this.#configSource ?? 'online_store.connection_string'} names. Start Redis there, or correct online_store.connection_string.`,
       );
     }
@@ -234,8 +252,8 @@ export class RedisOnlineStore {
               ),
             );
             throw new MlopsError(
-              `Redis refused HMGET of key 0x${hex(key)} on ${this.description}: ${cause.message}`,
-              { cause },
+              `Redis refused HMGET of key 0x${hex(key)} on ${this.description}: ${this.#redactor.text(cause.message)}`,
+              { cause: this.#scrubbed(cause) },
             );
           });
         }
@@ -243,7 +261,7 @@ export class RedisOnlineStore {
           service: 'redis',
           method: 'HMGET pipeline',
           url: this.description,
-          cause,
+          cause: this.#scrubbed(cause),
         });
       },
     );
@@ -358,9 +376,9 @@ export class RedisOnlineStore {
 
   #refused(what: string, key: Uint8Array, error: Error): MlopsError {
     return new MlopsError(
-      `Redis refused ${what} of key 0x${hex(key)} on ${this.description}: ${error.message}`,
+      `Redis refused ${what} of key 0x${hex(key)} on ${this.description}: ${this.#redactor.text(error.message)}`,
       {
-        cause: error,
+        cause: this.#scrubbed(error),
       },
     );
   }
@@ -385,7 +403,7 @@ export class RedisOnlineStore {
         service: 'redis',
         method: `${what} pipeline`,
         url: this.description,
-        cause,
+        cause: this.#scrubbed(cause),
       });
     }
     if (!results)

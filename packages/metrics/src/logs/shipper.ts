@@ -23,7 +23,7 @@ import {
 import { type MetricsOptions, resolveMetricsConfig } from '../config';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { awaitFinished, eventIdOf, notStored } from './dedupe';
-import { LogShipperError } from './errors';
+import { LogRejectedError, LogShipperError } from './errors';
 import { ecsIndexTemplate } from './template';
 
 /** How retries avoid duplicates: see `LogShipperOptions.dedupe`. */
@@ -83,6 +83,12 @@ export interface LogShipperOptions
   flushTimeoutMs?: number;
   /** Called for each line Elasticsearch refused for good (not 429/5xx). */
   onReject?: (rejected: RejectedLog) => void;
+  /**
+   * Called once per refusal (a whole `_bulk` request answered 401/403/404, a single line 400/413, or refused items
+   * in a 200 answer, one call per status and error type) with a LogRejectedError that counts the lines, names
+   * the status and says what to do. The latest is also `stats().lastError`.
+   */
+  onError?: (error: LogRejectedError) => void;
   fetch?: typeof fetch;
   headers?: Record<string, string>;
   /** Where the shipper's own HTTP calls are logged (not the logs it ships). Off by default. */
@@ -97,10 +103,17 @@ export interface LogShipperStats {
   shipped: number;
   /** Of `shipped`: lines a retried batch found already stored (409), so not stored twice. */
   duplicatesSuppressed: number;
-  /** Lines dropped because the queue was full (see `overflow`), or written after `close()`. */
+  /**
+   * Lines dropped because the queue was full (see `overflow`), written after `close()`, or abandoned by a
+   * `close()` that ran out of time (a line abandoned in flight may have been stored).
+   */
   dropped: number;
-  /** Lines Elasticsearch refused for good (see `onReject`). */
+  /** Lines Elasticsearch refused for good (see `onReject`, `onError`). */
   rejected: number;
+  /** Of `rejected`: how many per HTTP status ('401', '413', '400', ...). */
+  rejectedByStatus: Record<string, number>;
+  /** The latest refusal, with the status and what to do; undefined while nothing was refused. */
+  lastError: LogRejectedError | undefined;
   /** Lines re-sent after a 429/5xx item status or a failed request. */
   retried: number;
   /** Bulk requests sent (attempts included). */
@@ -136,6 +149,9 @@ export class LogShipper {
   readonly #retryMaxDelayMs: number;
   readonly #flushTimeoutMs: number;
   readonly #onReject: ((rejected: RejectedLog) => void) | undefined;
+  readonly #onError: ((error: LogRejectedError) => void) | undefined;
+  readonly #rejectedByStatus: Record<string, number> = {};
+  #lastError: LogRejectedError | undefined;
   readonly #bulkPath: string;
   readonly #idPrefix: string;
   readonly #dedupe: DedupeMode;
@@ -194,6 +210,7 @@ export class LogShipper {
     }
     this.#overflow = overflow;
     this.#onReject = options.onReject;
+    this.#onError = options.onError;
     const headers: Record<string, string> = { ...options.headers };
     if (config.elasticsearchApiKey !== undefined)
       headers.authorization = `ApiKey ${config.elasticsearchApiKey}`;
@@ -298,6 +315,8 @@ export class LogShipper {
   stats(): LogShipperStats {
     return {
       ...this.#stats,
+      rejectedByStatus: { ...this.#rejectedByStatus },
+      lastError: this.#lastError,
       pendingLines: this.#queue.length - this.#head + this.#inFlightLines,
       queuedBytes: this.#queuedBytes,
     };
@@ -345,6 +364,14 @@ export class LogShipper {
       await this.flush(options);
     } finally {
       this.#abort.abort();
+      // Lines still queued are abandoned: counted as dropped (those in flight are counted by their send).
+      const left = this.#queue.length - this.#head;
+      if (left > 0) {
+        this.#stats.dropped += left;
+        this.#queue = [];
+        this.#head = 0;
+        this.#queuedBytes = 0;
+      }
     }
   }
 
@@ -389,17 +416,18 @@ export class LogShipper {
   }
 
   /** Sends one batch until every line in it is acknowledged or refused for good (or the shipper is closed and aborted). */
-  async #send(initial: string[]): Promise<void> {
+  async #send(initial: string[], inherited: readonly string[] = []): Promise<void> {
     let batch = initial;
     let attempt = 0;
     // Set after a request whose outcome is unknown: some of the batch may be stored already. `unsureRequests`
     // are their X-Opaque-Ids: Elasticsearch may still be running one (a client timeout does not stop a bulk).
-    let unsure = false;
-    const unsureRequests: string[] = [];
+    // A half of a split batch inherits its parent's.
+    let unsure = inherited.length > 0;
+    const unsureRequests: string[] = [...inherited];
     while (batch.length > 0 && !this.#abort.signal.aborted) {
       if (attempt > 0) {
         await this.#backoff(attempt);
-        if (this.#abort.signal.aborted) return;
+        if (this.#abort.signal.aborted) return this.#abandon(batch);
       }
       attempt++;
       if (unsure && this.#dedupe === 'event-id') {
@@ -413,7 +441,7 @@ export class LogShipper {
           unsure = false;
           if (batch.length === 0) return;
         } catch {
-          if (this.#abort.signal.aborted) return;
+          if (this.#abort.signal.aborted) return this.#abandon(batch);
           continue; // Elasticsearch still away: ask again after the next backoff.
         }
       }
@@ -428,9 +456,16 @@ export class LogShipper {
           body: batch.join(''),
           signal: this.#abort.signal,
         });
-        body = (await response.json()) as BulkResponse;
+        try {
+          body = (await response.json()) as BulkResponse;
+        } catch {
+          // A 2xx whose body is not JSON (a proxy's page, a cut answer): the lines may be stored or not.
+          unsure = true;
+          unsureRequests.push(opaqueId);
+          continue;
+        }
       } catch (error) {
-        if (this.#abort.signal.aborted) return;
+        if (this.#abort.signal.aborted) return this.#abandon(batch);
         if (ConnectionError.isInstance(error) || TimeoutError.isInstance(error)) {
           unsure = true;
           unsureRequests.push(opaqueId);
@@ -444,11 +479,32 @@ export class LogShipper {
           }
           continue;
         }
-        // The whole request refused (400 on a malformed batch, 404, 413, ...): every line is rejected.
         const status = ApiError.isInstance(error) ? error.status : 0;
+        // 413 (the request is over http.max_content_length) or 400 (a line that breaks the NDJSON): the batch
+        // is halved until the lines that cause it are alone, so one bad line does not take its batch with it.
+        if ((status === 413 || status === 400) && batch.length > 1) {
+          const half = Math.ceil(batch.length / 2);
+          const pending = unsure ? unsureRequests : [];
+          await this.#send(batch.slice(0, half), pending);
+          await this.#send(batch.slice(half), pending);
+          return;
+        }
+        // The whole request refused for good (401, 403, 404, a single line 400/413, ...): not retried (new
+        // credentials need a new shipper), every line counted as rejected and the refusal reported once.
         const reason = error instanceof Error ? error.message : String(error);
         for (const entry of batch) this.#reject(entry, status, 'request_failed', reason);
+        this.#refused(status, 'request_failed', reason, batch.length, error);
         return;
+      }
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        (body.items !== undefined && !Array.isArray(body.items))
+      ) {
+        // JSON, but not a bulk answer: as unknown as a body that is not JSON.
+        unsure = true;
+        unsureRequests.push(opaqueId);
+        continue;
       }
       const items = body.items ?? [];
       if (!body.errors && items.length === batch.length) {
@@ -456,24 +512,61 @@ export class LogShipper {
         return;
       }
       const again: string[] = [];
+      const refused = new Map<string, { status: number; errorType: string; reason: string; lines: number }>();
       batch.forEach((entry, i) => {
         const item = items[i];
         const result = item === undefined ? undefined : (item.create ?? Object.values(item)[0]);
         const status = result?.status ?? 500;
         if (status >= 200 && status < 300) this.#stats.shipped++;
-        else if (status === 409 && this.#dedupe === 'document-id' && attempt > 1) {
+        else if (status === 409 && this.#dedupe === 'document-id' && (attempt > 1 || inherited.length > 0)) {
           // A previous attempt stored it and its response was lost: already there, not stored twice.
           this.#stats.shipped++;
           this.#stats.duplicatesSuppressed++;
         } else if (RETRYABLE(status)) again.push(entry);
-        else this.#reject(entry, status, result?.error?.type ?? 'unknown', result?.error?.reason ?? '');
+        else {
+          const errorType = result?.error?.type ?? 'unknown';
+          const reason = result?.error?.reason ?? '';
+          this.#reject(entry, status, errorType, reason);
+          const key = `${status} ${errorType}`;
+          const group = refused.get(key);
+          if (group) group.lines++;
+          else refused.set(key, { status, errorType, reason, lines: 1 });
+        }
       });
+      for (const g of refused.values()) this.#refused(g.status, g.errorType, g.reason, g.lines);
       batch = again;
+    }
+    if (batch.length > 0) this.#abandon(batch);
+  }
+
+  /** Lines of a batch abandoned by close(): counted as dropped, never lost uncounted. */
+  #abandon(batch: readonly string[]): void {
+    this.#stats.dropped += batch.length;
+  }
+
+  /** Reports a refusal of `lines` lines once: stats().lastError and the onError callback. */
+  #refused(status: number, errorType: string, reason: string, lines: number, cause?: unknown): void {
+    const error = new LogRejectedError({
+      status,
+      errorType,
+      reason,
+      lines,
+      dataStream: this.dataStream,
+      ...(cause === undefined ? {} : { cause }),
+    });
+    this.#lastError = error;
+    if (this.#onError) {
+      try {
+        this.#onError(error);
+      } catch {
+        // A throwing callback must not stop the shipper.
+      }
     }
   }
 
   #reject(entry: string, status: number, errorType: string, reason: string): void {
     this.#stats.rejected++;
+    this.#rejectedByStatus[String(status)] = (this.#rejectedByStatus[String(status)] ?? 0) + 1;
     if (this.#onReject) {
       let line = entry.slice(entry.indexOf('\n') + 1, -1);
       const id = eventIdOf(entry);
