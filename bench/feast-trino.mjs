@@ -166,7 +166,9 @@ function trinoRepo() {
       '',
     ].join('\n'),
   );
-  const applied = spawnSync(`${trinoVenv}/bin/feast`, ['-c', dir, 'apply'], {
+  // Feast's CLI through the venv's python: bin/feast's shebang breaks when the checkout that made the venv is gone.
+  const cli = 'import sys; from feast.cli.cli import cli; sys.exit(cli())';
+  const applied = spawnSync(`${trinoVenv}/bin/python`, ['-c', cli, '-c', dir, 'apply'], {
     encoding: 'utf8',
     env: { ...process.env, FEAST_USAGE: 'False' },
   });
