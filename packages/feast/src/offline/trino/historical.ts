@@ -241,7 +241,7 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
    * query faster, never change its answer, so a lookup Trino refuses leaves them out; an abort still aborts.
    */
   async #pushdownSession(options: RunOptions): Promise<Record<string, string>> {
-    const catalogs = sourceCatalogs(this.#init.plan).filter((c) => /^[a-z_][a-z0-9_]*$/.test(c));
+    const catalogs = sourceCatalogs(this.#init.plan.views).filter((c) => /^[a-z_][a-z0-9_]*$/.test(c));
     if (catalogs.length === 0) return {};
     try {
       const result = await this.#init.client.run(

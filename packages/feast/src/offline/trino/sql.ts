@@ -332,9 +332,9 @@ const QUOTED_PART = '"((?:[^"]|"")*)"';
 const THREE_PART = new RegExp(`^${QUOTED_PART}\\.${QUOTED_PART}\\.${QUOTED_PART}$`);
 
 /** The catalogs the views' sources name (catalog.schema.table); query sources and shorter names are left out. */
-export function sourceCatalogs(plan: HistoricalPlan): string[] {
+export function sourceCatalogs(views: readonly { from: string }[]): string[] {
   const catalogs = new Set<string>();
-  for (const v of plan.views) {
+  for (const v of views) {
     const match = THREE_PART.exec(v.from);
     if (match) catalogs.add(match[1]!.replace(/""/g, '"'));
   }
