@@ -248,7 +248,10 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
         `SELECT catalog_name FROM system.metadata.catalogs WHERE connector_name = 'postgresql' AND catalog_name IN (${catalogs.map(quoteString).join(', ')})`,
         { step: "looking up the sources' connectors", signal: options.signal, timeoutMs: options.timeoutMs },
       );
-      return pushdownSessionProperties(result.rows.map((r) => String(r[0])));
+      return pushdownSessionProperties(
+        result.rows.map((r) => String(r[0])),
+        Math.max(1, ...this.#init.plan.views.map((v) => v.keys.length)),
+      );
     } catch (error) {
       if (options.signal?.aborted || !TrinoQueryError.isInstance(error)) throw error;
       return {};

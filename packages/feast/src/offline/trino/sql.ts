@@ -342,19 +342,27 @@ export function sourceCatalogs(views: readonly { from: string }[]): string[] {
 }
 
 /**
- * Values up to which a dynamic filter on a PostgreSQL source reaches PostgreSQL as `key IN (...)`. The
+ * Values up to which the dynamic filters on a PostgreSQL source reach PostgreSQL as `key IN (...)`. The
  * connector's default (domain_compaction_threshold 256) widens any larger set of keys to one range
  * [min, max], so with thousands of entity keys the whole table crosses the JDBC connection. Each value is one
- * bind parameter and PostgreSQL's protocol allows 65,535 per statement: 30,000 leaves room for the rest.
+ * bind parameter and PostgreSQL's protocol allows 65,535 per statement: 30,000 in all, shared by the key
+ * columns of the widest view, leaves room for the rest.
  */
 export const POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD = 30_000;
 
-/** Session properties for the point-in-time query, given the source catalogs whose connector is postgresql. */
-export function pushdownSessionProperties(postgresqlCatalogs: readonly string[]): Record<string, string> {
+/**
+ * Session properties for the point-in-time query, given the source catalogs whose connector is postgresql and
+ * the most key columns any view has (each column's filter is a list of its own).
+ */
+export function pushdownSessionProperties(
+  postgresqlCatalogs: readonly string[],
+  keyColumns = 1,
+): Record<string, string> {
+  const threshold = Math.max(
+    256,
+    Math.floor(POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD / Math.max(1, keyColumns)),
+  );
   return Object.fromEntries(
-    postgresqlCatalogs.map((c) => [
-      `${c}.domain_compaction_threshold`,
-      String(POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD),
-    ]),
+    postgresqlCatalogs.map((c) => [`${c}.domain_compaction_threshold`, String(threshold)]),
   );
 }

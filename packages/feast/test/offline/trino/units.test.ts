@@ -192,6 +192,13 @@ describe('SQL', () => {
     // Under PostgreSQL's 65,535 bind parameters per statement, well over the connector's default of 256.
     expect(POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD).toBeLessThan(65_535 / 2);
     expect(pushdownSessionProperties([])).toEqual({});
+    // Each key column's filter is its own list of parameters: the budget is shared.
+    expect(pushdownSessionProperties(['postgresql'], 3)).toEqual({
+      'postgresql.domain_compaction_threshold': '10000',
+    });
+    expect(pushdownSessionProperties(['postgresql'], 500)).toEqual({
+      'postgresql.domain_compaction_threshold': '256',
+    });
   });
 
   it('entity rows as INSERTs under the length limit, values exact', () => {
