@@ -7,11 +7,14 @@
 //   Feast Python on Trino — feast[trino] 0.67.0 (the feast-trino venv), get_historical_features(...).to_arrow()
 //                   in a fresh Python process (bench/feast_offline_python.py run with FEAST_BENCH_REPO).
 //   floor         — Trino running our point-in-time query with the result discarded (EXPLAIN ANALYZE over the
-//                   same uploaded rows); its server-side elapsed time from system.runtime.queries.
+//                   same uploaded rows, with the same per-query session properties as ours: the postgresql
+//                   catalog's domain_compaction_threshold that lets the entity keys' dynamic filters reach
+//                   PostgreSQL); its server-side elapsed time from system.runtime.queries (no upload in it).
 //   @mlops/feast on PostgreSQL — the same request on the PostgreSQL path (bench/feast-offline-repo), for the
 //                   README's "when to move to Trino" note.
 // Usage: pnpm build && pnpm platform up trino && pnpm --filter @mlops/bench feast-trino
 //        [SIZES=100000[,1000000]] [REPS=2] [FEAST_REPS=1 (0 skips Feast Python)] [FEAST_TIMEOUT_S=1200]
+// Medians are by nearest rank (of 2 runs: the faster). Last run: SIZES=10000,100000 REPS=2 on a loaded machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -166,7 +169,9 @@ function trinoRepo() {
       '',
     ].join('\n'),
   );
-  const applied = spawnSync(`${trinoVenv}/bin/feast`, ['-c', dir, 'apply'], {
+  // Feast's CLI through the venv's python: bin/feast's shebang breaks when the checkout that made the venv is gone.
+  const cli = 'import sys; from feast.cli.cli import cli; sys.exit(cli())';
+  const applied = spawnSync(`${trinoVenv}/bin/python`, ['-c', cli, '-c', dir, 'apply'], {
     encoding: 'utf8',
     env: { ...process.env, FEAST_USAGE: 'False' },
   });

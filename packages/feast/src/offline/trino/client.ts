@@ -47,6 +47,11 @@ export interface TrinoQueryOptions {
   signal?: AbortSignal | undefined;
   /** A bound for the whole query, in ms: past it, the query is cancelled on the server. */
   timeoutMs?: number | undefined;
+  /**
+   * Session properties for this query only (X-Trino-Session), under the connection's: a property the
+   * connection sets keeps the connection's value.
+   */
+  sessionProperties?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One answer of the protocol that holds rows (or only the columns). */
@@ -98,6 +103,13 @@ export interface TrinoClientOptions {
   retry?: RetryOptions | false;
 }
 
+/** The X-Trino-Session value of `properties` ('' for none). */
+function sessionHeader(properties: Readonly<Record<string, string>>): string {
+  return Object.entries(properties)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join(',');
+}
+
 /** A Trino coordinator, spoken to through its client REST protocol. */
 export class TrinoClient {
   readonly #http: HttpClient<Record<string, never>>;
@@ -129,10 +141,8 @@ export class TrinoClient {
     if (c.catalog) headers['X-Trino-Catalog'] = c.catalog;
     if (c.schema) headers['X-Trino-Schema'] = c.schema;
     if (c.timeZone) headers['X-Trino-Time-Zone'] = c.timeZone;
-    const session = Object.entries(c.sessionProperties);
-    if (session.length > 0) {
-      headers['X-Trino-Session'] = session.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(',');
-    }
+    const session = sessionHeader(c.sessionProperties);
+    if (session) headers['X-Trino-Session'] = session;
     return headers;
   }
 
@@ -160,7 +170,10 @@ export class TrinoClient {
     let finished = false;
     let columns: TrinoColumn[] | undefined;
     try {
-      let response = await this.#call(() => this.#submit(sql, controller.signal), step);
+      let response = await this.#call(
+        () => this.#submit(sql, controller.signal, options.sessionProperties),
+        step,
+      );
       for (;;) {
         queryId = response.id ?? queryId;
         next = response.nextUri;
@@ -212,13 +225,24 @@ export class TrinoClient {
    * POST /v1/statement. Not retried on a dropped connection (the query may have been accepted: running it twice
    * could insert entity rows twice), but on 429/502/503/504, which Trino answers before accepting anything.
    */
-  async #submit(sql: string, signal: AbortSignal): Promise<Response> {
+  async #submit(
+    sql: string,
+    signal: AbortSignal,
+    sessionProperties: Readonly<Record<string, string>> | undefined,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
+    if (sessionProperties && Object.keys(sessionProperties).length > 0) {
+      headers['X-Trino-Session'] = sessionHeader({
+        ...sessionProperties,
+        ...this.connection.sessionProperties,
+      });
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#http.fetch('/v1/statement', {
           method: 'POST',
           body: sql,
-          headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+          headers,
           signal,
           retry: false,
         });

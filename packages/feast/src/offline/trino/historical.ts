@@ -11,7 +11,17 @@ import type { RunOptions, StreamOptions } from '../session';
 import { TrinoArrowDecoder } from './arrow';
 import type { TrinoClient } from './client';
 import type { TrinoOfflineStoreConfig } from './config';
-import { entityInserts, quoteIdent, type TrinoEntityRef, trinoPointInTimeQuery, trinoTypeOfOid } from './sql';
+import { TrinoQueryError } from './errors';
+import {
+  entityInserts,
+  pushdownSessionProperties,
+  quoteIdent,
+  quoteString,
+  sourceCatalogs,
+  type TrinoEntityRef,
+  trinoPointInTimeQuery,
+  trinoTypeOfOid,
+} from './sql';
 
 /** The column numbering the uploaded entity rows, so the result keeps their order. */
 export const TRINO_ROW_COLUMN = '__mlops_row';
@@ -176,6 +186,7 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
         step: 'explaining the point-in-time query',
         signal: options.signal,
         timeoutMs: options.timeoutMs,
+        sessionProperties: await this.#pushdownSession(options),
       });
       return result.rows.map((r) => String(r[0])).join('\n');
     });
@@ -192,10 +203,12 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
       let expected = 0n;
       let decoder: TrinoArrowDecoder | undefined;
       const keep: number[] = [];
+      const sessionProperties = await this.#pushdownSession(options);
       for await (const page of client.pages(this.#query, {
         step: 'reading the point-in-time result',
         signal: options.signal,
         timeoutMs: options.timeoutMs,
+        sessionProperties,
       })) {
         if (!decoder) {
           decoder = new TrinoArrowDecoder(page.columns, { batchRows: options.batchRows ?? 65_536 });
@@ -219,6 +232,29 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
       this.#progress(options, 'done', Number(expected));
     } finally {
       if (uploaded) await this.#drop();
+    }
+  }
+
+  /**
+   * Session properties that let the entity keys' dynamic filters reach the sources' databases (see
+   * pushdownSessionProperties): for the source catalogs whose connector is postgresql. They only make the
+   * query faster, never change its answer, so a lookup Trino refuses leaves them out; an abort still aborts.
+   */
+  async #pushdownSession(options: RunOptions): Promise<Record<string, string>> {
+    const catalogs = sourceCatalogs(this.#init.plan.views).filter((c) => /^[a-z_][a-z0-9_]*$/.test(c));
+    if (catalogs.length === 0) return {};
+    try {
+      const result = await this.#init.client.run(
+        `SELECT catalog_name FROM system.metadata.catalogs WHERE connector_name = 'postgresql' AND catalog_name IN (${catalogs.map(quoteString).join(', ')})`,
+        { step: "looking up the sources' connectors", signal: options.signal, timeoutMs: options.timeoutMs },
+      );
+      return pushdownSessionProperties(
+        result.rows.map((r) => String(r[0])),
+        Math.max(1, ...this.#init.plan.views.map((v) => v.keys.length)),
+      );
+    } catch (error) {
+      if (options.signal?.aborted || !TrinoQueryError.isInstance(error)) throw error;
+      return {};
     }
   }
 

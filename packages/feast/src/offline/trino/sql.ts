@@ -211,17 +211,27 @@ export interface TrinoEntityRef {
 }
 
 /**
- * The point-in-time join, written for a distributed engine. Per view, the source rows (within the entity
- * rows' time range) and the entity rows are put in one stream, partitioned by join key — which Trino
- * hash-distributes over its workers — and ordered by time within each key: each entity row takes the last
- * source row at or before it (`last_value ... IGNORE NULLS` over a ROW that is null only for entity rows),
- * later created timestamps after earlier ones on equal event times, rows without a created timestamp first
- * (so they lose ties). No per-row lookups, no join that multiplies rows: one sort per key partition. The
- * views' answers are joined back to the entity rows by row number, and the result ordered by it.
+ * The point-in-time join, written for a distributed engine; every stage is hash-partitioned or broadcast by
+ * Trino, nothing is looked up row by row.
  *
- * With `filterByCreatedTimestamp` the rows a source may contribute depend on each entity row's time twice,
- * which one ordered stream cannot express: those views use a key-equi-join (also hash-distributed) with a
- * window ranking per entity row instead.
+ * Each view's source rows are first narrowed to keys some entity row has: `key IN (SELECT key FROM
+ * entity_rows)`, one semi-join per key column. Trino turns each into a dynamic filter that it pushes into the
+ * source's scan — for a JDBC source, into the SQL sent to the database (`WHERE key IN (...)`, see
+ * {@link pushdownSessionProperties}) — so rows of keys nobody asked for are neither read nor sorted.
+ *
+ * A view with keys and a TTL (or `filterByCreatedTimestamp`) then joins the entity rows to its source rows
+ * on the keys and the window [entity time - TTL, entity time], and keeps the newest per entity row: latest
+ * event time, then latest created timestamp, a null created last (`row_number() ... = 1`, which Trino runs
+ * as a hash-partitioned TopNRanking: a heap per entity row, no sort of the whole stream). The TTL bounds how
+ * many source rows each entity row pairs with.
+ *
+ * A view without a TTL (or without keys) puts source rows and entity rows in one stream partitioned by key
+ * and ordered by time: each entity row takes the last source row at or before it (`last_value ... IGNORE
+ * NULLS` over a ROW that is null only for entity rows), later created timestamps after earlier ones on equal
+ * event times, rows without a created timestamp first (so they lose ties). One sort per key partition, and
+ * no join whose size depends on how many versions a key has.
+ *
+ * The views' answers are joined back to the entity rows by row number, and the result ordered by it.
  */
 export function trinoPointInTimeQuery(plan: HistoricalPlan, entity: TrinoEntityRef): string {
   const q = quoteIdent;
@@ -244,18 +254,23 @@ export function trinoPointInTimeQuery(plan: HistoricalPlan, entity: TrinoEntityR
     const hitFields = [`s.${ts}`, ...v.features.map((f) => `s.${q(f.sourceColumn)}`)];
     const sourceWhere = [`s.${ts} <= ${maxBound}`];
     if (ttl) sourceWhere.push(`s.${ts} >= ${minBound} - ${ttl}`);
-    if (plan.filterByCreatedTimestamp && created) {
+    // Only keys some entity row has (a null key matches nothing either way): dynamic filters on the scan.
+    for (const k of v.keys)
+      sourceWhere.push(`s.${q(k.sourceColumn)} IN (SELECT ${q(k.entityColumn)} FROM entity_rows)`);
+    const createdFilter = plan.filterByCreatedTimestamp && created !== undefined;
+    if (createdFilter || (ttl !== undefined && v.keys.length > 0)) {
       // Join plan: equi-join on the keys (hash-distributed), newest eligible row per entity row.
       const on = v.keys.map((k) => `s.${q(k.sourceColumn)} = e.${q(k.entityColumn)}`);
       on.push(`s.${ts} <= e.${ets}`);
       if (ttl) on.push(`s.${ts} >= e.${ets} - ${ttl}`);
-      on.push(`s.${created} <= e.${ets}`);
+      if (createdFilter) on.push(`s.${created} <= e.${ets}`);
+      const order = [`s.${ts} DESC`, ...(created ? [`s.${created} DESC NULLS LAST`] : [])];
       ctes.push(
         [
           `${name} AS (`,
           `  SELECT ${row}, hit FROM (`,
           `    SELECT e.${row}, ROW(${hitFields.join(', ')}) AS hit,`,
-          `      row_number() OVER (PARTITION BY e.${row} ORDER BY s.${ts} DESC, s.${created} DESC NULLS LAST) AS rank`,
+          `      row_number() OVER (PARTITION BY e.${row} ORDER BY ${order.join(', ')}) AS rank`,
           `    FROM entity_rows AS e`,
           `    JOIN ${v.from} AS s ON ${on.join(' AND ')}`,
           `    WHERE ${sourceWhere.join(' AND ')}`,
@@ -273,7 +288,6 @@ export function trinoPointInTimeQuery(plan: HistoricalPlan, entity: TrinoEntityR
         `${created ? `s.${created}` : 'CAST(NULL AS integer)'} AS created`,
         `ROW(${hitFields.join(', ')}) AS hit`,
       ];
-      for (const k of v.keys) sourceWhere.push(`s.${q(k.sourceColumn)} IS NOT NULL`);
       const entitySelect = [
         `e.${row}`,
         `1`,
@@ -312,4 +326,43 @@ export function trinoPointInTimeQuery(plan: HistoricalPlan, entity: TrinoEntityR
     ...joins,
     `ORDER BY e.${row}`,
   ].join('\n');
+}
+
+const QUOTED_PART = '"((?:[^"]|"")*)"';
+const THREE_PART = new RegExp(`^${QUOTED_PART}\\.${QUOTED_PART}\\.${QUOTED_PART}$`);
+
+/** The catalogs the views' sources name (catalog.schema.table); query sources and shorter names are left out. */
+export function sourceCatalogs(views: readonly { from: string }[]): string[] {
+  const catalogs = new Set<string>();
+  for (const v of views) {
+    const match = THREE_PART.exec(v.from);
+    if (match) catalogs.add(match[1]!.replace(/""/g, '"'));
+  }
+  return [...catalogs];
+}
+
+/**
+ * Values up to which the dynamic filters on a PostgreSQL source reach PostgreSQL as `key IN (...)`. The
+ * connector's default (domain_compaction_threshold 256) widens any larger set of keys to one range
+ * [min, max], so with thousands of entity keys the whole table crosses the JDBC connection. Each value is one
+ * bind parameter and PostgreSQL's protocol allows 65,535 per statement: 30,000 in all, shared by the key
+ * columns of the widest view, leaves room for the rest.
+ */
+export const POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD = 30_000;
+
+/**
+ * Session properties for the point-in-time query, given the source catalogs whose connector is postgresql and
+ * the most key columns any view has (each column's filter is a list of its own).
+ */
+export function pushdownSessionProperties(
+  postgresqlCatalogs: readonly string[],
+  keyColumns = 1,
+): Record<string, string> {
+  const threshold = Math.max(
+    256,
+    Math.floor(POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD / Math.max(1, keyColumns)),
+  );
+  return Object.fromEntries(
+    postgresqlCatalogs.map((c) => [`${c}.domain_compaction_threshold`, String(threshold)]),
+  );
 }

@@ -17,7 +17,11 @@ export const trinoPort = Number(pins.TRINO_PORT ?? 8095);
 export const trinoUrl = `http://127.0.0.1:${trinoPort}`;
 export const feastTrinoVenv = resolve(root, 'platform/.state/venvs/feast-trino');
 const feastTrinoPython = join(feastTrinoVenv, 'bin/python');
-const feastTrinoCli = join(feastTrinoVenv, 'bin/feast');
+/**
+ * Feast's CLI through the venv's python (its `bin/feast` script's shebang is the absolute path of the python
+ * the venv was made with, which breaks when the checkout that made it is gone): [python, ...args].
+ */
+const FEAST_CLI = ['-c', 'import sys; from feast.cli.cli import cli; sys.exit(cli())'];
 const featuresPy = resolve(import.meta.dirname, '../repo/features.py');
 const harnessPy = resolve(import.meta.dirname, '../python_historical.py');
 const redisPort = Number(pins.REDIS_PORT ?? 6379);
@@ -31,7 +35,7 @@ export async function requireTrino(): Promise<void> {
   if (!info || info.starting) {
     throw new Error(`Trino is not running on ${trinoUrl}: run \`pnpm platform up trino\` first.`);
   }
-  if (!existsSync(feastTrinoCli)) {
+  if (!existsSync(feastTrinoPython)) {
     throw new Error(
       `The feast-trino venv is missing (${feastTrinoVenv}): run \`pnpm platform up trino\` first.`,
     );
@@ -110,7 +114,7 @@ export function setupTrinoRepo(project = 'mlops_offline_trino'): Promise<TrinoRe
     writeFileSync(join(repoPath, 'features.py'), trinoFeaturesPy());
     // Feast's upload does CREATE TABLE IF NOT EXISTS memory.feast.<name>: the schema must exist.
     await trinoStatement('CREATE SCHEMA IF NOT EXISTS memory.feast');
-    runTrinoVenv(feastTrinoCli, ['-c', repoPath, 'apply'], repoPath);
+    runTrinoVenv(feastTrinoPython, [...FEAST_CLI, '-c', repoPath, 'apply'], repoPath);
     return { repoPath, project, pgRepoPath: pg.repoPath };
   })();
   return repo;

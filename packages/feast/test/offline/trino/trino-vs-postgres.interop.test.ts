@@ -103,7 +103,7 @@ describe('getHistoricalFeatures on Trino equals the PostgreSQL path', () => {
     expect(ours.numRows).toBeGreaterThan(0);
   });
 
-  it('toSQL, explain (a distributed plan: key-partitioned windows, no per-row lookups), progress and bounded batches', {
+  it('toSQL, explain (a distributed plan: key-partitioned windows and joins, dynamic filters on the scans, no per-row lookups), progress and bounded batches', {
     timeout: 180_000,
   }, async () => {
     const entityDf = entityColumns(randomEntityRows(13, 300));
@@ -115,11 +115,25 @@ describe('getHistoricalFeatures on Trino equals the PostgreSQL path', () => {
     expect(sql).toMatch(/^CREATE TABLE "memory"\."feast"\."mlops_entity_df_[0-9a-f]{16}"/);
     expect(sql).toContain('IGNORE NULLS OVER (PARTITION BY k0');
     expect(sql).toContain('PARTITION BY k0, k1');
+    // driver_stats has a TTL: a key join ranked per entity row; every key narrowed by a semi-join first.
+    expect(sql).toContain(
+      'row_number() OVER (PARTITION BY e."__mlops_row" ORDER BY s."event_timestamp" DESC',
+    );
+    expect(sql).toContain('s."driver_id" IN (SELECT "driver_id" FROM entity_rows)');
+    expect(sql).toContain(
+      's."k1" IN (SELECT "k1" FROM entity_rows) AND s."k2" IN (SELECT "k2" FROM entity_rows)',
+    );
     expect(sql).toMatch(/DROP TABLE IF EXISTS "memory"\."feast"\."mlops_entity_df_[0-9a-f]{16}";$/);
     const plan = await job.explain();
     expect(plan).toMatch(/Fragment \d+ \[HASH\]/);
     expect(plan).toMatch(/Window\[partitionBy = \[k0/);
+    expect(plan).toMatch(/TopNRanking\[partitionBy = \[mlops_row/);
+    expect(plan).toMatch(/dynamicFilterAssignments = \{/);
     expect(plan).not.toMatch(/CorrelatedJoin|Apply/);
+    // Run: the entity keys' dynamic filters reached the PostgreSQL scans.
+    const analyzed = await job.explain({ analyze: true });
+    expect(analyzed).toMatch(/ScanFilter\[table = postgresql:public\.off_driver_stats/);
+    expect(analyzed).toMatch(/Dynamic filters:[\s│]*- df_\w+, \[ SortedRangeSet\[type=bigint, ranges=\d+/);
     const progress: string[] = [];
     const sizes: number[] = [];
     for await (const batch of job.stream({ batchRows: 64, onProgress: (p) => progress.push(p.phase) })) {

@@ -11,7 +11,14 @@ import { TrinoQueryError } from '../../../src/index';
 import { PG_OID } from '../../../src/offline/pg-copy';
 import { TrinoArrowDecoder, trinoTimestampMicros } from '../../../src/offline/trino/arrow';
 import { parseTrinoJson, TrinoClient } from '../../../src/offline/trino/client';
-import { entityInserts, quoteIdent, trinoSourceFrom } from '../../../src/offline/trino/sql';
+import {
+  entityInserts,
+  POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD,
+  pushdownSessionProperties,
+  quoteIdent,
+  sourceCatalogs,
+  trinoSourceFrom,
+} from '../../../src/offline/trino/sql';
 import { createTrinoClient } from '../../../src/offline/trino/stack';
 
 const base = { project: 'p', registry: 'r.db' };
@@ -163,6 +170,35 @@ describe('SQL', () => {
     expect(trinoSourceFrom(source('PostgreSQL.Public.Stats'), 'v')).toBe('"postgresql"."public"."stats"');
     expect(trinoSourceFrom(source('odd"name; DROP'), 'v')).toBe('"odd""name; DROP"');
     expect(quoteIdent('a"b')).toBe('"a""b"');
+  });
+
+  it('source catalogs get a domain compaction threshold that lets entity keys reach PostgreSQL', () => {
+    const source = (table: string) => ({ table, query: undefined }) as Parameters<typeof trinoSourceFrom>[0];
+    const from = (table: string) => ({ from: trinoSourceFrom(source(table), 'v') });
+    expect(
+      sourceCatalogs([
+        from('postgresql.public.a'),
+        from('PG2.public.b'),
+        from('postgresql.public.c'),
+        from('public.d'),
+        { from: '(SELECT 1)' },
+        { from: '"we""ird"."s"."t"' },
+      ]),
+    ).toEqual(['postgresql', 'pg2', 'we"ird']);
+    expect(pushdownSessionProperties(['postgresql', 'pg2'])).toEqual({
+      'postgresql.domain_compaction_threshold': '30000',
+      'pg2.domain_compaction_threshold': '30000',
+    });
+    // Under PostgreSQL's 65,535 bind parameters per statement, well over the connector's default of 256.
+    expect(POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD).toBeLessThan(65_535 / 2);
+    expect(pushdownSessionProperties([])).toEqual({});
+    // Each key column's filter is its own list of parameters: the budget is shared.
+    expect(pushdownSessionProperties(['postgresql'], 3)).toEqual({
+      'postgresql.domain_compaction_threshold': '10000',
+    });
+    expect(pushdownSessionProperties(['postgresql'], 500)).toEqual({
+      'postgresql.domain_compaction_threshold': '256',
+    });
   });
 
   it('entity rows as INSERTs under the length limit, values exact', () => {
