@@ -11,6 +11,7 @@ import type { RunOptions, StreamOptions } from '../session';
 import { TrinoArrowDecoder } from './arrow';
 import type { TrinoClient } from './client';
 import type { TrinoOfflineStoreConfig } from './config';
+import { TrinoQueryError } from './errors';
 import { entityInserts, quoteIdent, type TrinoEntityRef, trinoPointInTimeQuery, trinoTypeOfOid } from './sql';
 
 /** The column numbering the uploaded entity rows, so the result keeps their order. */
@@ -209,6 +210,15 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
           expected++;
         }
         for (const batch of decoder.push(page.rows)) {
+          // A page holds many batches: an abort stops them here, not only at the next page.
+          if (options.signal?.aborted) {
+            throw new AbortError(
+              'Reading the point-in-time result was aborted; the query was cancelled on Trino.',
+              {
+                reason: options.signal.reason,
+              },
+            );
+          }
           this.#progress(options, 'rows', Number(expected));
           yield batch.selectAt(keep);
         }
@@ -266,13 +276,18 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
       client.run(sql, { step, signal: options.signal, timeoutMs: options.timeoutMs });
     const create = this.#createTable();
     try {
-      if (config.connector.type === 'memory') {
+      try {
+        await run(create, 'creating the entity table');
+      } catch (error) {
+        // A memory catalog loses its schemas with a restart, and a fresh iceberg or hive catalog has none yet:
+        // create the schema then, and only then (Trino checks the right to create a schema even when it exists).
+        if (!isSchemaMissing(error)) throw error;
         await run(
           `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(config.catalog)}.${quoteIdent(config.dataset)}`,
           'creating the schema for entity rows',
         );
+        await run(create, 'creating the entity table');
       }
-      await run(create, 'creating the entity table');
       const inserts = entityInserts(
         this.#table,
         TRINO_ROW_COLUMN,
@@ -308,6 +323,13 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
       // The server is gone or refuses: nothing more to do here (a memory table goes with a restart).
     }
   }
+}
+
+/** CREATE TABLE's answer when the schema is missing: SCHEMA_NOT_FOUND (memory) or NOT_FOUND (iceberg, hive). */
+function isSchemaMissing(error: unknown): boolean {
+  if (!TrinoQueryError.isInstance(error)) return false;
+  if (error.errorName === 'SCHEMA_NOT_FOUND') return true;
+  return error.errorName === 'NOT_FOUND' && /\bschema \S+ (?:not found|does not exist)/i.test(error.message);
 }
 
 function timestampRange(

@@ -110,7 +110,9 @@ export function setupTrinoRepo(project = 'mlops_offline_trino'): Promise<TrinoRe
     writeFileSync(join(repoPath, 'features.py'), trinoFeaturesPy());
     // Feast's upload does CREATE TABLE IF NOT EXISTS memory.feast.<name>: the schema must exist.
     await trinoStatement('CREATE SCHEMA IF NOT EXISTS memory.feast');
-    runTrinoVenv(feastTrinoCli, ['-c', repoPath, 'apply'], repoPath);
+    // The CLI through the venv's python: the venv's bin/ scripts carry the absolute path of the checkout that
+    // built it in their #! line, which another worktree sharing platform/.state may no longer have.
+    runTrinoVenv(feastTrinoPython, ['-m', 'feast.cli.cli', '-c', repoPath, 'apply'], repoPath);
     return { repoPath, project, pgRepoPath: pg.repoPath };
   })();
   return repo;

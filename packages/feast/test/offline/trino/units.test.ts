@@ -7,10 +7,11 @@ import { ConfigError, DecodeError } from '@mlops/core';
 import { TimeUnit, Type } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { parseRepoConfig } from '../../../src/config/repo-config-schema';
-import { TrinoQueryError } from '../../../src/index';
+import { InvalidFeatureRequestError, TrinoQueryError } from '../../../src/index';
 import { PG_OID } from '../../../src/offline/pg-copy';
 import { TrinoArrowDecoder, trinoTimestampMicros } from '../../../src/offline/trino/arrow';
 import { parseTrinoJson, TrinoClient } from '../../../src/offline/trino/client';
+import { entityTableWith } from '../../../src/offline/trino/historical';
 import { entityInserts, quoteIdent, trinoSourceFrom } from '../../../src/offline/trino/sql';
 import { createTrinoClient } from '../../../src/offline/trino/stack';
 
@@ -185,6 +186,30 @@ describe('SQL', () => {
     expect(statements.join('\n')).toContain(String(4999n * 3_000_000_000_000_001n));
     expect(statements[0]).toContain(`"it's"`);
     expect(statements[0]).toContain("o''k 1");
+  });
+});
+
+describe('the entity table for the upload catalog, as Feast 0.67 creates it', () => {
+  it('iceberg and hive: WITH (format = <connector.file_format>); memory: no WITH', () => {
+    expect(entityTableWith({ type: 'iceberg', file_format: 'parquet' })).toBe(" WITH (format = 'parquet')");
+    expect(entityTableWith({ type: 'iceberg', file_format: 'ORC' })).toBe(" WITH (format = 'ORC')");
+    expect(entityTableWith({ type: 'hive', file_format: 'parquet' })).toBe(" WITH (format = 'parquet')");
+    expect(entityTableWith({ type: 'hive', file_format: "o'rc" })).toBe(" WITH (format = 'o''rc')");
+    expect(entityTableWith({ type: 'memory' })).toBe('');
+  });
+
+  it('refuses what Feast refuses, saying what to set', () => {
+    // Feast's upload needs file_format for iceberg and hive (its own message: "needs the argument 'file_format'").
+    expect(() => entityTableWith({ type: 'iceberg' })).toThrow(/connector\.file_format/);
+    expect(() => entityTableWith({ type: 'postgresql' })).toThrow(/cannot create tables/);
+    expect(() => entityTableWith({ type: 'no_such' })).toThrow(/use memory, hive or iceberg/);
+    let caught: unknown;
+    try {
+      entityTableWith({ type: 'iceberg' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidFeatureRequestError.isInstance(caught)).toBe(true);
   });
 });
 
