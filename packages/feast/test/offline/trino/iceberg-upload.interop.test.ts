@@ -65,7 +65,7 @@ function icebergStore(options: ConstructorParameters<typeof FeatureStore>[0] = {
 } {
   const schema = `mlops_ice_${process.pid}_${randomBytes(4).toString('hex')}`;
   schemas.push(schema);
-  const offline = {
+  const offline: Record<string, unknown> = {
     ...(config.offlineStore as Record<string, unknown>),
     catalog: 'iceberg',
     dataset: schema,
