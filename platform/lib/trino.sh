@@ -217,9 +217,17 @@ trino_start() {
   trino_iceberg_db || die "could not create the iceberg catalog's database $TRINO_ICEBERG_DB in PostgreSQL"
   running_healthy trino 60 trino_healthy && return 0
   require_free_port trino "$TRINO_PORT"
-  # Not running (checked above), so the launcher's own pid file is stale: left there, it makes the launcher
-  # refuse to start ("already running as <pid>") whenever that pid has been reused by another process.
-  rm -f "$TRINO_DATA/var/run/launcher.pid"
+  # The launcher refuses to start ("already running as <pid>") while its own pid file names a live process: wait
+  # for a Trino of this data directory that is still shutting down; a pid reused by anything else is stale.
+  local launcher_pid i
+  launcher_pid=$(cat "$TRINO_DATA/var/run/launcher.pid" 2>/dev/null)
+  if [[ -n $launcher_pid ]]; then
+    for ((i = 0; i < 60; i++)); do
+      tr '\0' ' ' <"/proc/$launcher_pid/cmdline" 2>/dev/null | grep -q -- trino-server || break
+      sleep 0.5
+    done
+    rm -f "$TRINO_DATA/var/run/launcher.pid"
+  fi
   local java_home
   java_home=$(trino_java_home) || die "trino $TRINO_VERSION needs Java $TRINO_JAVA_MIN+: none found (set TRINO_JAVA_HOME to a JDK $TRINO_JAVA_MIN+)"
   JAVA_HOME="$java_home" PATH="$java_home/bin:$PATH" \
