@@ -76,6 +76,14 @@ function repo() {
   return dir;
 }
 
+/** One statement through the REST protocol, followed to its end (a statement not polled is abandoned). */
+async function trino(sql) {
+  const headers = { 'X-Trino-User': 'mlops-bench' };
+  let body = await (await fetch(`${TRINO}/v1/statement`, { method: 'POST', body: sql, headers })).json();
+  while (body.nextUri) body = await (await fetch(body.nextUri, { headers })).json();
+  if (body.error) throw new Error(body.error.message);
+}
+
 function entityColumns(size) {
   const random = mulberry32(20261207 + size);
   const ids = new Array(size);
@@ -145,13 +153,13 @@ try {
   }
 } finally {
   for (const store of Object.values(stores)) await store.close();
-  for (const catalog of ['memory', 'iceberg']) {
-    await fetch(`${TRINO}/v1/statement`, {
-      method: 'POST',
-      body: `DROP SCHEMA IF EXISTS ${catalog}.${schema}`,
-      headers: { 'X-Trino-User': 'mlops-bench' },
-    }).catch(() => {});
-  }
+  for (const catalog of ['memory', 'iceberg'])
+    await trino(`DROP SCHEMA IF EXISTS ${catalog}.${schema}`).catch(() => {});
+  // The JDBC catalog leaves the schema's empty directory behind.
+  rmSync(join(repoRoot, 'platform/.state/data/trino-iceberg/warehouse', schema), {
+    recursive: true,
+    force: true,
+  });
   rmSync(dir, { recursive: true, force: true });
 }
 writeResults('feast-trino-upload', results, `${lines.join('\n')}\n`);
