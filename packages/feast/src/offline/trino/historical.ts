@@ -69,6 +69,23 @@ export function entityTableWith(connector: Readonly<Record<string, string>>): st
   );
 }
 
+/**
+ * Refuses entity columns the upload catalog's connector cannot store, before anything is created: Trino's Hive
+ * connector has no `timestamp with time zone` ("Unsupported Hive type"), the type of tz-aware entity timestamps.
+ */
+export function checkUploadable(
+  connector: Readonly<Record<string, string>>,
+  columns: readonly { name: string; typeOid: number }[],
+): void {
+  if (connector.type !== 'hive') return;
+  const zoned = columns.find((c) => c.typeOid === PG_OID.TIMESTAMPTZ);
+  if (zoned) {
+    throw new InvalidFeatureRequestError(
+      `Entity column ${zoned.name} holds timestamps with a time zone, which Trino's Hive connector cannot store (offline_store.connector.type hive): upload to an iceberg catalog instead, or give the entity rows naive UTC timestamps.`,
+    );
+  }
+}
+
 export interface TrinoJobInit {
   client: TrinoClient;
   config: TrinoOfflineStoreConfig;
@@ -262,6 +279,7 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
     if (frame.kind !== 'rows') return;
     if (options.signal?.aborted)
       throw new AbortError('The offline store work was aborted.', { reason: options.signal.reason });
+    checkUploadable(config.connector, this.#init.frameColumns);
     const ts = frame.columns.find((c) => c.name === timestampColumn);
     if (ts) {
       for (let i = 0; i < frame.rowCount; i++) {

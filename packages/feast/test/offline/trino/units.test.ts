@@ -11,7 +11,7 @@ import { InvalidFeatureRequestError, TrinoQueryError } from '../../../src/index'
 import { PG_OID } from '../../../src/offline/pg-copy';
 import { TrinoArrowDecoder, trinoTimestampMicros } from '../../../src/offline/trino/arrow';
 import { parseTrinoJson, TrinoClient } from '../../../src/offline/trino/client';
-import { entityTableWith } from '../../../src/offline/trino/historical';
+import { checkUploadable, entityTableWith } from '../../../src/offline/trino/historical';
 import { entityInserts, quoteIdent, trinoSourceFrom } from '../../../src/offline/trino/sql';
 import { createTrinoClient } from '../../../src/offline/trino/stack';
 
@@ -210,6 +210,31 @@ describe('the entity table for the upload catalog, as Feast 0.67 creates it', ()
       caught = error;
     }
     expect(InvalidFeatureRequestError.isInstance(caught)).toBe(true);
+  });
+});
+
+describe('entity columns the upload catalog cannot store', () => {
+  const columns = [
+    { name: 'driver_id', typeOid: PG_OID.INT8 },
+    { name: 'event_timestamp', typeOid: PG_OID.TIMESTAMPTZ },
+  ];
+
+  it('hive has no timestamp with time zone: refused before anything is created, naming the column', () => {
+    let caught: unknown;
+    try {
+      checkUploadable({ type: 'hive', file_format: 'parquet' }, columns);
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidFeatureRequestError.isInstance(caught)).toBe(true);
+    expect((caught as Error).message).toMatch(/event_timestamp .*Hive.*iceberg/);
+  });
+
+  it('iceberg and memory store them; hive stores naive timestamps', () => {
+    expect(() => checkUploadable({ type: 'iceberg', file_format: 'parquet' }, columns)).not.toThrow();
+    expect(() => checkUploadable({ type: 'memory' }, columns)).not.toThrow();
+    const naive = [{ name: 'event_timestamp', typeOid: PG_OID.TIMESTAMP }];
+    expect(() => checkUploadable({ type: 'hive', file_format: 'parquet' }, naive)).not.toThrow();
   });
 });
 
