@@ -6,6 +6,9 @@ PLATFORM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$PLATFORM_DIR/versions.env"
 
 STATE="$PLATFORM_DIR/.state"
+# A worktree may link .state to another checkout's: resolve it, so venvs (whose scripts carry absolute #! paths)
+# and config files name the real place, not a worktree that may be removed.
+if [[ -d "$STATE" ]]; then STATE="$(cd "$STATE" && pwd -P)"; fi
 RUN="$STATE/run"        # pid files
 LOGS="$STATE/logs"      # one log per process
 DATA="$STATE/data"      # databases, stores, artifacts (deleted by reset)

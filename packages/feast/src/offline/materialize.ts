@@ -36,6 +36,60 @@ export function materializeBounds(start: unknown, end: unknown): { start: bigint
   return range;
 }
 
+/** What every offline store's pull-latest query is built from: the checked range, source and columns. */
+export interface PullLatestShape {
+  start: bigint;
+  end: bigint;
+  /** The source as the store's SQL names it. */
+  from: string;
+  keyColumns: string[];
+  featureColumns: string[];
+  timestampColumn: string;
+  createdColumn: string | undefined;
+}
+
+/**
+ * The common part of every store's pull-latest query: [start, end] checked, on-demand views refused, the
+ * source's columns (before the view's field_mapping) and its timestamps, and a checkpoint's keys checked
+ * against the view's join keys.
+ */
+export function pullLatestShape(
+  view: FeatureView,
+  startInput: unknown,
+  endInput: unknown,
+  after: readonly string[] | undefined,
+  fromOf: (source: ReturnType<typeof batchSourceOf>, viewName: string) => string,
+): PullLatestShape {
+  const { start, end } = materializeBounds(startInput, endInput);
+  if (view.kind === 'on_demand_feature_view') {
+    throw new InvalidFeatureRequestError(
+      `${view.name} is an on-demand feature view: it has no stored rows to read. Pull its source views.`,
+    );
+  }
+  const source = batchSourceOf(view);
+  const from = fromOf(source, view.name);
+  const sourceColumn = sourceColumnOf(source);
+  const keyColumns = isEntityLess(view) ? [] : view.entityColumns.map((c) => sourceColumn(c.name));
+  const featureColumns = view.features.map((f) => sourceColumn(f.name));
+  if (!source.timestampField) {
+    throw new InvalidFeatureRequestError(`The source of feature view ${view.name} has no timestamp_field.`);
+  }
+  if (after !== undefined && keyColumns.length > 0 && after.length !== keyColumns.length) {
+    throw new InvalidFeatureRequestError(
+      `The checkpoint of ${view.name} has ${after.length} key values; the view has ${keyColumns.length} join keys.`,
+    );
+  }
+  return {
+    start,
+    end,
+    from,
+    keyColumns,
+    featureColumns,
+    timestampColumn: source.timestampField,
+    createdColumn: source.createdTimestampColumn || undefined,
+  };
+}
+
 /**
  * The latest row of each entity of a view with an event timestamp in [start, end], latest created timestamp
  * first on ties: what Feast's materialization writes to the online store. Columns keep their source names
@@ -47,22 +101,13 @@ export function pullLatestPlan(
   endInput: TimeInput,
   after?: readonly string[],
 ): PullLatestPlan {
-  const { start, end } = materializeBounds(startInput, endInput);
-  if (view.kind === 'on_demand_feature_view') {
-    throw new InvalidFeatureRequestError(
-      `${view.name} is an on-demand feature view: it has no stored rows to read. Pull its source views.`,
-    );
-  }
-  const source = batchSourceOf(view);
-  const from = sourceFrom(source, view.name);
-  const sourceColumn = sourceColumnOf(source);
-  const keyColumns = isEntityLess(view) ? [] : view.entityColumns.map((c) => sourceColumn(c.name));
-  const featureColumns = view.features.map((f) => sourceColumn(f.name));
-  if (!source.timestampField) {
-    throw new InvalidFeatureRequestError(`The source of feature view ${view.name} has no timestamp_field.`);
-  }
-  const timestampColumn = source.timestampField;
-  const createdColumn = source.createdTimestampColumn || undefined;
+  const { start, end, from, keyColumns, featureColumns, timestampColumn, createdColumn } = pullLatestShape(
+    view,
+    startInput,
+    endInput,
+    after,
+    sourceFrom,
+  );
   const q = escapeIdentifier;
   const ts = `s.${q(timestampColumn)}`;
   const columns = [...new Set([...keyColumns, ...featureColumns, timestampColumn])].map((c) => `s.${q(c)}`);
@@ -80,11 +125,6 @@ export function pullLatestPlan(
   ];
   // Resuming: entities come in key order, so "after the last one written" is a row comparison on the keys.
   if (after !== undefined && keyColumns.length > 0) {
-    if (after.length !== keyColumns.length) {
-      throw new InvalidFeatureRequestError(
-        `The checkpoint of ${view.name} has ${after.length} key values; the view has ${keyColumns.length} join keys.`,
-      );
-    }
     const bounds = view.entityColumns.map((column, i) => {
       const name = `${SETTING_PREFIX}.after_${i}`;
       settings[name] = after[i]!;

@@ -78,6 +78,23 @@ export function entityTableWith(connector: Readonly<Record<string, string>>): st
   );
 }
 
+/**
+ * Refuses entity columns the upload catalog's connector cannot store, before anything is created: Trino's Hive
+ * connector has no `timestamp with time zone` ("Unsupported Hive type"), the type of tz-aware entity timestamps.
+ */
+export function checkUploadable(
+  connector: Readonly<Record<string, string>>,
+  columns: readonly { name: string; typeOid: number }[],
+): void {
+  if (connector.type !== 'hive') return;
+  const zoned = columns.find((c) => c.typeOid === PG_OID.TIMESTAMPTZ);
+  if (zoned) {
+    throw new InvalidFeatureRequestError(
+      `Entity column ${zoned.name} holds timestamps with a time zone, which Trino's Hive connector cannot store (offline_store.connector.type hive): upload to an iceberg catalog instead, or give the entity rows naive UTC timestamps.`,
+    );
+  }
+}
+
 export interface TrinoJobInit {
   client: TrinoClient;
   config: TrinoOfflineStoreConfig;
@@ -222,6 +239,15 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
           expected++;
         }
         for (const batch of decoder.push(page.rows)) {
+          // A page holds many batches: an abort stops them here, not only at the next page.
+          if (options.signal?.aborted) {
+            throw new AbortError(
+              'Reading the point-in-time result was aborted; the query was cancelled on Trino.',
+              {
+                reason: options.signal.reason,
+              },
+            );
+          }
           this.#progress(options, 'rows', Number(expected));
           yield batch.selectAt(keep);
         }
@@ -288,6 +314,7 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
     if (frame.kind !== 'rows') return;
     if (options.signal?.aborted)
       throw new AbortError('The offline store work was aborted.', { reason: options.signal.reason });
+    checkUploadable(config.connector, this.#init.frameColumns);
     const ts = frame.columns.find((c) => c.name === timestampColumn);
     if (ts) {
       for (let i = 0; i < frame.rowCount; i++) {
@@ -302,13 +329,18 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
       client.run(sql, { step, signal: options.signal, timeoutMs: options.timeoutMs });
     const create = this.#createTable();
     try {
-      if (config.connector.type === 'memory') {
+      try {
+        await run(create, 'creating the entity table');
+      } catch (error) {
+        // A memory catalog loses its schemas with a restart, and a fresh iceberg or hive catalog has none yet:
+        // create the schema then, and only then (Trino checks the right to create a schema even when it exists).
+        if (!isSchemaMissing(error)) throw error;
         await run(
           `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(config.catalog)}.${quoteIdent(config.dataset)}`,
           'creating the schema for entity rows',
         );
+        await run(create, 'creating the entity table');
       }
-      await run(create, 'creating the entity table');
       const inserts = entityInserts(
         this.#table,
         TRINO_ROW_COLUMN,
@@ -344,6 +376,13 @@ export class TrinoHistoricalRetrievalJob implements HistoricalRetrievalJob {
       // The server is gone or refuses: nothing more to do here (a memory table goes with a restart).
     }
   }
+}
+
+/** CREATE TABLE's answer when the schema is missing: SCHEMA_NOT_FOUND (memory) or NOT_FOUND (iceberg, hive). */
+function isSchemaMissing(error: unknown): boolean {
+  if (!TrinoQueryError.isInstance(error)) return false;
+  if (error.errorName === 'SCHEMA_NOT_FOUND') return true;
+  return error.errorName === 'NOT_FOUND' && /\bschema \S+ (?:not found|does not exist)/i.test(error.message);
 }
 
 function timestampRange(

@@ -1,11 +1,8 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { InvalidFeatureRequestError } from '../../errors';
-import { isEntityLess } from '../../online/request-plan';
 import type { FeatureView } from '../../registry/model';
 import { oidForValueType } from '../entity-df';
-import { materializeBounds } from '../materialize';
+import { pullLatestShape } from '../materialize';
 import { PG_OID } from '../pg-copy';
-import { batchSourceOf, sourceColumnOf } from '../plan';
 import type { StreamOptions } from '../session';
 import { TrinoArrowDecoder } from './arrow';
 import type { TrinoClient } from './client';
@@ -23,32 +20,15 @@ export function trinoPullLatestQuery(
   endInput: unknown,
   after?: readonly string[],
 ): string {
-  const { start, end } = materializeBounds(startInput, endInput);
-  if (view.kind === 'on_demand_feature_view') {
-    throw new InvalidFeatureRequestError(
-      `${view.name} is an on-demand feature view: it has no stored rows to read. Pull its source views.`,
-    );
-  }
-  const source = batchSourceOf(view);
-  const from = trinoSourceFrom(source, view.name);
-  const sourceColumn = sourceColumnOf(source);
-  const keyColumns = isEntityLess(view) ? [] : view.entityColumns.map((c) => sourceColumn(c.name));
-  const featureColumns = view.features.map((f) => sourceColumn(f.name));
-  if (!source.timestampField) {
-    throw new InvalidFeatureRequestError(`The source of feature view ${view.name} has no timestamp_field.`);
-  }
+  const shape = pullLatestShape(view, startInput, endInput, after, trinoSourceFrom);
+  const { start, end, from, keyColumns, featureColumns } = shape;
   const q = quoteIdent;
-  const ts = q(source.timestampField);
-  const created = source.createdTimestampColumn ? q(source.createdTimestampColumn) : undefined;
-  const columns = [...new Set([...keyColumns, ...featureColumns, source.timestampField])].map(q);
+  const ts = q(shape.timestampColumn);
+  const created = shape.createdColumn ? q(shape.createdColumn) : undefined;
+  const columns = [...new Set([...keyColumns, ...featureColumns, shape.timestampColumn])].map(q);
   const order = [`s.${ts} DESC`, ...(created ? [`s.${created} DESC NULLS LAST`] : [])];
   const where = [`s.${ts} BETWEEN ${timestampLiteral(start)} AND ${timestampLiteral(end)}`];
   if (after !== undefined && keyColumns.length > 0) {
-    if (after.length !== keyColumns.length) {
-      throw new InvalidFeatureRequestError(
-        `The checkpoint of ${view.name} has ${after.length} key values; the view has ${keyColumns.length} join keys.`,
-      );
-    }
     const bounds = view.entityColumns.map((column, i) => {
       const oid = oidForValueType(column.valueType) ?? PG_OID.TEXT;
       const text = after[i]!;

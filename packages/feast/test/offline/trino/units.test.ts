@@ -7,10 +7,11 @@ import { ConfigError, DecodeError } from '@mlops/core';
 import { TimeUnit, Type } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { parseRepoConfig } from '../../../src/config/repo-config-schema';
-import { TrinoQueryError } from '../../../src/index';
+import { InvalidFeatureRequestError, TrinoQueryError } from '../../../src/index';
 import { PG_OID } from '../../../src/offline/pg-copy';
 import { TrinoArrowDecoder, trinoTimestampMicros } from '../../../src/offline/trino/arrow';
 import { parseTrinoJson, TrinoClient } from '../../../src/offline/trino/client';
+import { checkUploadable, entityTableWith } from '../../../src/offline/trino/historical';
 import {
   entityInserts,
   POSTGRESQL_DOMAIN_COMPACTION_THRESHOLD,
@@ -221,6 +222,55 @@ describe('SQL', () => {
     expect(statements.join('\n')).toContain(String(4999n * 3_000_000_000_000_001n));
     expect(statements[0]).toContain(`"it's"`);
     expect(statements[0]).toContain("o''k 1");
+  });
+});
+
+describe('the entity table for the upload catalog, as Feast 0.67 creates it', () => {
+  it('iceberg and hive: WITH (format = <connector.file_format>); memory: no WITH', () => {
+    expect(entityTableWith({ type: 'iceberg', file_format: 'parquet' })).toBe(" WITH (format = 'parquet')");
+    expect(entityTableWith({ type: 'iceberg', file_format: 'ORC' })).toBe(" WITH (format = 'ORC')");
+    expect(entityTableWith({ type: 'hive', file_format: 'parquet' })).toBe(" WITH (format = 'parquet')");
+    expect(entityTableWith({ type: 'hive', file_format: "o'rc" })).toBe(" WITH (format = 'o''rc')");
+    expect(entityTableWith({ type: 'memory' })).toBe('');
+  });
+
+  it('refuses what Feast refuses, saying what to set', () => {
+    // Feast's upload needs file_format for iceberg and hive (its own message: "needs the argument 'file_format'").
+    expect(() => entityTableWith({ type: 'iceberg' })).toThrow(/connector\.file_format/);
+    expect(() => entityTableWith({ type: 'postgresql' })).toThrow(/cannot create tables/);
+    expect(() => entityTableWith({ type: 'no_such' })).toThrow(/use memory, hive or iceberg/);
+    let caught: unknown;
+    try {
+      entityTableWith({ type: 'iceberg' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidFeatureRequestError.isInstance(caught)).toBe(true);
+  });
+});
+
+describe('entity columns the upload catalog cannot store', () => {
+  const columns = [
+    { name: 'driver_id', typeOid: PG_OID.INT8 },
+    { name: 'event_timestamp', typeOid: PG_OID.TIMESTAMPTZ },
+  ];
+
+  it('hive has no timestamp with time zone: refused before anything is created, naming the column', () => {
+    let caught: unknown;
+    try {
+      checkUploadable({ type: 'hive', file_format: 'parquet' }, columns);
+    } catch (error) {
+      caught = error;
+    }
+    expect(InvalidFeatureRequestError.isInstance(caught)).toBe(true);
+    expect((caught as Error).message).toMatch(/event_timestamp .*Hive.*iceberg/);
+  });
+
+  it('iceberg and memory store them; hive stores naive timestamps', () => {
+    expect(() => checkUploadable({ type: 'iceberg', file_format: 'parquet' }, columns)).not.toThrow();
+    expect(() => checkUploadable({ type: 'memory' }, columns)).not.toThrow();
+    const naive = [{ name: 'event_timestamp', typeOid: PG_OID.TIMESTAMP }];
+    expect(() => checkUploadable({ type: 'hive', file_format: 'parquet' }, naive)).not.toThrow();
   });
 });
 
