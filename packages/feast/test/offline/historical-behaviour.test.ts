@@ -532,7 +532,9 @@ describe('hostile names change nothing but the names', () => {
         /^CREATE INDEX IF NOT EXISTS "hostile_plain_pit_[0-9a-f]{8}_idx" ON "hostile_plain" \("id", "event_timestamp", "created" NULLS FIRST\) INCLUDE \("value"\)$/,
       );
       expect(covering[0]!.sql).not.toBe(before[0]!.sql);
-      expect(await store.createOfflineIndexes(request, { includeFeatures: true })).toEqual([covering[0]!.sql]);
+      expect(await store.createOfflineIndexes(request, { includeFeatures: true })).toEqual([
+        covering[0]!.sql,
+      ]);
       expect((await store.offlineIndexes(request, { includeFeatures: true }))[0]!.exists).toBe(true);
       // An index in the array plan's order serves the lookups too (read backwards): without the plain one,
       // nothing is left to create.
