@@ -24,6 +24,10 @@ type Mode = 'up' | 'down';
 let mode: Mode = 'up';
 /** log-batch requests still to forward to MLflow and then lose the answer of. */
 let loseAnswers = 0;
+/** log-batch requests still to answer 429 with `Retry-After: 1` (not forwarded). */
+let throttle = 0;
+/** When each log-batch request reached the proxy (forwarded or not). */
+const logBatchAt: number[] = [];
 /** Metrics in each log-batch request that reached MLflow, and history reads, in order. */
 const seen: string[] = [];
 /** How many times each metric (key, step, timestamp, value) was forwarded to MLflow in a log-batch. */
@@ -39,6 +43,14 @@ const proxy = createServer(async (request: IncomingMessage, response: ServerResp
     return;
   }
   const isLogBatch = path.startsWith('/api/2.0/mlflow/runs/log-batch');
+  if (isLogBatch) logBatchAt.push(Date.now());
+  if (isLogBatch && throttle > 0) {
+    throttle--;
+    seen.push('429');
+    response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+    response.end(JSON.stringify({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }));
+    return;
+  }
   if (isLogBatch) {
     const parsed = JSON.parse(body.toString('utf8')) as {
       metrics?: Array<{ key: string; value: number; timestamp: number; step: number }>;
@@ -91,6 +103,8 @@ afterAll(() => {
 beforeEach(() => {
   mode = 'up';
   loseAnswers = 0;
+  throttle = 0;
+  logBatchAt.length = 0;
   seen.length = 0;
   forwarded.clear();
 });
@@ -180,6 +194,34 @@ describe('withRun during an MLflow outage', () => {
     const run = await direct.getRun(runId);
     expect(run.data.params).toEqual({ lr: '0.1' });
     expect(run.info.status).toBe('FINISHED');
+  });
+
+  it('a 429 with Retry-After is waited out as the server asks before the batch is sent again', async () => {
+    const runId = await client.withRun(
+      { experimentName: unique('throttled'), flushIntervalMs: 60_000, outageTimeoutMs: 60_000 },
+      async (run) => {
+        for (let step = 0; step < 10; step++) run.logMetric('t', step, { step, timestamp: T0 });
+        throttle = 1;
+        await run.flush();
+        return run.runId;
+      },
+    );
+    // One 429 (the client does not retry it by itself), then, a second later, the read-back and the send.
+    expect(seen).toEqual(['429', 'get-history', 'log-batch 10']);
+    expect(logBatchAt[1]! - logBatchAt[0]!).toBeGreaterThanOrEqual(950);
+    expect((await steps(runId, 't')).length).toBe(10);
+  });
+
+  it('MlflowClient.logBatch itself keeps the client retries: a lost answer is sent again by the pipeline', async () => {
+    const run = await client.createRun('0', { runName: unique('plain-log-batch') });
+    loseAnswers = 1;
+    await client.logBatch(run.info.runId, { metrics: [{ key: 'x', value: 1, step: 0, timestamp: T0 }] });
+    expect(seen).toEqual(['log-batch 1', 'log-batch 1']);
+    // MLflow's SQL store ignored the exact duplicate; withRun does not rely on that (see the afterEach check).
+    expect(forwarded.get(`x/0/${T0}/1`)).toBe(2);
+    expect((await steps(run.info.runId, 'x')).length).toBe(1);
+    forwarded.clear();
+    await direct.setTerminated(run.info.runId);
   });
 
   it('a refused connection sent nothing: the batch is sent again as it was, without reading back', async () => {
