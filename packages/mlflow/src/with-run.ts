@@ -176,7 +176,7 @@ function isTransient(error: unknown): boolean {
  * A connection refused: the request was never sent, so it cannot have landed. Node (undici) and Bun say so
  * by the cause's code, Deno in its message; anything not recognised counts as possibly landed.
  */
-function isRefused(error: unknown): boolean {
+export function isRefused(error: unknown): boolean {
   if (!ConnectionError.isInstance(error)) return false;
   const seen = new Set<unknown>();
   let current: unknown = error.cause;
