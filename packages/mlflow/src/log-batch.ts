@@ -57,6 +57,16 @@ export interface LogBatchOptions {
   concurrency?: number;
 }
 
+/**
+ * LogBatchOptions and what only this package's own callers pass (not exported from the package). `retry:
+ * false` sends each request once: the HTTP pipeline does not resend a request whose answer was lost, so the
+ * caller (withRun) decides, after reading back what landed. (log-batch is otherwise declared idempotent and
+ * resent by the pipeline, which relies on the SQL store ignoring an exact duplicate metric.)
+ */
+export interface SendBatchOptions extends LogBatchOptions {
+  retry?: false;
+}
+
 /** One request's worth. */
 export interface BatchChunk {
   metrics: WireMetric[];
@@ -149,7 +159,7 @@ export async function sendBatch(
   http: MlflowHttp,
   runId: string,
   chunks: readonly BatchChunk[],
-  options: LogBatchOptions = {},
+  options: SendBatchOptions = {},
 ): Promise<void> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
   const written = { metrics: 0, params: 0, tags: 0 };
@@ -167,7 +177,12 @@ export async function sendBatch(
     if (chunk.params.length > 0) body.params = chunk.params;
     if (chunk.tags.length > 0) body.tags = chunk.tags;
     const request = http
-      .post('/api/2.0/mlflow/runs/log-batch', { body, idempotent: true, signal: options.signal })
+      .post('/api/2.0/mlflow/runs/log-batch', {
+        body,
+        idempotent: true,
+        signal: options.signal,
+        ...(options.retry === false ? { retry: false as const } : {}),
+      })
       .then(
         () => {
           written.metrics += chunk.metrics.length;

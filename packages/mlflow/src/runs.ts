@@ -2,7 +2,7 @@
 // metric history, as Python's MlflowClient names them.
 import { decoded, wireToken } from './decoded';
 import type { MlflowHttp } from './http';
-import { chunkBatch, type LogBatchInput, type LogBatchOptions, prepareBatch, sendBatch } from './log-batch';
+import { chunkBatch, type LogBatchInput, prepareBatch, type SendBatchOptions, sendBatch } from './log-batch';
 import { type PageOptions, type Paginator, pageSizeOf, tokenPages } from './paging';
 import {
   type Dataset,
@@ -256,7 +256,7 @@ export class Runs {
   }
 
   /** Any number of metrics, params and tags, split to the server's limits, in order (see log-batch.ts). */
-  async logBatch(runId: string, batch: LogBatchInput, options: LogBatchOptions = {}): Promise<void> {
+  async logBatch(runId: string, batch: LogBatchInput, options: SendBatchOptions = {}): Promise<void> {
     checkString(runId, 'runId');
     const chunks = chunkBatch(prepareBatch(batch));
     await sendBatch(this.#http, runId, chunks, options);

@@ -9,7 +9,10 @@
 // `outageTimeoutMs` has passed since the outage began; the run's end (final flush and status) rides the
 // same outage. Exactly once: a failed send may have landed (its answer lost), so before sending it again the
 // run reads back the history of its metric keys and drops what MLflow already holds; params and tags are
-// safe to send again (same value / last value wins). The buffer is bounded (`maxBufferedMetrics`): a logging
+// safe to send again (same value / last value wins). Every resend goes through that read-back: log-batch is
+// sent with the HTTP pipeline's retries off, so the client never resends a batch on its own (exactly once
+// does not rest on the store ignoring an exact duplicate). A refused connection sent nothing: the batch is
+// sent again as it is, without reading back. The buffer is bounded (`maxBufferedMetrics`): a logging
 // call that finds it full throws MlflowBufferFullError (nothing of it buffered), never drops silently.
 import {
   AbortError,
@@ -23,8 +26,7 @@ import {
 import type { ArtifactSource, ArtifactTarget, LogArtifactOptions, TransferOptions } from './artifacts';
 import { MlflowBufferFullError, MlflowInputError, MlflowOutageError } from './errors';
 import type { CreateExperimentOptions } from './experiments';
-import type { LogBatchOptions } from './log-batch';
-import { type LogBatchInput, type MetricInput, prepareBatch } from './log-batch';
+import { type LogBatchInput, type MetricInput, prepareBatch, type SendBatchOptions } from './log-batch';
 import type { Experiment, Metric, Run, RunInfo, RunStatus } from './run-data';
 import type { CreateRunOptions, DatasetInputInit } from './runs';
 import { LIMITS, type ParamValue } from './validation';
@@ -37,7 +39,8 @@ export interface RunClient {
   getExperimentByName(name: string, options?: { signal?: AbortSignal }): Promise<Experiment | undefined>;
   createExperiment(name: string, options?: CreateExperimentOptions): Promise<string>;
   createRun(experimentId: string, options?: CreateRunOptions): Promise<Run>;
-  logBatch(runId: string, batch: LogBatchInput, options?: LogBatchOptions): Promise<void>;
+  /** withRun passes `retry: false` (see SendBatchOptions): MlflowClient.logBatch hands it on. */
+  logBatch(runId: string, batch: LogBatchInput, options?: SendBatchOptions): Promise<void>;
   getMetricHistory(runId: string, key: string): AsyncIterable<Metric>;
   setTerminated(
     runId: string,
@@ -167,6 +170,24 @@ function isTransient(error: unknown): boolean {
     InternalServerError.isInstance(error) ||
     RateLimitError.isInstance(error)
   );
+}
+
+/**
+ * A connection refused: the request was never sent, so it cannot have landed. Node (undici) and Bun say so
+ * by the cause's code, Deno in its message; anything not recognised counts as possibly landed.
+ */
+export function isRefused(error: unknown): boolean {
+  if (!ConnectionError.isInstance(error)) return false;
+  const seen = new Set<unknown>();
+  let current: unknown = error.cause;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (code === 'ECONNREFUSED' || code === 'ConnectionRefused') return true;
+    if (typeof message === 'string' && /tcp connect error: connection refused/i.test(message)) return true;
+    current = cause;
+  }
+  return false;
 }
 
 /** A metric's identity as MLflow's SQL store keys it (key, step, timestamp, value); ±Infinity is stored as ±max. */
@@ -419,11 +440,18 @@ class BufferedRun implements ActiveRun {
   async #deliver(piece: Piece): Promise<void> {
     let attempt = 0;
     let ambiguous = false;
+    // What is not known to be stored: metrics a read-back found in MLflow leave it for good.
+    let batch = piece;
     for (;;) {
       try {
-        const batch = ambiguous ? await this.#unlanded(piece) : piece;
+        if (ambiguous) {
+          batch = await this.#unlanded(batch);
+          // What it left is exactly what MLflow lacks: a refused send of it changes nothing.
+          ambiguous = false;
+        }
         if (batch.metrics.length > 0 || batch.params.length > 0 || batch.tags.length > 0) {
-          await this.#client.logBatch(this.runId, batch, { concurrency: 1 });
+          // One send per attempt: a resend is this loop's, after the read-back, never the pipeline's.
+          await this.#client.logBatch(this.runId, batch, { concurrency: 1, retry: false });
         }
         this.#outageSince = undefined;
         this.#unsent.metrics -= piece.metrics.length;
@@ -432,7 +460,8 @@ class BufferedRun implements ActiveRun {
         return;
       } catch (error) {
         if (!isTransient(error)) throw error;
-        ambiguous = true;
+        // A refused connection sent nothing; anything else (reset, timeout, 5xx, 429) may have landed.
+        if (!isRefused(error)) ambiguous = true;
         await this.#rideOut(error, attempt++, 'sending what the run logged');
       }
     }
@@ -473,7 +502,10 @@ class BufferedRun implements ActiveRun {
     if (elapsed >= this.#outageTimeoutMs)
       throw giveUp(`given up after outageTimeoutMs (${this.#outageTimeoutMs} ms)`);
     const backoff = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
-    const delay = Math.min(backoff * (0.5 + Math.random() / 2), this.#outageTimeoutMs - elapsed);
+    // A server that said how long to wait (429/503 Retry-After) is given that, within the outage's budget.
+    const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+    const wait = typeof asked === 'number' && asked >= 0 ? asked : backoff * (0.5 + Math.random() / 2);
+    const delay = Math.min(wait, this.#outageTimeoutMs - elapsed);
     await new Promise<void>((resolve) => {
       const onAbort = () => {
         clearTimeout(timer);

@@ -1,12 +1,14 @@
 // withRun across an MLflow outage, on the real server behind a local proxy that the test switches: down
 // (every connection reset), answers lost (the request reaches MLflow, its answer never comes back), or up. The
 // outage is longer than the client's own retries; withRun keeps what it logged, reads back what landed before
-// sending a batch again, and ends the run FINISHED with every metric stored exactly once. The real process kill
-// is tests/faults/mlflow-restart.test.ts.
+// sending a batch again, and ends the run FINISHED with every metric stored exactly once. The client itself
+// never resends a batch (log-batch goes with the pipeline's retries off): the proxy counts every metric it
+// forwards to MLflow, and none may reach MLflow twice, so exactly once does not rest on MLflow's SQL store
+// ignoring an exact duplicate. The real process kill is tests/faults/mlflow-restart.test.ts.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
   MlflowBufferFullError,
@@ -22,8 +24,14 @@ type Mode = 'up' | 'down';
 let mode: Mode = 'up';
 /** log-batch requests still to forward to MLflow and then lose the answer of. */
 let loseAnswers = 0;
+/** log-batch requests still to answer 429 with `Retry-After: 1` (not forwarded). */
+let throttle = 0;
+/** When each log-batch request reached the proxy (forwarded or not). */
+const logBatchAt: number[] = [];
 /** Metrics in each log-batch request that reached MLflow, and history reads, in order. */
 const seen: string[] = [];
+/** How many times each metric (key, step, timestamp, value) was forwarded to MLflow in a log-batch. */
+const forwarded = new Map<string, number>();
 
 const proxy = createServer(async (request: IncomingMessage, response: ServerResponse) => {
   const chunks: Buffer[] = [];
@@ -35,9 +43,23 @@ const proxy = createServer(async (request: IncomingMessage, response: ServerResp
     return;
   }
   const isLogBatch = path.startsWith('/api/2.0/mlflow/runs/log-batch');
+  if (isLogBatch) logBatchAt.push(Date.now());
+  if (isLogBatch && throttle > 0) {
+    throttle--;
+    seen.push('429');
+    response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+    response.end(JSON.stringify({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }));
+    return;
+  }
   if (isLogBatch) {
-    const parsed = JSON.parse(body.toString('utf8')) as { metrics?: unknown[] };
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      metrics?: Array<{ key: string; value: number; timestamp: number; step: number }>;
+    };
     seen.push(`log-batch ${parsed.metrics?.length ?? 0}`);
+    for (const m of parsed.metrics ?? []) {
+      const id = `${m.key}/${m.step}/${m.timestamp}/${m.value}`;
+      forwarded.set(id, (forwarded.get(id) ?? 0) + 1);
+    }
   }
   if (path.startsWith('/api/2.0/mlflow/metrics/get-history')) seen.push('get-history');
   const headers: Record<string, string> = {};
@@ -63,6 +85,7 @@ const proxy = createServer(async (request: IncomingMessage, response: ServerResp
 });
 
 let client: MlflowClient;
+let proxyPort = 0;
 const direct = new MlflowClient({ trackingUri });
 
 beforeAll(async () => {
@@ -70,7 +93,8 @@ beforeAll(async () => {
   proxy.listen(0, '127.0.0.1');
   await once(proxy, 'listening');
   // The client's default retries (2): every outage below is longer than they last.
-  client = new MlflowClient({ trackingUri: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+  proxyPort = (proxy.address() as AddressInfo).port;
+  client = new MlflowClient({ trackingUri: `http://127.0.0.1:${proxyPort}` });
 });
 afterAll(() => {
   proxy.closeAllConnections();
@@ -79,7 +103,15 @@ afterAll(() => {
 beforeEach(() => {
   mode = 'up';
   loseAnswers = 0;
+  throttle = 0;
+  logBatchAt.length = 0;
   seen.length = 0;
+  forwarded.clear();
+});
+afterEach(() => {
+  // No metric reached MLflow twice: every resend went through withRun's read-back, none through the pipeline.
+  const twice = [...forwarded].filter(([, count]) => count > 1);
+  expect(twice).toEqual([]);
 });
 
 async function steps(runId: string, key: string): Promise<number[]> {
@@ -121,26 +153,105 @@ describe('withRun during an MLflow outage', () => {
     expect(run.data.tags.phase).toBe('outage');
   });
 
-  it('reads back a batch whose answers were lost and does not send what landed again', async () => {
+  it('a batch whose answer is lost is sent once (the client does not resend it), read back, and not sent again', async () => {
     const runId = await client.withRun(
       { experimentName: unique('lost-answer'), flushIntervalMs: 60_000, outageTimeoutMs: 60_000 },
       async (run) => {
         for (let step = 0; step < 999; step++) run.logMetric('acc', step, { step, timestamp: T0 });
-        loseAnswers = 3;
+        // The next log-batch reaches MLflow and its answer is lost: the client's pipeline (2 retries by default)
+        // would send it again at once if log-batch went with retries.
+        loseAnswers = 1;
         run.logMetric('acc', 999, { step: 999, timestamp: T0 });
-        // Every attempt the client makes (1 + its 2 retries) reaches MLflow and loses its answer.
         await run.flush();
         return run.runId;
       },
     );
-    // Each attempt of the batch reached MLflow and lost its answer; once answers came back, the history was read
-    // and nothing of that batch was sent again.
-    const firstRead = seen.indexOf('get-history');
-    expect(firstRead).toBeGreaterThan(0);
-    expect(seen.slice(0, firstRead)).toEqual(['log-batch 1000', 'log-batch 1000', 'log-batch 1000']);
-    expect(seen.slice(firstRead).filter((s) => s.startsWith('log-batch') && s !== 'log-batch 0')).toEqual([]);
+    // One send, the read-back of its key, and nothing more: what landed is not sent again.
+    expect(seen).toEqual(['log-batch 1000', 'get-history']);
+    expect(loseAnswers).toBe(0);
     const stored = await steps(runId, 'acc');
     expect(stored.length).toBe(1000);
+    expect((await direct.getRun(runId)).info.status).toBe('FINISHED');
+  });
+
+  it('answers lost again and again: each send is followed by a read-back before the next, never two sends in a row', async () => {
+    const runId = await client.withRun(
+      { experimentName: unique('lost-answers'), flushIntervalMs: 60_000, outageTimeoutMs: 60_000 },
+      async (run) => {
+        for (let step = 0; step < 500; step++) run.logMetric('acc', step, { step, timestamp: T0 });
+        run.logParam('lr', 0.1);
+        // The batch (500 metrics and a param) lands and loses its answer; so do the resends of its param.
+        loseAnswers = 3;
+        await run.flush();
+        return run.runId;
+      },
+    );
+    // The read-back finds the 500 metrics: only the param is sent again (safe: same value), until an answer comes.
+    expect(seen[0]).toBe('log-batch 500');
+    expect(seen[1]).toBe('get-history');
+    expect(seen.slice(2)).toEqual(['log-batch 0', 'log-batch 0', 'log-batch 0']);
+    expect((await steps(runId, 'acc')).length).toBe(500);
+    const run = await direct.getRun(runId);
+    expect(run.data.params).toEqual({ lr: '0.1' });
+    expect(run.info.status).toBe('FINISHED');
+  });
+
+  it('a 429 with Retry-After is waited out as the server asks before the batch is sent again', async () => {
+    const runId = await client.withRun(
+      { experimentName: unique('throttled'), flushIntervalMs: 60_000, outageTimeoutMs: 60_000 },
+      async (run) => {
+        for (let step = 0; step < 10; step++) run.logMetric('t', step, { step, timestamp: T0 });
+        throttle = 1;
+        await run.flush();
+        return run.runId;
+      },
+    );
+    // One 429 (the client does not retry it by itself), then, a second later, the read-back and the send.
+    expect(seen).toEqual(['429', 'get-history', 'log-batch 10']);
+    expect(logBatchAt[1]! - logBatchAt[0]!).toBeGreaterThanOrEqual(950);
+    expect((await steps(runId, 't')).length).toBe(10);
+  });
+
+  it('MlflowClient.logBatch itself keeps the client retries: a lost answer is sent again by the pipeline', async () => {
+    const run = await client.createRun('0', { runName: unique('plain-log-batch') });
+    loseAnswers = 1;
+    await client.logBatch(run.info.runId, { metrics: [{ key: 'x', value: 1, step: 0, timestamp: T0 }] });
+    expect(seen).toEqual(['log-batch 1', 'log-batch 1']);
+    // MLflow's SQL store ignored the exact duplicate; withRun does not rely on that (see the afterEach check).
+    expect(forwarded.get(`x/0/${T0}/1`)).toBe(2);
+    expect((await steps(run.info.runId, 'x')).length).toBe(1);
+    forwarded.clear();
+    await direct.setTerminated(run.info.runId);
+  });
+
+  it('a refused connection sent nothing: the batch is sent again as it was, without reading back', async () => {
+    const runId = await client.withRun(
+      { experimentName: unique('refused'), flushIntervalMs: 60_000, outageTimeoutMs: 60_000 },
+      async (run) => {
+        // Nothing listens on the proxy's port for a while: every connection is refused.
+        proxy.closeAllConnections();
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+        // Let the client see its kept-alive connections closed (a send on one that is closing may have gone out).
+        await new Promise((r) => setTimeout(r, 200));
+        try {
+          for (let step = 0; step < 1000; step++) run.logMetric('r', step, { step, timestamp: T0 });
+          const flushed = run.flush();
+          await new Promise((r) => setTimeout(r, 1500));
+          expect(seen).toEqual([]);
+          proxy.listen(proxyPort, '127.0.0.1');
+          await once(proxy, 'listening');
+          await flushed;
+        } finally {
+          if (!proxy.listening) {
+            proxy.listen(proxyPort, '127.0.0.1');
+            await once(proxy, 'listening');
+          }
+        }
+        return run.runId;
+      },
+    );
+    expect(seen).toEqual(['log-batch 1000']);
+    expect((await steps(runId, 'r')).length).toBe(1000);
     expect((await direct.getRun(runId)).info.status).toBe('FINISHED');
   });
 
