@@ -460,8 +460,9 @@ class BufferedRun implements ActiveRun {
         return;
       } catch (error) {
         if (!isTransient(error)) throw error;
-        // A refused connection sent nothing; anything else (reset, timeout, 5xx, 429) may have landed.
-        if (!isRefused(error)) ambiguous = true;
+        // A refused connection sent nothing, and a 429 says the request was turned away unprocessed; anything
+        // else (reset, timeout, 5xx) may have landed.
+        if (!isRefused(error) && !RateLimitError.isInstance(error)) ambiguous = true;
         await this.#rideOut(error, attempt++, 'sending what the run logged');
       }
     }
