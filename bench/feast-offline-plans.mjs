@@ -19,7 +19,8 @@
 // Usage: pnpm build && node bench/feast-offline-plans.mjs
 //        [ENTITY_SIZES=1000,10000,100000,1000000] [FEATURE_SIZES=100000,1000000] [REPS=3 (2 at ≥1M rows)]
 //        [FEAST_REPS=1] [TARGETS=1 (0 skips)] [GRID=1 (0 skips)] [RESULTS=feast-offline-plans (file names)]
-//        [BIG_PLANS=lookup-keys,arrays,auto (the plans run at points with ≥ BIG_ROWS=10M entity rows, where
+//        [BIG_PLANS=lookup-keys,arrays,auto and BIG_REPS=1: the plans and rounds at points with ≥ BIG_ROWS=10M
+//        entity rows, where
 //        'lookup' — entity-order lookups, the slowest plan from 100k rows on — would take many minutes)]
 //        [COVERING=1 (0 skips): at 1M, every plan again on a copy of the tables with the opt-in covering index]
 //        [PREPARE=1: only generate the feature tables and entity files of the grid, then exit (slow at 10M;
@@ -69,7 +70,10 @@ loadTimer.unref();
 
 const entitySizes = (process.env.ENTITY_SIZES ?? '1000,10000,100000,1000000').split(',').map(Number);
 const featureSizes = (process.env.FEATURE_SIZES ?? '100000,1000000').split(',').map(Number);
-const repsFor = (e, f) => Number(process.env.REPS ?? (Math.max(e, f) >= 1_000_000 ? 2 : 3));
+const repsFor = (e, f) =>
+  e >= BIG_ROWS
+    ? Number(process.env.BIG_REPS ?? 1)
+    : Number(process.env.REPS ?? (Math.max(e, f) >= 1_000_000 ? 2 : 3));
 const feastReps = Number(process.env.FEAST_REPS ?? 1);
 
 const admin = new pg.Client({ ...PG, application_name: 'mlops-bench-plans' });
