@@ -25,7 +25,10 @@
 //        [COVERING=1 (0 skips): at 1M, every plan again on a copy of the tables with the opt-in covering index]
 //        [PREPARE=1: only generate the feature tables and entity files of the grid, then exit (slow at 10M;
 //        run it before a quiet-machine measurement)]
-// Points where every plan takes under 2 s get at least 7 rounds.
+// Points where every plan takes under 2 s get at least 8 rounds. The order of the plans in a round follows a
+// balanced Latin square: over n rounds each plan comes right after each other plan once (the array plan's
+// scans of whole tables evict the buffer cache the next plan's lookups would have used; a plain rotation put
+// 'auto' after 'arrays' three rounds in four).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -172,9 +175,9 @@ async function gridPoint(entityRows, featureRows) {
   const checks = {};
   // Short points (every plan under 2 s) get at least 7 rounds: there the machine's noise is the signal.
   const short = () => plans.every((p) => samples[p].length > 0 && median(samples[p]) < 2000);
-  for (let round = 0; round < reps || (round < 7 && short()); round++) {
+  for (let round = 0; round < reps || (round < 8 && short()); round++) {
     for (let i = 0; i < plans.length; i++) {
-      const plan = plans[(i + round) % plans.length];
+      const plan = plans[balanced(plans.length, round, i)];
       const t0 = performance.now();
       const out = await job.toArrow({ plan });
       samples[plan].push(performance.now() - t0);
@@ -227,7 +230,7 @@ async function targets() {
     const names = [...plans, 'floor', ...(entityRows === 1_000_000 && feastReps > 0 ? ['feast'] : [])];
     for (let round = 0; round < reps; round++) {
       for (let i = 0; i < names.length; i++) {
-        const name = names[(i + round) % names.length];
+        const name = names[balanced(names.length, round, i)];
         if (name === 'feast') {
           if (round >= feastReps) continue;
           const file = ensureEntityFile(entityRows, PUBLIC_ROWS / 10);
@@ -524,6 +527,12 @@ function renderMarkdown(r) {
     );
   }
   return lines.join('\n');
+}
+
+/** The i-th of n contenders in round r of a balanced (Williams) Latin square: 0, 1, n-1, 2, n-2, ... shifted by r. */
+function balanced(n, round, i) {
+  const base = i === 0 ? 0 : i % 2 === 1 ? (i + 1) / 2 : n - i / 2;
+  return (base + round) % n;
 }
 
 function median(values) {
