@@ -22,6 +22,7 @@
 //        [BIG_PLANS=lookup-keys,arrays,auto and BIG_REPS=1: the plans and rounds at points with ≥ BIG_ROWS=10M
 //        entity rows, where
 //        'lookup' — entity-order lookups, the slowest plan from 100k rows on — would take many minutes)]
+//        [GRID_PLANS=lookup,lookup-keys,arrays,auto (the grid's contenders; 'auto' must stay)]
 //        [COVERING=1 (0 skips): at 1M, every plan again on a copy of the tables with the opt-in covering index]
 //        [PREPARE=1: only generate the feature tables and entity files of the grid, then exit (slow at 10M;
 //        run it before a quiet-machine measurement)]
@@ -60,6 +61,7 @@ const OUTPUT_COLUMNS = FEATURES.map((ref) => ref.replace(':', '__'));
 const PLANS = ['lookup', 'lookup-keys', 'arrays', 'auto'];
 const BIG_ROWS = Number(process.env.BIG_ROWS ?? 10_000_000);
 const BIG_PLANS = (process.env.BIG_PLANS ?? 'lookup-keys,arrays,auto').split(',');
+const GRID_PLANS = (process.env.GRID_PLANS ?? PLANS.join(',')).split(',');
 const T0_MS = Date.UTC(2026, 0, 1);
 const DAY_MS = 86_400_000;
 const SEED = 20261207;
@@ -170,7 +172,9 @@ async function gridPoint(entityRows, featureRows) {
     .filter((l) => l.startsWith('--'))
     .join('\n');
   const reps = repsFor(entityRows, featureRows);
-  const plans = entityRows >= BIG_ROWS ? PLANS.filter((p) => BIG_PLANS.includes(p)) : PLANS;
+  const plans = (entityRows >= BIG_ROWS ? PLANS.filter((p) => BIG_PLANS.includes(p)) : PLANS).filter((p) =>
+    GRID_PLANS.includes(p),
+  );
   const samples = Object.fromEntries(plans.map((p) => [p, []]));
   const checks = {};
   // Short points (every plan under 2 s) get at least 7 rounds: there the machine's noise is the signal.
