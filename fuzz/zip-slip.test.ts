@@ -1,15 +1,14 @@
 // Zip-slip: an MLflow server whose artifact listing names entries with `..`, absolute paths, backslashes, NUL,
 // drive letters or percent-encoded traversal, in a tree the client downloads. Nothing may be written outside the
 // download directory, whatever the names; a name that cannot be a file there is an ArtifactPathError.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArtifactPathError, MlflowClient } from '@mlops/mlflow';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzAsync, RUNS } from './support';
+import { fuzzAsync, RUNS, scratchDir } from './support';
 
-const root = mkdtempSync(join(tmpdir(), 'mlops-fuzz-zipslip-'));
+const root = scratchDir('mlops-fuzz-zipslip-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const traversal = fc.constantFrom(
