@@ -24,8 +24,15 @@ export const UNTIL = process.env.FUZZ_UNTIL
     ? Date.parse(process.env.FUZZ_UNTIL)
     : Number(process.env.FUZZ_UNTIL)
   : undefined;
+/**
+ * FUZZ_GENERATE_ONLY=1: generate every property's inputs and skip its check — what the arbitraries cost alone,
+ * to compare with a normal run's rate (the rest is the decoder and its oracle). Never a test of anything.
+ */
+const GENERATE_ONLY = process.env.FUZZ_GENERATE_ONLY === '1';
 /** A progress line every this many cases (FUZZ_PROGRESS; 10^5 by default), so a long run shows where it is. */
 const PROGRESS_EVERY = Number(process.env.FUZZ_PROGRESS || 100_000);
+/** Where progress lines go as they happen (FUZZ_PROGRESS_FILE; `pnpm fuzz` names one and prints it). */
+const PROGRESS_FILE = process.env.FUZZ_PROGRESS_FILE;
 /** A fixed seed by default (the test command is reproducible); `pnpm fuzz` passes a new one each time. */
 export const SEED = Number(process.env.FUZZ_SEED || 20261207);
 
@@ -89,9 +96,10 @@ class Meter {
     this.cases++;
     if (this.cases % PROGRESS_EVERY === 0) {
       const ms = performance.now() - this.#started;
-      console.log(
-        `fuzz ${this.#name}: ${this.cases} of ${this.#runs} cases, ${(ms / 1000).toFixed(0)} s, ${Math.round((this.cases / ms) * 1000)} cases/s`,
-      );
+      const line = `${new Date().toISOString()} fuzz ${this.#name}: ${this.cases} of ${this.#runs} cases, ${(ms / 1000).toFixed(0)} s, ${Math.round((this.cases / ms) * 1000)} cases/s\n`;
+      // vitest shows a test's console output when the test ends; a file shows a long run where it is now.
+      if (PROGRESS_FILE) appendFileSync(PROGRESS_FILE, line);
+      else process.stdout.write(line);
     }
   }
 
@@ -160,7 +168,7 @@ export function fuzz<T>(
     fc.property(arbitrary, (input) => {
       const t0 = performance.now();
       try {
-        check(input);
+        if (!GENERATE_ONLY) check(input);
       } catch (error) {
         if (!isTyped(error)) throw new Error(`untyped error: ${describeError(error)}`);
       }
@@ -196,7 +204,7 @@ export async function fuzzAsync<T>(
         }, CASE_DEADLINE_MS + 50);
       });
       try {
-        await Promise.race([check(input, deadline), hang]);
+        if (!GENERATE_ONLY) await Promise.race([check(input, deadline), hang]);
       } catch (error) {
         if (!isTyped(error)) throw new Error(`untyped error: ${describeError(error)}`);
       } finally {

@@ -12,18 +12,30 @@ import { join } from 'node:path';
 const runs = process.env.FUZZ_RUNS || '1000000';
 const seed = process.env.FUZZ_SEED || String(Date.now() % 2 ** 31);
 const dir = mkdtempSync(join(tmpdir(), 'mlops-fuzz-'));
-const report = join(dir, 'report.jsonl');
+// FUZZ_REPORT names a file that keeps the JSON lines (one per property); by default a temporary one.
+const report = process.env.FUZZ_REPORT || join(dir, 'report.jsonl');
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
 console.log(`fuzz: ${runs} cases per decoder, seed ${seed} (replay with FUZZ_SEED=${seed})`);
-console.log(`fuzz: started ${new Date().toISOString()}, load average ${load()}`);
+// Progress lines (every FUZZ_PROGRESS cases) as they happen: vitest shows a test's output only when it ends.
+const progress = process.env.FUZZ_PROGRESS_FILE || join(tmpdir(), `mlops-fuzz-progress-${seed}.log`);
+console.log(`fuzz: started ${new Date().toISOString()}, load average ${load()}; progress in ${progress}`);
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
   ['node_modules/vitest/vitest.mjs', 'run', '--project', 'fuzz', ...process.argv.slice(2)],
-  { stdio: 'inherit', env: { ...process.env, FUZZ_RUNS: runs, FUZZ_SEED: seed, FUZZ_REPORT: report } },
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      FUZZ_RUNS: runs,
+      FUZZ_SEED: seed,
+      FUZZ_REPORT: report,
+      FUZZ_PROGRESS_FILE: progress,
+    },
+  },
 );
 let rows = [];
 try {
