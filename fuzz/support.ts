@@ -85,10 +85,17 @@ class Meter {
   parameters(): {
     numRuns: number;
     seed: number;
+    path?: string;
     interruptAfterTimeLimit?: number;
     markInterruptAsFailure: false;
   } {
-    const base = { numRuns: this.#runs, seed: SEED, markInterruptAsFailure: false as const };
+    const base = {
+      numRuns: this.#runs,
+      seed: SEED,
+      markInterruptAsFailure: false as const,
+      // FUZZ_PATH (fast-check's `path` of a failure) replays exactly that case and its shrinking.
+      ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
+    };
     return UNTIL === undefined ? base : { ...base, interruptAfterTimeLimit: Math.max(1, UNTIL - Date.now()) };
   }
 
@@ -149,8 +156,57 @@ function startProfile(name: string): () => void {
   };
 }
 
-function overDeadline(ms: number): Error {
-  return new Error(`a case took ${ms.toFixed(0)} ms, over the per-case deadline of ${CASE_DEADLINE_MS} ms`);
+/**
+ * The per-case deadline counts time the process ran, not wall-clock time: on a loaded machine (a niced long run
+ * above all) a process may be descheduled for seconds in the middle of a case, which says nothing of the decoder.
+ * A case that returns is judged by the CPU time it used (user + system: a spinning decoder accrues it, a
+ * descheduled one does not); an async case that has not settled is judged by the ticks of a 100 ms interval
+ * that fired while it was pending (a hang lets them fire; a stall of the whole process fires one, late).
+ */
+const TICK_MS = 100;
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+function overDeadline(cpuMs: number): Error {
+  return new Error(
+    `a case used ${cpuMs.toFixed(0)} ms of CPU time, over the per-case deadline of ${CASE_DEADLINE_MS} ms`,
+  );
+}
+
+function hung(): Error {
+  return new Error(
+    `a case did not settle within ${CASE_DEADLINE_MS} ms of the process running (${TICK_MS} ms ticks while it was pending)`,
+  );
+}
+
+/** Watches the case in flight of an async property: fails it once it has been pending for the deadline's ticks. */
+class HangWatch {
+  #ticks = 0;
+  #pending: { since: number; fail: () => void } | undefined;
+  readonly #timer = setInterval(() => {
+    this.#ticks++;
+    const pending = this.#pending;
+    if (pending !== undefined && (this.#ticks - pending.since) * TICK_MS > CASE_DEADLINE_MS) {
+      this.#pending = undefined;
+      pending.fail();
+    }
+  }, TICK_MS);
+
+  /** Starts watching a case; the function returned stops it. */
+  watch(fail: () => void): () => void {
+    const pending = { since: this.#ticks, fail };
+    this.#pending = pending;
+    return () => {
+      if (this.#pending === pending) this.#pending = undefined;
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
 }
 
 /**
@@ -166,14 +222,14 @@ export function fuzz<T>(
   const meter = new Meter(name, runs);
   fc.assert(
     fc.property(arbitrary, (input) => {
-      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       try {
         if (!GENERATE_ONLY) check(input);
       } catch (error) {
         if (!isTyped(error)) throw new Error(`untyped error: ${describeError(error)}`);
       }
-      const ms = performance.now() - t0;
-      if (ms > CASE_DEADLINE_MS) throw overDeadline(ms);
+      const cpuMs = cpuMsSince(cpu0);
+      if (cpuMs > CASE_DEADLINE_MS) throw overDeadline(cpuMs);
       meter.count();
     }),
     { ...meter.parameters(), endOnFailure: false },
@@ -182,8 +238,9 @@ export function fuzz<T>(
 }
 
 /**
- * `fuzz` for async decoders (a client over a fetch that answers fuzzed bodies). One timer per case interrupts a
- * hang at the deadline; the case's `signal` (aborted at the deadline) is made only when `check` asks for it.
+ * `fuzz` for async decoders (a client over a fetch that answers fuzzed bodies). A case still pending at the
+ * deadline (in ticks, see HangWatch) is failed as a hang, and its `deadline.signal` (made only when `check`
+ * asks for it) aborted.
  */
 export async function fuzzAsync<T>(
   name: string,
@@ -192,30 +249,35 @@ export async function fuzzAsync<T>(
   runs = RUNS,
 ): Promise<void> {
   const meter = new Meter(name, runs);
-  await fc.assert(
-    fc.asyncProperty(arbitrary, async (input) => {
-      const t0 = performance.now();
-      const deadline = new CaseDeadline();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const hang = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          deadline.abort();
-          reject(overDeadline(performance.now() - t0));
-        }, CASE_DEADLINE_MS + 50);
-      });
-      try {
-        if (!GENERATE_ONLY) await Promise.race([check(input, deadline), hang]);
-      } catch (error) {
-        if (!isTyped(error)) throw new Error(`untyped error: ${describeError(error)}`);
-      } finally {
-        clearTimeout(timer);
-      }
-      const ms = performance.now() - t0;
-      if (ms > CASE_DEADLINE_MS) throw overDeadline(ms);
-      meter.count();
-    }),
-    meter.parameters(),
-  );
+  const watch = new HangWatch();
+  try {
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async (input) => {
+        const cpu0 = process.cpuUsage();
+        const deadline = new CaseDeadline();
+        let unwatch = (): void => {};
+        const hang = new Promise<never>((_, reject) => {
+          unwatch = watch.watch(() => {
+            deadline.abort();
+            reject(hung());
+          });
+        });
+        try {
+          if (!GENERATE_ONLY) await Promise.race([check(input, deadline), hang]);
+        } catch (error) {
+          if (!isTyped(error)) throw new Error(`untyped error: ${describeError(error)}`);
+        } finally {
+          unwatch();
+        }
+        const cpuMs = cpuMsSince(cpu0);
+        if (cpuMs > CASE_DEADLINE_MS) throw overDeadline(cpuMs);
+        meter.count();
+      }),
+      meter.parameters(),
+    );
+  } finally {
+    watch.stop();
+  }
   meter.end();
 }
 
