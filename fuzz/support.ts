@@ -93,7 +93,8 @@ class Meter {
       numRuns: this.#runs,
       seed: SEED,
       markInterruptAsFailure: false as const,
-      // FUZZ_PATH (fast-check's `path` of a failure) replays exactly that case and its shrinking.
+      // FUZZ_PATH (fast-check's `path` of a failure) starts the run at that case of the seed; with
+      // FUZZ_RUNS=1, that case alone (and its shrinking).
       ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
     };
     return UNTIL === undefined ? base : { ...base, interruptAfterTimeLimit: Math.max(1, UNTIL - Date.now()) };
