@@ -280,8 +280,8 @@ describe('MLflow, Prometheus, Airflow and Pushgateway decoders under hostile inp
       baseUrl: 'http://airflow.fuzz',
       token: 'fuzz-token',
       maxRetries: 0,
-      fetch: answeringFetch((request) => {
-        if (new URL(request.url).pathname.includes('/logs/')) {
+      fetch: answeringFetch((url) => {
+        if (new URL(url).pathname.includes('/logs/')) {
           // After the fuzzed pages, an empty last page: a client that follows tokens must stop there.
           return { body: pages.shift() ?? '{"content":[],"continuation_token":null}' };
         }

@@ -1,7 +1,6 @@
 // Feast's decoders under hostile bytes: Value (both decoders, which must agree), EntityKey and Redis keys, the
 // registry protobuf, COPY BINARY (any chunking) and the feature server's JSON.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { DecodeError } from '@mlops/core';
@@ -27,7 +26,16 @@ import {
   PG_OID,
   type PgColumn,
 } from '../packages/feast/src/offline/pg-copy';
-import { answeringFetch, anyJson, fuzz, fuzzAsync, hostileBytes, hostileText, RUNS } from './support';
+import {
+  answeringFetch,
+  anyJson,
+  fuzz,
+  fuzzAsync,
+  hostileBytes,
+  hostileText,
+  RUNS,
+  scratchDir,
+} from './support';
 
 // ------------------------------------------------------------------------------------------------ Value
 
@@ -156,6 +164,8 @@ const copyCase = fc
             ...encodeCopyBinary(
               cols.map((c, j) => ({ ...c.column, values: values.map((row) => row[j]) })),
               values.length,
+              // Small chunks: a case is a few hundred bytes, and the default 64 KiB buffer costs more to zero.
+              { chunkBytes: 256 },
             ),
           ]),
         ),
@@ -208,7 +218,33 @@ const validServerAnswer = fc
       `{"values":[${trips.join(',')}],"statuses":["PRESENT","PRESENT"],"event_timestamps":["2026-01-01T00:00:00Z","2026-01-01T00:00:00Z"]}]}`,
   );
 
-const tmp = mkdtempSync(join(tmpdir(), 'mlops-fuzz-registry-'));
+/**
+ * The rows of a decoded batch as comparable text, every value exact: timestamps as their int64 µs (apache-arrow's
+ * row getter turns them into ms numbers, and throws a TypeError past 2^53 ms — PostgreSQL's ±infinity, which the
+ * decoder keeps as the int64 extremes), everything else as the row getter gives it.
+ */
+function rowsAsText(batch: ReturnType<CopyBinaryDecoder['end']>[number]): string[] {
+  const columns = batch.schema.fields.map((field, j) => ({
+    vector: batch.getChildAt(j)!,
+    timestamp: String(field.type).startsWith('Timestamp'),
+  }));
+  const rows: string[] = [];
+  for (let i = 0; i < batch.numRows; i++) {
+    const row = columns.map(({ vector, timestamp }) => {
+      if (!vector.isValid(i)) return null;
+      if (!timestamp) return vector.get(i);
+      const data = vector.data[0]!;
+      const values = data.values as BigInt64Array | Int32Array;
+      if (values instanceof BigInt64Array) return `${values[data.offset + i]}µs`;
+      const at = 2 * (data.offset + i);
+      return `${(BigInt(values[at + 1]!) << 32n) + BigInt(values[at]! >>> 0)}µs`;
+    });
+    rows.push(JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+  }
+  return rows;
+}
+
+const tmp = scratchDir('mlops-fuzz-registry-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('Feast decoders under hostile bytes', () => {
@@ -270,11 +306,7 @@ describe('Feast decoders under hostile bytes', () => {
       const whole = outcome(() => {
         const decoder = new CopyBinaryDecoder(columns, { batchRows: 3 });
         const batches = [...decoder.push(bytes), ...decoder.end()];
-        return batches.flatMap((b) =>
-          b
-            .toArray()
-            .map((row) => JSON.stringify(row.toJSON(), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))),
-        );
+        return batches.flatMap(rowsAsText);
       });
       const pieces = outcome(() => {
         const decoder = new CopyBinaryDecoder(columns, { batchRows: 2 });
@@ -285,20 +317,42 @@ describe('Feast decoders under hostile bytes', () => {
           at += cut;
         }
         batches.push(...decoder.push(bytes.subarray(at)), ...decoder.end());
-        return batches.flatMap((b) =>
-          b
-            .toArray()
-            .map((row) => JSON.stringify(row.toJSON(), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))),
-        );
+        return batches.flatMap(rowsAsText);
       });
       expect(pieces).toEqual(whole);
     });
   });
 
-  it('feature server JSON: the Python-like JSON parser, and getOnlineFeatures over hostile answers', async () => {
+  // Found by `pnpm fuzz` (seed 1354271678, case 7830): PostgreSQL's ±infinity timestamps, which the decoder keeps
+  // as the int64 extremes, made the oracle's apache-arrow row getter throw a TypeError (not the decoder's doing).
+  it('COPY BINARY: ±infinity and ordinary timestamps read back exactly', () => {
+    const header = [...Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), 0, 0, 0, 0, 0, 0, 0, 0];
+    const tuple = (hex: string) => [0, 1, 0, 0, 0, 8, ...Buffer.from(hex, 'hex')];
+    const bytes = Uint8Array.from([
+      ...header,
+      ...tuple('7fffffffffffffff'),
+      ...tuple('8000000000000000'),
+      ...tuple('0000000000000000'),
+      0xff,
+      0xff,
+    ]);
+    const decoder = new CopyBinaryDecoder([{ name: 'ts', typeOid: PG_OID.TIMESTAMPTZ }]);
+    const rows = [...decoder.push(bytes), ...decoder.end()].flatMap(rowsAsText);
+    // 2000-01-01 (PostgreSQL's epoch) is 946 684 800 000 000 µs after 1970.
+    expect(rows).toEqual([
+      '["9223372036854775807µs"]',
+      '["-9223372036854775808µs"]',
+      '["946684800000000µs"]',
+    ]);
+  });
+
+  it('feature server JSON: the Python-like JSON parser', () => {
     fuzz('feast feature-server JSON parser', hostileText(validServerAnswer), (text) => {
       parseJsonLikePython(text);
     });
+  });
+
+  it('feature server JSON: getOnlineFeatures over hostile answers', async () => {
     let body = '';
     const client = new FeatureServerClient({
       url: 'http://feature-server.fuzz',

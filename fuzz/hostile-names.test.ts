@@ -43,57 +43,63 @@ interface Op {
   name: string;
   /** Where the names must arrive: path segment indexes (from the end) or query parameter names. */
   where: Where;
-  call: (fetch: typeof globalThis.fetch, a: string, b: string) => Promise<unknown>;
+  /** The client, made once per property over `fetch`, and the call each case makes with its names. */
+  client: (fetch: typeof globalThis.fetch) => (a: string, b: string) => Promise<unknown>;
 }
+
+const airflow = (fetch: typeof globalThis.fetch) =>
+  new AirflowClient({ baseUrl: 'http://airflow.test', token: 'tok-1234', fetch, maxRetries: 0 });
+const mlflow = (fetch: typeof globalThis.fetch) =>
+  new MlflowClient({ trackingUri: 'http://mlflow.test', fetch, maxRetries: 0 });
 
 const OPS: Op[] = [
   {
     name: 'airflow dags.get',
     where: { path: [1] },
-    call: (fetch, a) =>
-      new AirflowClient({ baseUrl: 'http://airflow.test', token: 'tok-1234', fetch, maxRetries: 0 }).dags.get(
-        a,
-      ),
+    client: (fetch) => {
+      const client = airflow(fetch);
+      return (a) => client.dags.get(a);
+    },
   },
   {
     name: 'airflow dagRuns.get',
     where: { path: [3, 1] },
-    call: (fetch, a, b) =>
-      new AirflowClient({
-        baseUrl: 'http://airflow.test',
-        token: 'tok-1234',
-        fetch,
-        maxRetries: 0,
-      }).dagRuns.get({ dagId: a, runId: b }),
+    client: (fetch) => {
+      const client = airflow(fetch);
+      return (a, b) => client.dagRuns.get({ dagId: a, runId: b });
+    },
   },
   {
     name: 'airflow variables.get',
     where: { path: [1] },
-    call: (fetch, a) =>
-      new AirflowClient({
-        baseUrl: 'http://airflow.test',
-        token: 'tok-1234',
-        fetch,
-        maxRetries: 0,
-      }).variables.get(a),
+    client: (fetch) => {
+      const client = airflow(fetch);
+      return (a) => client.variables.get(a);
+    },
   },
   {
     name: 'mlflow getExperimentByName',
     where: { query: ['experiment_name'] },
-    call: (fetch, a) =>
-      new MlflowClient({ trackingUri: 'http://mlflow.test', fetch, maxRetries: 0 }).getExperimentByName(a),
+    client: (fetch) => {
+      const client = mlflow(fetch);
+      return (a) => client.getExperimentByName(a);
+    },
   },
   {
     name: 'mlflow getRegisteredModel',
     where: { query: ['name'] },
-    call: (fetch, a) =>
-      new MlflowClient({ trackingUri: 'http://mlflow.test', fetch, maxRetries: 0 }).getRegisteredModel(a),
+    client: (fetch) => {
+      const client = mlflow(fetch);
+      return (a) => client.getRegisteredModel(a);
+    },
   },
   {
     name: 'prometheus labelValues',
     where: { path: [2] },
-    call: (fetch, a) =>
-      new PrometheusClient({ url: 'http://prometheus.test', fetch, maxRetries: 0 }).labelValues(a),
+    client: (fetch) => {
+      const client = new PrometheusClient({ url: 'http://prometheus.test', fetch, maxRetries: 0 });
+      return (a) => client.labelValues(a);
+    },
   },
 ];
 
@@ -101,22 +107,23 @@ describe('hostile names in URLs and headers', () => {
   it.each(OPS.map((op) => [op.name, op] as const))(
     '%s: names arrive whole, or a typed error before sending',
     async (name, op) => {
+      // One client per property; the requests of the case at hand (the list is emptied before each case).
+      const requests: Request[] = [];
+      const call = op.client(async (input, init) => {
+        requests.push(input instanceof Request && init === undefined ? input : new Request(input, init));
+        return Response.json(
+          { detail: 'not found', error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no' },
+          { status: 404 },
+        );
+      });
       await fuzzAsync(
         `names in URLs: ${name}`,
         fc.tuple(hostileName, hostileName),
         async ([a, b]) => {
-          const requests: Request[] = [];
-          const fetch: typeof globalThis.fetch = async (input, init) => {
-            const request = new Request(input, init);
-            requests.push(request);
-            return Response.json(
-              { detail: 'not found', error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no' },
-              { status: 404 },
-            );
-          };
+          requests.length = 0;
           let error: unknown;
           try {
-            await op.call(fetch, a, b);
+            await call(a, b);
           } catch (e) {
             error = e;
           }

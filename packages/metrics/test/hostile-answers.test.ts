@@ -31,6 +31,20 @@ describe('hostile answers and keys', () => {
     expect(DecodeError.isInstance(error)).toBe(true);
   });
 
+  // Found by `pnpm fuzz` (seed 1354271678): a sample time whose milliseconds are not an exact integer (here
+  // -Infinity) passed the decoder and made toArrow() throw a RangeError from BigInt().
+  it.each(['[[-1.797693134862316e+305,"0"]]', '[[1e300,"1"]]', '[[9007199254740.993,"1"]]'])(
+    'queryRange with sample times %s is a DecodeError',
+    async (values) => {
+      const body = `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":${values}}]}}`;
+      const error = await rejection(
+        answering(body).queryRange('up', { start: 0, end: 60_000, step: 15_000 }),
+      );
+      expect(DecodeError.isInstance(error)).toBe(true);
+      expect(error.message).toMatch(/out of range/);
+    },
+  );
+
   it('a grouping value with a lone surrogate is a MetricsInputError; a well-formed one goes as @base64', () => {
     for (const value of ['\uD800', 'a\uDFFF', '\uDFFF\uD800']) {
       expect(() => groupingPath('job', { instance: value })).toThrow(MetricsInputError);

@@ -81,7 +81,10 @@ export function parseSampleValue(text: unknown, context: DecodeContext, field: s
 export function secondsToMs(seconds: number, context: DecodeContext, field: string): number {
   if (typeof seconds !== 'number' || !Number.isFinite(seconds))
     fail(context, field, 'a timestamp that is not a number');
-  return Math.round(seconds * 1000);
+  const ms = Math.round(seconds * 1000);
+  // Seconds past ±9e12 (285 000 years) have no exact millisecond (or none at all: 1.8e305 s is ±Infinity ms).
+  if (!Number.isSafeInteger(ms)) fail(context, field, `the timestamp ${seconds}, out of range`);
+  return ms;
 }
 
 function floatPoint(point: Point, context: DecodeContext, field: string): FloatSample {
@@ -168,8 +171,9 @@ export function decodeSeries(result: readonly WireSeries[], context: DecodeConte
         const text = point[1];
         // Inline fast path for the common case; anything unusual goes through the checked decoders.
         const v = Number(text);
-        if (typeof t === 'number' && typeof text === 'string' && !Number.isNaN(v) && text !== '')
-          values[j] = [Math.round(t * 1000), v];
+        const ms = typeof t === 'number' ? Math.round(t * 1000) : Number.NaN;
+        if (Number.isSafeInteger(ms) && typeof text === 'string' && !Number.isNaN(v) && text !== '')
+          values[j] = [ms, v];
         else values[j] = floatPoint(point, context, `data.result[${i}].values[${j}]`);
       }
     }
