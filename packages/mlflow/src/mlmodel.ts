@@ -179,7 +179,9 @@ export function parseSignature(signature: unknown): ModelSignature | undefined {
 export function parseMLmodel(text: string): MLmodel {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    // logLevel 'error': a hostile text's YAML warnings (unresolved tags, unknown directives) would otherwise go
+    // to process warnings, one per document — a server could flood the application's stderr.
+    raw = parseYaml(text, { logLevel: 'error' });
   } catch (cause) {
     throw new DecodeError({ what: 'MLmodel YAML', source: 'MLmodel', cause });
   }

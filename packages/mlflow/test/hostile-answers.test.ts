@@ -63,6 +63,24 @@ describe('hostile MLflow answers', () => {
   });
 });
 
+describe('MLmodel YAML warnings', () => {
+  it('a hostile MLmodel raises no process warnings (unresolved tags, unknown directives)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 3; i++) {
+        parseMLmodel('%FOO bar\n---\nartifact_path: !evil model\nflavors: !other {}\n');
+      }
+      // process warnings are emitted on the next tick
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe('artifact URIs the server names', () => {
   /** A tracking server whose run lives at `artifactUri`, recording every URL asked for. */
   function serving(artifactUri: string, options: { allowedArtifactHosts?: string[] } = {}) {
