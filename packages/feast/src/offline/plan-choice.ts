@@ -35,8 +35,20 @@ export const POINT_IN_TIME_PLANS: readonly PointInTimePlan[] = ['lookup', 'looku
 
 /** The calibrated rule of 'auto' (see bench/feast-offline-plans.mjs and the README's crossover chart). */
 export const PLAN_RULE = {
-  /** Arrays for a view when entity rows ≥ this × the source's estimated rows (the crossover's ratio). */
-  arraysMinRatio: 0.5,
+  /**
+   * Arrays for a view when entity rows ≥ this × the source's estimated rows (the crossover's ratio), for
+   * sources whose sort fits the plan's work_mem (up to sortInMemoryRows). Measured crossovers: ~0.62 at 100k
+   * source rows, ~0.55 at 1M (bench/results/feast-offline-plans.md).
+   */
+  arraysMinRatio: 0.6,
+  /**
+   * The same for larger sources, whose sort spills to disk: the fixed cost per source row doubles (~3.5 µs →
+   * ~7.6 µs here), and at 10M source rows the crossover was ~1.1 (10M entity rows: key-order lookups 119 s,
+   * arrays 126 s).
+   */
+  arraysMinRatioSpilled: 1.15,
+  /** Source rows up to which the array plan's sort stays in its 256MB work_mem (~130 bytes a row). */
+  sortInMemoryRows: 2_000_000,
   /** …and at least this many entity rows (below it, the fixed cost of the sorts never pays). */
   arraysMinRows: 50_000,
   /** Lookups in key order from this many entity rows on (below it the sort and reordering do not pay). */
@@ -170,11 +182,13 @@ export function decidePlan(
       };
     }
     const ratio = entityRows / Math.max(1, source);
-    const arrays = entityRows >= PLAN_RULE.arraysMinRows && ratio >= PLAN_RULE.arraysMinRatio;
+    const spills = source > PLAN_RULE.sortInMemoryRows;
+    const minRatio = spills ? PLAN_RULE.arraysMinRatioSpilled : PLAN_RULE.arraysMinRatio;
+    const arrays = entityRows >= PLAN_RULE.arraysMinRows && ratio >= minRatio;
     return {
       featureView,
       join: arrays ? 'arrays' : 'lookup',
-      reason: `${rows} entity rows vs ~${Math.round(source)} source rows (ratio ${ratio.toFixed(3)}; arrays from ${PLAN_RULE.arraysMinRatio} and ${PLAN_RULE.arraysMinRows} entity rows)`,
+      reason: `${rows} entity rows vs ~${Math.round(source)} source rows (ratio ${ratio.toFixed(3)}; arrays from ${minRatio}${spills ? ' for a source whose sort spills' : ''} and ${PLAN_RULE.arraysMinRows} entity rows)`,
     };
   });
   let lookupOrder: PlanDecision['lookupOrder'] = 'entity';

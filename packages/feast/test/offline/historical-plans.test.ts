@@ -423,7 +423,14 @@ describe('the automatic choice', () => {
     const million = decide(1_000_000);
     expect(million.views.map((v) => v.join)).toEqual(['lookup', 'arrays']);
     expect(million.views[1]!.reason).toMatch(/1000000 entity rows vs ~1000000 source rows/);
-    expect(decide(10_000_000).views.map((v) => v.join)).toEqual(['arrays', 'arrays']);
+    // A 10M-row source's sort spills: arrays only from ~1.15 entity rows per source row.
+    const tenMillion = decide(10_000_000);
+    expect(tenMillion.views.map((v) => v.join)).toEqual(['lookup', 'arrays']);
+    expect(tenMillion.views[0]!.reason).toMatch(/arrays from 1\.15 for a source whose sort spills/);
+    expect(decide(12_000_000).views.map((v) => v.join)).toEqual(['arrays', 'arrays']);
+    // Below the in-memory ratio: lookups.
+    expect(decide(550_000).views.map((v) => v.join)).toEqual(['lookup', 'lookup']);
+    expect(decide(600_000).views.map((v) => v.join)).toEqual(['lookup', 'arrays']);
   });
 
   it("stream() keeps entity-order lookups under 'auto'; forced plans are forced", () => {
