@@ -131,8 +131,8 @@ coordinator=true
 node-scheduler.include-coordinator=true
 http-server.http.port=$TRINO_PORT
 discovery.uri=http://127.0.0.1:$TRINO_PORT
-query.max-memory=1GB
-query.max-memory-per-node=512MB
+query.max-memory=2GB
+query.max-memory-per-node=1GB
 PROPS
   cat >"$TRINO_ETC/log.properties" <<PROPS
 io.trino=INFO
