@@ -26,6 +26,7 @@ export {
   TrinoQueryError,
 } from '@mlops/feast';
 export {
+  LogRejectedError,
   LogShipperError,
   MetricsInputError,
   PrometheusApiError,
@@ -34,7 +35,9 @@ export {
 } from '@mlops/metrics';
 export {
   ArtifactPathError,
+  MlflowBufferFullError,
   MlflowInputError,
+  MlflowOutageError,
   MlflowPartialWriteError,
   ModelUriError,
   SignatureValidationError,
