@@ -127,13 +127,20 @@ export function prepareBatch(
   return { metrics, params, tags };
 }
 
-/** Splits into requests within the server's limits, each kind in order; params and tags go first. */
-export function chunkBatch(batch: {
-  metrics: WireMetric[];
-  params: WireKeyValue[];
-  tags: WireKeyValue[];
-}): BatchChunk[] {
-  const chunks: BatchChunk[] = [];
+/**
+ * Splits into requests within the server's limits, each kind in order; params and tags go first. Generic over
+ * the entries' form: wire values here, withRun's buffered inputs there.
+ */
+export function chunkBatch<M, P, T>(batch: {
+  metrics: M[];
+  params: P[];
+  tags: T[];
+}): Array<{
+  metrics: M[];
+  params: P[];
+  tags: T[];
+}> {
+  const chunks: Array<{ metrics: M[]; params: P[]; tags: T[] }> = [];
   let m = 0;
   let p = 0;
   let t = 0;

@@ -26,10 +26,16 @@ import {
 import type { ArtifactSource, ArtifactTarget, LogArtifactOptions, TransferOptions } from './artifacts';
 import { MlflowBufferFullError, MlflowInputError, MlflowOutageError } from './errors';
 import type { CreateExperimentOptions } from './experiments';
-import { type LogBatchInput, type MetricInput, prepareBatch, type SendBatchOptions } from './log-batch';
+import {
+  chunkBatch,
+  type LogBatchInput,
+  type MetricInput,
+  prepareBatch,
+  type SendBatchOptions,
+} from './log-batch';
 import type { Experiment, Metric, Run, RunInfo, RunStatus } from './run-data';
 import type { CreateRunOptions, DatasetInputInit } from './runs';
-import { LIMITS, type ParamValue } from './validation';
+import type { ParamValue } from './validation';
 
 /**
  * The client calls a run makes (MlflowClient has them all). Typed here rather than as MlflowClient, so this
@@ -413,24 +419,7 @@ class BufferedRun implements ActiveRun {
     this.#metrics = [];
     this.#params = [];
     this.#tags = [];
-    const pieces: Piece[] = [];
-    let m = 0;
-    let p = 0;
-    let t = 0;
-    while (m < metrics.length || p < params.length || t < tags.length) {
-      const pieceParams = params.slice(p, p + LIMITS.paramsPerBatch);
-      p += pieceParams.length;
-      const pieceTags = tags.slice(t, t + LIMITS.tagsPerBatch);
-      t += pieceTags.length;
-      const room = Math.min(
-        LIMITS.metricsPerBatch,
-        LIMITS.entitiesPerBatch - pieceParams.length - pieceTags.length,
-      );
-      const pieceMetrics = metrics.slice(m, m + room);
-      m += pieceMetrics.length;
-      pieces.push({ metrics: pieceMetrics, params: pieceParams, tags: pieceTags });
-    }
-    return pieces;
+    return chunkBatch({ metrics, params, tags });
   }
 
   /**
