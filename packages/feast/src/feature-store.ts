@@ -17,7 +17,7 @@ import type { StreamOptions } from './offline/session';
 import type { TrinoClient } from './offline/trino/client';
 import type { TrinoOfflineStoreConfig } from './offline/trino/config';
 import type { TrinoConnectionOptions } from './offline/trino/stack';
-import { withDeadline } from './online/deadline';
+import { type CallDeadline, withDeadline } from './online/deadline';
 import { type DataFrameColumns, FeatureServerClient } from './online/feature-server';
 import type { StatusMode } from './online/read';
 import type { RedisOnlineStore } from './online/redis-online-store';
@@ -440,7 +440,7 @@ export class FeatureStore {
         `timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`,
       );
     return withDeadline(
-      this.#read(request),
+      (call) => this.#read(request, call),
       timeoutMs,
       request.signal,
       () =>
@@ -451,7 +451,10 @@ export class FeatureStore {
     );
   }
 
-  #read(request: OnlineFeaturesRequest & OnlineReadOptions): Promise<OnlineFeaturesResult> {
+  #read(
+    request: OnlineFeaturesRequest & OnlineReadOptions,
+    call: CallDeadline,
+  ): Promise<OnlineFeaturesResult> {
     // The hot path: once the store is ready and the registry snapshot fresh, a Redis read plans synchronously
     // (request shapes are cached) and waits only for Redis.
     const hot = this.#hot;
@@ -460,13 +463,13 @@ export class FeatureStore {
       if (snapshot) {
         try {
           const options = this.#readOptions(request);
-          return hot.stack.readOnline(hot.online, hot.plans.plan(snapshot, request), options);
+          return hot.stack.readOnline(hot.online, hot.plans.plan(snapshot, request), options, call);
         } catch (error) {
           return Promise.reject(error);
         }
       }
     }
-    return this.#getOnlineFeatures(request);
+    return this.#getOnlineFeatures(request, call);
   }
 
   #readOptions(request: OnlineReadOptions): { statuses?: StatusMode; nowMicros?: bigint } {
@@ -486,6 +489,7 @@ export class FeatureStore {
 
   async #getOnlineFeatures(
     request: OnlineFeaturesRequest & OnlineReadOptions,
+    call: CallDeadline,
   ): Promise<OnlineFeaturesResult> {
     const readOptions = this.#readOptions(request);
     const { config, online } = await this.#init();
@@ -510,7 +514,7 @@ export class FeatureStore {
       const plans = new stack.OnlinePlanCache({ project: config.project, entityKeySerializationVersion });
       this.#hot = { registry, online, plans, stack };
     }
-    return stack.readOnline(online, this.#hot.plans.plan(snapshot, request), readOptions);
+    return stack.readOnline(online, this.#hot.plans.plan(snapshot, request), readOptions, call);
   }
 
   /**

@@ -1,4 +1,6 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MlopsError } from '@mlops/core';
 import { expect } from 'vitest';
@@ -46,6 +48,7 @@ export async function runLoad(options: {
   call: () => Promise<boolean>;
   faults?: (at: (ms: number) => Promise<void>) => Promise<void>;
 }): Promise<LoadSummary> {
+  const profiler = await startProfile();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -83,6 +86,7 @@ export async function runLoad(options: {
   await faults;
   await Promise.all(pending);
   loop.disable();
+  await profiler?.();
   const durations = records.map((r) => r.end - r.start).sort((a, b) => a - b);
   const q = (p: number) => durations[Math.min(durations.length - 1, Math.floor(p * durations.length))] ?? 0;
   const count = (outcome: CallRecord['outcome']) => records.filter((r) => r.outcome === outcome).length;
@@ -103,6 +107,26 @@ export async function runLoad(options: {
       ...new Set(records.filter((r) => r.outcome !== 'ok').map((r) => `${r.outcome}: ${r.detail}`)),
     ].slice(0, 5),
     records,
+  };
+}
+
+/**
+ * With FAULTS_CPU_PROFILE=<dir>, profiles the load run's process (the SDK and the load alike) into
+ * <dir>/load-<n>.cpuprofile (open it in Chrome DevTools or speedscope): where the event loop's stalls go.
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env.FAULTS_CPU_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `load-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
   };
 }
 

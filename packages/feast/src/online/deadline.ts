@@ -10,22 +10,36 @@ export interface DeadlineTarget {
 }
 
 /**
- * Settles with `work`, or rejects with a TimeoutError when `timeoutMs` passes first (an AbortError when `signal`
- * aborts first). One timer per call, cleared as soon as the work settles; the work itself is not cancelled (a
- * late Redis reply is dropped), so nothing it returns late can reach the caller. `target` is called at most once,
- * and only when the deadline passes (the hot path builds no error context).
+ * What a call's work can see of its deadline: how long the call has, and whether its caller already has an
+ * answer. Work whose call is settled is abandoned: it should send nothing more and decode nothing (a paused Redis
+ * must not leave thousands of abandoned commands to send and replies to decode when it comes back).
+ */
+export interface CallDeadline {
+  readonly timeoutMs: number;
+  /** performance.now() when the call started. */
+  readonly startedAt: number;
+  /** True once the caller has its answer: a value, a TimeoutError or an AbortError. */
+  settled: boolean;
+}
+
+/** What work abandoned by its caller (its call already settled) rejects with: no caller ever sees it. */
+export const ABANDONED: Error = new Error('abandoned: the call had already settled');
+
+/**
+ * Settles with `work(call)`, or rejects with a TimeoutError when `timeoutMs` passes first (an AbortError when
+ * `signal` aborts first). One timer per call, cleared as soon as the work settles; the work itself is not
+ * cancelled, but `call.settled` tells it that its answer would be dropped. `target` is called at most once, and
+ * only when the deadline passes (the hot path builds no error context).
  */
 export function withDeadline<T>(
-  work: Promise<T>,
+  work: (call: CallDeadline) => Promise<T>,
   timeoutMs: number,
   signal: AbortSignal | undefined,
   target: () => DeadlineTarget,
   option: string,
 ): Promise<T> {
-  if (signal?.aborted) {
-    work.catch(() => {});
-    return Promise.reject(new AbortError(undefined, { reason: signal.reason }));
-  }
+  if (signal?.aborted) return Promise.reject(new AbortError(undefined, { reason: signal.reason }));
+  const call: CallDeadline = { timeoutMs, startedAt: performance.now(), settled: false };
   return new Promise<T>((resolve, reject) => {
     let onAbort: (() => void) | undefined;
     const timer = setTimeout(() => {
@@ -41,6 +55,7 @@ export function withDeadline<T>(
       );
     }, timeoutMs);
     const finish = () => {
+      call.settled = true;
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     };
@@ -51,7 +66,15 @@ export function withDeadline<T>(
       };
       signal.addEventListener('abort', onAbort, { once: true });
     }
-    work.then(
+    let pending: Promise<T>;
+    try {
+      pending = work(call);
+    } catch (error) {
+      finish();
+      reject(error);
+      return;
+    }
+    pending.then(
       (value) => {
         finish();
         resolve(value);

@@ -2,6 +2,7 @@ import { DecodeError } from '@mlops/core';
 import { fastDecodeValue } from '../codec/fast-value';
 import { decodeTimestampMicros } from '../codec/timestamp';
 import type { FeastValue } from '../codec/value';
+import { ABANDONED, type CallDeadline } from './deadline';
 import { hex, type RedisOnlineStore } from './redis-online-store';
 import type { PreparedRequest, ViewShape } from './request-plan';
 import { type ColumnSource, type FeatureColumn, type FieldStatus, OnlineFeaturesResult } from './result';
@@ -33,17 +34,22 @@ const VALUE = 2;
 /**
  * Reads a prepared request from Redis — one HMGET per distinct entity hash, one pipeline per node — and
  * decodes every value now (bad bytes fail the call, never a partial result); the result's columns are
- * assembled only when read.
+ * assembled only when read. With `call`, the store may refuse to send it (Redis stalled or unreachable for
+ * longer than the call's deadline), and replies that come after the caller was answered are not decoded.
  */
 export function readOnline(
   store: RedisOnlineStore,
   plan: PreparedRequest,
   options: { statuses?: StatusMode; nowMicros?: bigint } = {},
+  call?: CallDeadline,
 ): Promise<OnlineFeaturesResult> {
   const mode = options.statuses ?? 'computed';
   const now = options.nowMicros === undefined ? Date.now() * 1000 : Number(options.nowMicros);
   const { shape } = plan;
-  return store.hmgetGroups(shape.groups, plan.keys).then((replies) => {
+  return store.hmgetGroups(shape.groups, plan.keys, call).then((replies) => {
+    // Nobody waits for this answer any more (its deadline passed): decoding it would only delay the calls that
+    // are still waiting. Rejecting settles nothing the caller can see.
+    if (call?.settled) throw ABANDONED;
     // Where each group's replies start.
     const firstReply: number[] = [];
     let next = 0;

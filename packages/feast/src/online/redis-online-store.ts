@@ -2,6 +2,7 @@ import { ConnectionError, DecodeError, MlopsError } from '@mlops/core';
 import { Redactor } from '@mlops/core/sdk';
 import type { ChainableCommander, Cluster, Command, Redis, RedisOptions } from 'ioredis';
 import type { RedisOnlineStoreConfig } from '../config/repo-config';
+import { ABANDONED, type CallDeadline } from './deadline';
 
 /** A Redis command of a read: HMGET key field... (all binary). */
 export interface HmgetCommand {
@@ -149,7 +150,7 @@ export class RedisOnlineStore {
   }
 
   /** HMGET of every command, in one pipeline per node; replies in command order. */
-  async hmget(commands: readonly HmgetCommand[]): Promise<Reply[]> {
+  async hmget(commands: readonly HmgetCommand[], call?: CallDeadline): Promise<Reply[]> {
     // Commands of one view share their fields array: wrap its fields as Buffers once, not once per command.
     const buffers = new Map<readonly Uint8Array[], Buffer[]>();
     const fieldsOf = (fields: readonly Uint8Array[]): Buffer[] => {
@@ -166,6 +167,7 @@ export class RedisOnlineStore {
         add: (p: ChainableCommander) => p.hmgetBuffer(asBuffer(c.key), ...fieldsOf(c.fields)),
       })),
       'HMGET',
+      call,
     );
     return replies.map((reply, i) => {
       if (!Array.isArray(reply))
@@ -185,13 +187,14 @@ export class RedisOnlineStore {
   hmgetGroups(
     groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
     keys: ReadonlyArray<readonly Buffer[]>,
+    call?: CallDeadline,
   ): Promise<Reply[]> {
     const client = this.#client;
-    if (client && this.#Hmget) return this.#hmgetGroups(client, this.#Hmget, groups, keys);
+    if (client && this.#Hmget) return this.#hmgetGroups(client, this.#Hmget, groups, keys, call);
     return this.client().then(async (connected) => {
       // A client given to the constructor: ioredis' Command is loaded here.
       this.#Hmget ??= hmgetClass((await import('ioredis')).Command);
-      return this.#hmgetGroups(connected, this.#Hmget, groups, keys);
+      return this.#hmgetGroups(connected, this.#Hmget, groups, keys, call);
     });
   }
 
@@ -200,22 +203,50 @@ export class RedisOnlineStore {
     Hmget: HmgetClass,
     groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
     keys: ReadonlyArray<readonly Buffer[]>,
+    call: CallDeadline | undefined,
   ): Promise<Reply[]> {
     if ('isCluster' in client && client.isCluster) {
       const commands: HmgetCommand[] = [];
       for (let g = 0; g < groups.length; g++)
         for (const key of keys[g]!) commands.push({ key, fields: groups[g]!.fields });
-      return this.hmget(commands);
+      return this.hmget(commands, call);
     }
     const redis = client as Redis;
     let count = 0;
     for (const k of keys) count += k.length;
     if (count === 0) return Promise.resolve([]);
-    if (this.#inFlight++ === 0) this.#hold(redis, true);
+    if (call) {
+      this.#watch(redis);
+      const refused = this.#admit(redis, call);
+      if (refused) return Promise.reject(refused);
+      if (redis.status !== 'ready') {
+        // Reconnecting, for less than the call's deadline: wait for the connection here rather than in ioredis'
+        // offline queue, which would send the commands of calls long abandoned one write each when it is back.
+        return new Promise<Reply[]>((resolve, reject) => {
+          this.#whenReady(redis, call, () => {
+            this.#sendHmgets(redis, Hmget, groups, keys, count).then(resolve, reject);
+          });
+        });
+      }
+    }
+    return this.#sendHmgets(redis, Hmget, groups, keys, count);
+  }
+
+  /** The HMGETs of a read on a standalone or Sentinel connection, corked into one write. */
+  #sendHmgets(
+    redis: Redis,
+    Hmget: HmgetClass,
+    groups: ReadonlyArray<{ fields: readonly Buffer[] }>,
+    keys: ReadonlyArray<readonly Buffer[]>,
+    count: number,
+  ): Promise<Reply[]> {
+    this.#begin(redis);
     const sent: Array<Promise<unknown>> = new Array(count);
     const stream = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
-    if (!this.#corked && stream?.cork) {
-      stream.cork();
+    // Corked here, or already (by another call of this tick, or by #flushReadyWaiters for all waiting calls).
+    const corkedHere = !this.#corked && stream?.cork !== undefined;
+    if (corkedHere) {
+      stream!.cork!();
       this.#corked = stream;
       if (this.#autoPipelining) process.nextTick(this.#uncork);
     }
@@ -228,7 +259,7 @@ export class RedisOnlineStore {
         sent[i++] = command.promise;
       }
     }
-    if (!this.#autoPipelining) this.#uncork();
+    if (corkedHere && !this.#autoPipelining) this.#uncork();
     return Promise.all(sent).then(
       (replies) => {
         if (--this.#inFlight === 0) this.#hold(redis, false);
@@ -265,6 +296,108 @@ export class RedisOnlineStore {
         });
       },
     );
+  }
+
+  // Admission. A Redis that is paused, cut off or down answers nothing, while calls keep coming: each call's
+  // deadline answers its caller, but its commands stay queued, and when Redis is back the process must send,
+  // parse and settle all of them at once (seconds of abandoned work that stall the event loop, so calls that
+  // are still in time end late). So once Redis has been silent for longer than a call's whole deadline, the call
+  // is refused at once with a ConnectionError instead of being queued: it could not have been answered in time.
+  // What is queued is then at most a deadline's worth of calls.
+
+  /** performance.now() when the connection last received bytes. */
+  #heardAt = 0;
+  /** performance.now() when the calls in flight started to be (when #inFlight last rose from 0). */
+  #busySince = 0;
+  /** performance.now() when the connection was lost; undefined while it is ready. */
+  #downSince: number | undefined;
+  /** The client whose connection events are followed (#watch). */
+  #watched: Redis | undefined;
+  /** Calls waiting for the connection to be ready again, with what sends them. */
+  #readyWaiters: Array<{ call: CallDeadline; send: () => void }> = [];
+
+  /** Follows the connection: when it receives bytes, when it is lost, when it is ready again. */
+  #watch(redis: Redis): void {
+    if (this.#watched === redis) return;
+    this.#watched = redis;
+    const heard = () => {
+      this.#heardAt = performance.now();
+    };
+    const listen = () =>
+      (redis.stream as { on?: (event: 'data', listener: () => void) => void } | undefined)?.on?.(
+        'data',
+        heard,
+      );
+    listen();
+    redis.on('close', () => {
+      this.#downSince ??= performance.now();
+    });
+    redis.on('ready', () => {
+      this.#downSince = undefined;
+      heard();
+      listen();
+      this.#flushReadyWaiters(redis);
+    });
+  }
+
+  /** A pipeline or a read is sent: sockets hold the process while any is in flight. */
+  #begin(client: Redis | Cluster): void {
+    if (this.#inFlight++ === 0) {
+      this.#hold(client, true);
+      this.#busySince = performance.now();
+    }
+  }
+
+  /** Why `call` must not be sent now (a ConnectionError), or undefined. */
+  #admit(redis: Redis, call: CallDeadline): ConnectionError | undefined {
+    const now = performance.now();
+    if (redis.status !== 'ready') {
+      const down = this.#downSince === undefined ? 0 : now - this.#downSince;
+      if (down <= call.timeoutMs) return undefined;
+      return this.#refusal(
+        `${this.description} has been unreachable for ${Math.round(down)} ms (ioredis is ${redis.status}), longer than this call's ${call.timeoutMs} ms deadline: the call was not sent. Calls are sent again as soon as the connection is back; check that Redis is running.`,
+      );
+    }
+    if (this.#inFlight === 0) return undefined;
+    const silent = now - Math.max(this.#heardAt, this.#busySince);
+    if (silent <= call.timeoutMs) return undefined;
+    return this.#refusal(
+      `${this.description} has answered nothing for ${Math.round(silent)} ms while ${this.#inFlight} calls wait for it, longer than this call's ${call.timeoutMs} ms deadline: it is paused, overloaded or cut off, and the call was not sent (queued commands would all come back at once). Calls are sent again as soon as Redis answers.`,
+    );
+  }
+
+  #refusal(message: string): ConnectionError {
+    return new ConnectionError(
+      { service: 'redis', method: 'HMGET pipeline', url: this.description },
+      message,
+    );
+  }
+
+  /** Runs `send` once the connection is ready (all waiting calls in one write), unless `call` has settled by then. */
+  #whenReady(redis: Redis, call: CallDeadline, send: () => void): void {
+    const waiters = this.#readyWaiters;
+    // Calls abandoned while waiting are dropped (their callers have their answer); the list stays as short as a
+    // deadline's worth of calls.
+    while (waiters.length > 0 && waiters[0]!.call.settled) waiters.shift();
+    waiters.push({ call, send });
+    if (redis.status === 'ready') this.#flushReadyWaiters(redis);
+  }
+
+  #flushReadyWaiters(redis: Redis): void {
+    const waiters = this.#readyWaiters;
+    if (waiters.length === 0) return;
+    this.#readyWaiters = [];
+    const stream = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    const corkedHere = !this.#corked && stream?.cork !== undefined;
+    if (corkedHere) {
+      stream!.cork!();
+      this.#corked = stream;
+    }
+    try {
+      for (const waiter of waiters) if (!waiter.call.settled) waiter.send();
+    } finally {
+      if (corkedHere) this.#uncork();
+    }
   }
 
   /** The socket corked for the commands of this tick, if any. */
@@ -314,12 +447,13 @@ export class RedisOnlineStore {
   async pipelined(
     commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
     what: string,
+    call?: CallDeadline,
   ): Promise<unknown[]> {
     const client = await this.client();
     if (commands.length === 0) return [];
-    if (this.#inFlight++ === 0) this.#hold(client, true);
+    this.#begin(client);
     try {
-      return await this.#pipelinedOn(client, commands, what);
+      return await this.#pipelinedOn(client, commands, what, call);
     } finally {
       if (--this.#inFlight === 0) this.#hold(client, false);
     }
@@ -329,6 +463,7 @@ export class RedisOnlineStore {
     client: Redis | Cluster,
     commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
     what: string,
+    call: CallDeadline | undefined,
   ): Promise<unknown[]> {
     if (!('isCluster' in client && client.isCluster)) return this.#pipeline(client as Redis, commands, what);
     const cluster = client as Cluster;
@@ -368,8 +503,11 @@ export class RedisOnlineStore {
       // the caller's deadline bounds the whole.
       if (attempt >= CLUSTER_ATTEMPTS)
         throw this.#refused(what, commands[redirected[0]!]!.key, lastRedirect!);
+      // The caller already has its answer (its deadline passed): sending again would only add to the queues.
+      if (call?.settled) throw ABANDONED;
       await refreshSlots(cluster);
       await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 250)));
+      if (call?.settled) throw ABANDONED;
       pending = redirected;
     }
   }

@@ -13,12 +13,14 @@ describe('withDeadline', () => {
     };
 
     // In time: no error is built, so the target is never asked for.
-    await expect(withDeadline(Promise.resolve(7), 1_000, undefined, target, 'timeoutMs')).resolves.toBe(7);
+    await expect(withDeadline(() => Promise.resolve(7), 1_000, undefined, target, 'timeoutMs')).resolves.toBe(
+      7,
+    );
     expect(calls).toBe(0);
 
     // Late: one call, and the error's fields and its message name the same server (a target whose answer changes
     // between calls used to give a context saying 'redis #1' and a message saying 'redis #3').
-    const error = await withDeadline(never(), 5, undefined, target, 'timeoutMs').catch((e: unknown) => e);
+    const error = await withDeadline(never, 5, undefined, target, 'timeoutMs').catch((e: unknown) => e);
     expect(calls).toBe(1);
     expect(error).toBeInstanceOf(TimeoutError);
     const timeout = error as TimeoutError;
@@ -41,10 +43,10 @@ describe('withDeadline', () => {
       return { service: 'redis', method: 'getOnlineFeatures', url: 'redis' };
     };
     const controller = new AbortController();
-    const pending = withDeadline(never(), 1_000, controller.signal, target, 'timeoutMs');
+    const pending = withDeadline(never, 1_000, controller.signal, target, 'timeoutMs');
     controller.abort(new Error('stop'));
     await expect(pending).rejects.toBeInstanceOf(AbortError);
-    await expect(withDeadline(never(), 1_000, controller.signal, target, 'timeoutMs')).rejects.toBeInstanceOf(
+    await expect(withDeadline(never, 1_000, controller.signal, target, 'timeoutMs')).rejects.toBeInstanceOf(
       AbortError,
     );
     expect(calls).toBe(0);
