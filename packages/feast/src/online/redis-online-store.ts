@@ -205,16 +205,20 @@ export class RedisOnlineStore {
     keys: ReadonlyArray<readonly Buffer[]>,
     call: CallDeadline | undefined,
   ): Promise<Reply[]> {
-    if ('isCluster' in client && client.isCluster) {
-      const commands: HmgetCommand[] = [];
-      for (let g = 0; g < groups.length; g++)
-        for (const key of keys[g]!) commands.push({ key, fields: groups[g]!.fields });
-      return this.hmget(commands, call);
-    }
-    const redis = client as Redis;
     let count = 0;
     for (const k of keys) count += k.length;
     if (count === 0) return Promise.resolve([]);
+    if ('isCluster' in client && client.isCluster) {
+      const flat: Array<{ key: Buffer; fields: EncodedFields }> = new Array(count);
+      let i = 0;
+      for (let g = 0; g < groups.length; g++) {
+        const fields = this.#encodedFields(groups[g]!.fields);
+        for (const key of keys[g]!) flat[i++] = { key, fields };
+      }
+      this.#begin(client);
+      return this.#clusterHmget(client as Cluster, Hmget, flat, call).finally(() => this.#end(client));
+    }
+    const redis = client as Redis;
     if (call) {
       this.#watch(redis);
       const refused = this.#admit(redis, call);
@@ -347,6 +351,110 @@ export class RedisOnlineStore {
       this.#busySince = performance.now();
     }
   }
+
+  #end(client: Redis | Cluster): void {
+    if (--this.#inFlight === 0) this.#hold(client, false);
+  }
+
+  /**
+   * The read path on Redis Cluster: each HMGET, encoded once, goes straight to the connection of the master that
+   * owns its slot (corked: one write per node), not through an ioredis cluster pipeline, whose queues (a node's
+   * offline queue, the cluster's retry queue) would keep the commands of calls long abandoned and send them all
+   * when the node or its replica is back. A command whose node is not connected is not sent; it and the
+   * redirected ones (MOVED, ASK, a closed connection) are sent again after a slot map refresh, for as long as
+   * the caller still waits.
+   */
+  async #clusterHmget(
+    cluster: Cluster,
+    Hmget: HmgetClass,
+    commands: ReadonlyArray<{ key: Buffer; fields: EncodedFields }>,
+    call: CallDeadline | undefined,
+  ): Promise<Reply[]> {
+    const replies: Reply[] = new Array(commands.length);
+    let pending: number[] | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const byNode = new Map<Redis, number[]>();
+      const retry: number[] = [];
+      let lastError: Error | undefined;
+      const indexes = pending ?? commands.map((_, i) => i);
+      for (const i of indexes) {
+        const node = this.#clusterNode(cluster, cluster.slots[keySlot(commands[i]!.key)]?.[0]);
+        // The cluster connects to a node on its first command ('wait' until then): that first read waits in the
+        // node's queue; later ones go only to connected nodes.
+        const first = node?.status === 'wait';
+        if (first) node!.connect().catch(() => {});
+        if (node === undefined || (node.status !== 'ready' && !first)) retry.push(i);
+        else {
+          const group = byNode.get(node);
+          if (group) group.push(i);
+          else byNode.set(node, [i]);
+        }
+      }
+      const sent: Array<Promise<unknown>> = [];
+      const order: number[] = [];
+      for (const [node, group] of byNode) {
+        const stream = node.stream as { cork?: () => void; uncork?: () => void } | undefined;
+        stream?.cork?.();
+        for (const i of group) {
+          const { key, fields } = commands[i]!;
+          const command = new Hmget(key, encodeHmget(key, fields));
+          node.sendCommand(command);
+          sent.push(command.promise);
+          order.push(i);
+        }
+        stream?.uncork?.();
+      }
+      const settled = await Promise.allSettled(sent);
+      for (let j = 0; j < settled.length; j++) {
+        const outcome = settled[j]!;
+        const i = order[j]!;
+        if (outcome.status === 'fulfilled') {
+          if (!Array.isArray(outcome.value))
+            throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(commands[i]!.key)}` });
+          replies[i] = outcome.value as Reply;
+        } else if (isRedirect(outcome.reason as Error)) {
+          retry.push(i);
+          lastError = outcome.reason as Error;
+        } else throw this.#refused('HMGET', commands[i]!.key, outcome.reason as Error);
+      }
+      if (retry.length === 0) return replies;
+      if (attempt >= CLUSTER_ATTEMPTS || call?.settled) {
+        if (call?.settled) throw ABANDONED;
+        const key = commands[retry[0]!]!.key;
+        if (lastError) throw this.#refused('HMGET', key, lastError);
+        throw new ConnectionError(
+          { service: 'redis', method: 'HMGET pipeline', url: this.description },
+          `The Redis Cluster node that owns the slot of key 0x${hex(key)} (${cluster.slots[keySlot(key)]?.[0] ?? 'none'}) stayed unreachable over ${attempt} attempts with slot map refreshes on ${this.description}: a master is down and no replica has taken over yet.`,
+        );
+      }
+      // One slot map refresh per 100 ms at most, for all calls: each parses the whole map (16384 slots), and
+      // during a failover every call waiting on the dead master asks for one.
+      const now = performance.now();
+      if (now - this.#slotsRefreshedAt >= 100) {
+        this.#slotsRefreshedAt = now;
+        await refreshSlots(cluster);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 250)));
+      if (call?.settled) throw ABANDONED;
+      pending = retry;
+    }
+  }
+
+  /** The connection to the cluster node `key` ('host:port', as the slot map names it), if there is one. */
+  #clusterNode(cluster: Cluster, key: string | undefined): Redis | undefined {
+    if (key === undefined) return undefined;
+    let node = this.#clusterNodes.get(key);
+    if (node === undefined || node.status === 'end') {
+      this.#clusterNodes = new Map(
+        cluster.nodes('all').map((n) => [`${n.options.host}:${n.options.port}`, n] as const),
+      );
+      node = this.#clusterNodes.get(key);
+    }
+    return node;
+  }
+  #clusterNodes = new Map<string, Redis>();
+  /** performance.now() of the last slot map refresh the read path asked for. */
+  #slotsRefreshedAt = Number.NEGATIVE_INFINITY;
 
   /** Why `call` must not be sent now (a ConnectionError), or undefined. */
   #admit(redis: Redis, call: CallDeadline): ConnectionError | undefined {
