@@ -228,7 +228,8 @@ export class RedisOnlineStore {
         // offline queue, which would send the commands of calls long abandoned one write each when it is back.
         return new Promise<Reply[]>((resolve, reject) => {
           this.#whenReady(redis, call, () => {
-            this.#sendHmgets(redis, Hmget, groups, keys, count).then(resolve, reject);
+            if (call.settled) reject(ABANDONED);
+            else this.#sendHmgets(redis, Hmget, groups, keys, count).then(resolve, reject);
           });
         });
       }
@@ -317,8 +318,8 @@ export class RedisOnlineStore {
   #downSince: number | undefined;
   /** The client whose connection events are followed (#watch). */
   #watched: Redis | undefined;
-  /** Calls waiting for the connection to be ready again, with what sends them. */
-  #readyWaiters: Array<{ call: CallDeadline; send: () => void }> = [];
+  /** Calls waiting for the connection to be ready again, with what sends them (or drops them, once settled). */
+  #readyWaiters: Array<{ call: CallDeadline; run: () => void }> = [];
 
   /** Follows the connection: when it receives bytes, when it is lost, when it is ready again. */
   #watch(redis: Redis): void {
@@ -481,13 +482,16 @@ export class RedisOnlineStore {
     );
   }
 
-  /** Runs `send` once the connection is ready (all waiting calls in one write), unless `call` has settled by then. */
-  #whenReady(redis: Redis, call: CallDeadline, send: () => void): void {
+  /**
+   * Runs `run` once the connection is ready (all waiting calls in one write), or earlier once `call` has settled
+   * (`run` then sends nothing).
+   */
+  #whenReady(redis: Redis, call: CallDeadline, run: () => void): void {
     const waiters = this.#readyWaiters;
     // Calls abandoned while waiting are dropped (their callers have their answer); the list stays as short as a
     // deadline's worth of calls.
-    while (waiters.length > 0 && waiters[0]!.call.settled) waiters.shift();
-    waiters.push({ call, send });
+    while (waiters.length > 0 && waiters[0]!.call.settled) waiters.shift()!.run();
+    waiters.push({ call, run });
     if (redis.status === 'ready') this.#flushReadyWaiters(redis);
   }
 
@@ -502,7 +506,7 @@ export class RedisOnlineStore {
       this.#corked = stream;
     }
     try {
-      for (const waiter of waiters) if (!waiter.call.settled) waiter.send();
+      for (const waiter of waiters) waiter.run();
     } finally {
       if (corkedHere) this.#uncork();
     }
