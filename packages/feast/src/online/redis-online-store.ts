@@ -265,8 +265,10 @@ export class RedisOnlineStore {
       }
     }
     if (corkedHere && !this.#autoPipelining) this.#uncork();
+    this.#sentAt.push(performance.now());
     return Promise.all(sent).then(
       (replies) => {
+        this.#sentAt.shift();
         if (--this.#inFlight === 0) this.#hold(redis, false);
         for (let r = 0; r < replies.length; r++) {
           if (!Array.isArray(replies[r]))
@@ -275,6 +277,7 @@ export class RedisOnlineStore {
         return replies as Reply[];
       },
       (cause: unknown) => {
+        this.#sentAt.shift();
         if (--this.#inFlight === 0) this.#hold(redis, false);
         // ioredis rejects a refused command with a ReplyError (which key: the first command that failed);
         // anything else is the connection's.
@@ -308,12 +311,16 @@ export class RedisOnlineStore {
   // parse and settle all of them at once (seconds of abandoned work that stall the event loop, so calls that
   // are still in time end late). So once Redis has been silent for longer than a call's whole deadline, the call
   // is refused at once with a ConnectionError instead of being queued: it could not have been answered in time.
-  // What is queued is then at most a deadline's worth of calls.
+  // The same when Redis answers, but later than the deadline (the oldest read in flight is older than it: an
+  // overloaded server, a slow network). What is queued is then at most a deadline's worth of calls.
 
   /** performance.now() when the connection last received bytes. */
   #heardAt = 0;
-  /** performance.now() when the calls in flight started to be (when #inFlight last rose from 0). */
-  #busySince = 0;
+  /**
+   * performance.now() when each read in flight was sent, oldest first: one connection answers in order, so the
+   * first is the read Redis is answering now (or not).
+   */
+  readonly #sentAt: number[] = [];
   /** performance.now() when the connection was lost; undefined while it is ready. */
   #downSince: number | undefined;
   /** The client whose connection events are followed (#watch). */
@@ -347,10 +354,7 @@ export class RedisOnlineStore {
 
   /** A pipeline or a read is sent: sockets hold the process while any is in flight. */
   #begin(client: Redis | Cluster): void {
-    if (this.#inFlight++ === 0) {
-      this.#hold(client, true);
-      this.#busySince = performance.now();
-    }
+    if (this.#inFlight++ === 0) this.#hold(client, true);
   }
 
   #end(client: Redis | Cluster): void {
@@ -467,11 +471,18 @@ export class RedisOnlineStore {
         `${this.description} has been unreachable for ${Math.round(down)} ms (ioredis is ${redis.status}), longer than this call's ${call.timeoutMs} ms deadline: the call was not sent. Calls are sent again as soon as the connection is back; check that Redis is running.`,
       );
     }
-    if (this.#inFlight === 0) return undefined;
-    const silent = now - Math.max(this.#heardAt, this.#busySince);
-    if (silent <= call.timeoutMs) return undefined;
+    const oldest = this.#sentAt[0];
+    if (oldest === undefined || now - oldest <= call.timeoutMs) return undefined;
+    // Redis answers a connection's reads in order: this call would be answered after the oldest one, which has
+    // already waited longer than this call's whole deadline.
+    const waiting = this.#sentAt.length;
+    const silent = now - Math.max(this.#heardAt, oldest);
+    const state =
+      silent > call.timeoutMs
+        ? `has answered nothing for ${Math.round(silent)} ms while ${waiting} calls wait for it`
+        : `is answering late: the oldest of the ${waiting} calls waiting for it was sent ${Math.round(now - oldest)} ms ago`;
     return this.#refusal(
-      `${this.description} has answered nothing for ${Math.round(silent)} ms while ${this.#inFlight} calls wait for it, longer than this call's ${call.timeoutMs} ms deadline: it is paused, overloaded or cut off, and the call was not sent (queued commands would all come back at once). Calls are sent again as soon as Redis answers.`,
+      `${this.description} ${state}, longer than this call's ${call.timeoutMs} ms deadline: it is paused, overloaded or cut off, and the call was not sent (queued commands would all come back at once). Calls are sent again as soon as Redis catches up.`,
     );
   }
 

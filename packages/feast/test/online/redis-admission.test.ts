@@ -18,6 +18,7 @@ async function scriptedRedis() {
   let received = 0;
   let unanswered = 0;
   let answering = false;
+  let delayMs = 0;
   let current: Socket | undefined;
   const answer = (socket: Socket, n: number) => {
     if (n > 0) socket.write('*1\r\n$-1\r\n'.repeat(n));
@@ -34,8 +35,10 @@ async function scriptedRedis() {
         const command = name!.toUpperCase();
         if (command === 'HMGET') {
           received++;
-          if (answering && unanswered === 0) answer(socket, 1);
-          else unanswered++;
+          if (answering && unanswered === 0) {
+            if (delayMs > 0) setTimeout(() => answer(socket, 1), delayMs);
+            else answer(socket, 1);
+          } else unanswered++;
         } else if (command === 'INFO') socket.write(`$${INFO.length}\r\n${INFO}\r\n`);
         else socket.write('+OK\r\n');
       }
@@ -53,6 +56,10 @@ async function scriptedRedis() {
       answering = true;
       if (current) answer(current, unanswered);
       unanswered = 0;
+    },
+    /** Answer each HMGET `ms` after it came (an overloaded Redis, a slow network). */
+    slow(ms: number) {
+      delayMs = ms;
     },
     /** Stop answering (a paused Redis). */
     pause() {
@@ -157,6 +164,25 @@ describe('the Redis read path when Redis stops answering', () => {
     expect((await patient.outcome).replies).toHaveLength(3);
     expect((await first.outcome).replies).toHaveLength(3);
     expect((await read(store, 40).outcome).replies).toHaveLength(3);
+  });
+
+  it('refuses a call at once when Redis answers, but later than its deadline', async () => {
+    const { redis, store } = await setUp();
+    redis.slow(200);
+    const first = read(store, 5000, 1);
+    await sleep(100);
+    const second = read(store, 5000, 1);
+    // The first answer comes at ~200 ms: Redis is not silent, but the second call, sent at ~100 ms, still waits.
+    expect((await first.outcome).replies).toHaveLength(1);
+    const before = redis.received;
+    const refused = await read(store, 50).outcome;
+    expect(refused.ms).toBeLessThan(20);
+    expect(refused.error).toBeInstanceOf(ConnectionError);
+    expect((refused.error as Error).message).toMatch(
+      /is answering late: the oldest of the 1 calls waiting for it was sent \d+ ms ago, longer than this call's 50 ms deadline/,
+    );
+    expect(redis.received).toBe(before);
+    expect((await second.outcome).replies).toHaveLength(1);
   });
 
   it('waits for a reconnect itself and never sends a call whose deadline passed meanwhile', async () => {
