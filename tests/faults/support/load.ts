@@ -151,7 +151,8 @@ export function recoveryMs(records: CallRecord[], from: number, baseline: number
 /**
  * The scenario's scale: short in the test command (FAULTS_PROFILE unset), long for bench/faults.mjs
  * (FAULTS_PROFILE=long: 2k requests/s, phases ×6 so a run is about a minute). Slack: how late past its deadline
- * a call may end before the test fails (timer lag of a loaded machine; the bench reports the real figure).
+ * a call may end before the test fails: 10 ms in the long form (issue 15's target, measured on a quiet machine),
+ * 100 ms in the test command, whose machine may be loaded by other work (the bench reports the real figure).
  */
 export function profile(): {
   rate: number;
@@ -164,7 +165,7 @@ export function profile(): {
   return {
     rate: Number(process.env.FAULTS_RATE ?? (long ? 2000 : 400)),
     deadlineMs: Number(process.env.FAULTS_DEADLINE_MS ?? 250),
-    slackMs: Number(process.env.FAULTS_SLACK_MS ?? 100),
+    slackMs: Number(process.env.FAULTS_SLACK_MS ?? (long ? 10 : 100)),
     phase: (ms) => ms * scale,
   };
 }
