@@ -36,7 +36,7 @@ const fmt = (n, digits = 0) => (n === undefined || n === null ? '—' : Number(n
 const markdown = [
   `Fault scenarios, long form (FAULTS_PROFILE=long), ${new Date().toISOString().slice(0, 10)}, ${((Date.now() - started) / 1000).toFixed(0)} s; vitest exit ${run.status}.`,
   '',
-  '| scenario | calls | ok | typed errors | wrong values | untyped errors | late (> deadline + ${process.env.FAULTS_SLACK_MS ?? 10} ms) | longest call ms | p99 ms | event-loop delay max ms | recovery ms |',
+  `| scenario | calls | ok | typed errors | wrong values | untyped errors | late (> deadline + ${process.env.FAULTS_SLACK_MS ?? 10} ms) | longest call ms | p99 ms | event-loop delay max ms | recovery ms |`,
   '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows
     .filter((r) => r.calls !== undefined)
