@@ -16,8 +16,6 @@ export interface DeadlineTarget {
  */
 export interface CallDeadline {
   readonly timeoutMs: number;
-  /** performance.now() when the call started. */
-  readonly startedAt: number;
   /** True once the caller has its answer: a value, a TimeoutError or an AbortError. */
   settled: boolean;
 }
@@ -39,7 +37,7 @@ export function withDeadline<T>(
   option: string,
 ): Promise<T> {
   if (signal?.aborted) return Promise.reject(new AbortError(undefined, { reason: signal.reason }));
-  const call: CallDeadline = { timeoutMs, startedAt: performance.now(), settled: false };
+  const call: CallDeadline = { timeoutMs, settled: false };
   return new Promise<T>((resolve, reject) => {
     let onAbort: (() => void) | undefined;
     const timer = setTimeout(() => {

@@ -28,7 +28,7 @@ const config: RedisOnlineStoreConfig = {
 const store = new RedisOnlineStore(config);
 afterAll(() => store.close());
 
-const call = () => ({ timeoutMs: 5000, startedAt: performance.now(), settled: false });
+const call = () => ({ timeoutMs: 5000, settled: false });
 
 describe('Redis Cluster reads with a stale slot map', () => {
   it('follow MOVED to the slot’s master and read what a fresh map reads', async () => {

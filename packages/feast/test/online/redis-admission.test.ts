@@ -94,11 +94,7 @@ function storeFor(port: number): RedisOnlineStore {
 
 const groups = [{ fields: [Buffer.from('f1'), Buffer.from('f2')] }];
 const keysOf = (n: number) => [Array.from({ length: n }, (_, i) => Buffer.from(`key-${i}`))];
-const callOf = (timeoutMs: number): CallDeadline => ({
-  timeoutMs,
-  startedAt: performance.now(),
-  settled: false,
-});
+const callOf = (timeoutMs: number): CallDeadline => ({ timeoutMs, settled: false });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A read like getOnlineFeatures makes: the call is settled when its deadline passes, as withDeadline does. */
