@@ -51,7 +51,7 @@ describe('README.md code blocks run as written', { timeout: 240_000 }, () => {
 
   it('has the blocks this test expects (serving, on-demand, training, materialization, registry, ...)', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(7);
-    expect(blocks.filter((b) => b.code.includes("repoPath: 'platform/feast'"))).toHaveLength(5);
+    expect(blocks.filter((b) => b.code.includes("repoPath: 'platform/feast'"))).toHaveLength(6);
   });
 
   /** What the blocks' comments say, checked: a line of JSON printed after the block runs. */
