@@ -150,7 +150,7 @@ export class RedisOnlineStore {
   }
 
   /** HMGET of every command, in one pipeline per node; replies in command order. */
-  async hmget(commands: readonly HmgetCommand[], call?: CallDeadline): Promise<Reply[]> {
+  async hmget(commands: readonly HmgetCommand[]): Promise<Reply[]> {
     // Commands of one view share their fields array: wrap its fields as Buffers once, not once per command.
     const buffers = new Map<readonly Uint8Array[], Buffer[]>();
     const fieldsOf = (fields: readonly Uint8Array[]): Buffer[] => {
@@ -167,7 +167,6 @@ export class RedisOnlineStore {
         add: (p: ChainableCommander) => p.hmgetBuffer(asBuffer(c.key), ...fieldsOf(c.fields)),
       })),
       'HMGET',
-      call,
     );
     return replies.map((reply, i) => {
       if (!Array.isArray(reply))
@@ -376,73 +375,66 @@ export class RedisOnlineStore {
     call: CallDeadline | undefined,
   ): Promise<Reply[]> {
     const replies: Reply[] = new Array(commands.length);
-    let pending: number[] | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const byNode = new Map<Redis, number[]>();
-      const retry: number[] = [];
-      let lastError: Error | undefined;
-      const indexes = pending ?? commands.map((_, i) => i);
-      for (const i of indexes) {
-        const node = this.#clusterNode(cluster, cluster.slots[keySlot(commands[i]!.key)]?.[0]);
-        // The cluster connects to a node on its first command ('wait' until then): that first read waits in the
-        // node's queue; later ones go only to connected nodes.
-        const first = node?.status === 'wait';
-        if (first) node!.connect().catch(() => {});
-        if (node === undefined || (node.status !== 'ready' && !first)) retry.push(i);
-        else {
-          const group = byNode.get(node);
-          if (group) group.push(i);
-          else byNode.set(node, [i]);
+    await this.#withSlotRetries(
+      cluster,
+      commands.length,
+      call,
+      async (pending) => {
+        const byNode = new Map<Redis, number[]>();
+        const retry: number[] = [];
+        let lastError: Error | undefined;
+        for (const i of pending) {
+          const node = this.#clusterNode(cluster, cluster.slots[keySlot(commands[i]!.key)]?.[0]);
+          // The cluster connects to a node on its first command ('wait' until then): that first read waits in
+          // the node's queue; later ones go only to connected nodes.
+          const first = node?.status === 'wait';
+          if (first) node!.connect().catch(() => {});
+          if (node === undefined || (node.status !== 'ready' && !first)) retry.push(i);
+          else {
+            const group = byNode.get(node);
+            if (group) group.push(i);
+            else byNode.set(node, [i]);
+          }
         }
-      }
-      const sent: Array<Promise<unknown>> = [];
-      const order: number[] = [];
-      for (const [node, group] of byNode) {
-        const stream = node.stream as { cork?: () => void; uncork?: () => void } | undefined;
-        stream?.cork?.();
-        for (const i of group) {
-          const { key, fields } = commands[i]!;
-          const command = new Hmget(key, encodeHmget(key, fields));
-          node.sendCommand(command);
-          sent.push(command.promise);
-          order.push(i);
+        const sent: Array<Promise<unknown>> = [];
+        const order: number[] = [];
+        for (const [node, group] of byNode) {
+          const stream = node.stream as { cork?: () => void; uncork?: () => void } | undefined;
+          stream?.cork?.();
+          for (const i of group) {
+            const { key, fields } = commands[i]!;
+            const command = new Hmget(key, encodeHmget(key, fields));
+            node.sendCommand(command);
+            sent.push(command.promise);
+            order.push(i);
+          }
+          stream?.uncork?.();
         }
-        stream?.uncork?.();
-      }
-      const settled = await Promise.allSettled(sent);
-      for (let j = 0; j < settled.length; j++) {
-        const outcome = settled[j]!;
-        const i = order[j]!;
-        if (outcome.status === 'fulfilled') {
-          if (!Array.isArray(outcome.value))
-            throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(commands[i]!.key)}` });
-          replies[i] = outcome.value as Reply;
-        } else if (isRedirect(outcome.reason as Error)) {
-          retry.push(i);
-          lastError = outcome.reason as Error;
-        } else throw this.#refused('HMGET', commands[i]!.key, outcome.reason as Error);
-      }
-      if (retry.length === 0) return replies;
-      if (attempt >= CLUSTER_ATTEMPTS || call?.settled) {
-        if (call?.settled) throw ABANDONED;
-        const key = commands[retry[0]!]!.key;
-        if (lastError) throw this.#refused('HMGET', key, lastError);
-        throw new ConnectionError(
+        const settled = await Promise.allSettled(sent);
+        for (let j = 0; j < settled.length; j++) {
+          const outcome = settled[j]!;
+          const i = order[j]!;
+          if (outcome.status === 'fulfilled') {
+            if (!Array.isArray(outcome.value))
+              throw new DecodeError({ what: 'HMGET reply', source: `redis key 0x${hex(commands[i]!.key)}` });
+            replies[i] = outcome.value as Reply;
+          } else if (isRedirect(outcome.reason as Error)) {
+            retry.push(i);
+            lastError = outcome.reason as Error;
+          } else throw this.#refused('HMGET', commands[i]!.key, outcome.reason as Error);
+        }
+        return { retry, lastError };
+      },
+      (i, lastError, attempts) => {
+        const key = commands[i]!.key;
+        if (lastError) return this.#refused('HMGET', key, lastError);
+        return new ConnectionError(
           { service: 'redis', method: 'HMGET pipeline', url: this.description },
-          `The Redis Cluster node that owns the slot of key 0x${hex(key)} (${cluster.slots[keySlot(key)]?.[0] ?? 'none'}) stayed unreachable over ${attempt} attempts with slot map refreshes on ${this.description}: a master is down and no replica has taken over yet.`,
+          `The Redis Cluster node that owns the slot of key 0x${hex(key)} (${cluster.slots[keySlot(key)]?.[0] ?? 'none'}) stayed unreachable over ${attempts} attempts with slot map refreshes on ${this.description}: a master is down and no replica has taken over yet.`,
         );
-      }
-      // One slot map refresh per 100 ms at most, for all calls: each parses the whole map (16384 slots), and
-      // during a failover every call waiting on the dead master asks for one.
-      const now = performance.now();
-      if (now - this.#slotsRefreshedAt >= 100) {
-        this.#slotsRefreshedAt = now;
-        await refreshSlots(cluster);
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 250)));
-      if (call?.settled) throw ABANDONED;
-      pending = retry;
-    }
+      },
+    );
+    return replies;
   }
 
   /** The connection to the cluster node `key` ('host:port', as the slot map names it), if there is one. */
@@ -570,15 +562,14 @@ export class RedisOnlineStore {
   async pipelined(
     commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
     what: string,
-    call?: CallDeadline,
   ): Promise<unknown[]> {
     const client = await this.client();
     if (commands.length === 0) return [];
     this.#begin(client);
     try {
-      return await this.#pipelinedOn(client, commands, what, call);
+      return await this.#pipelinedOn(client, commands, what);
     } finally {
-      if (--this.#inFlight === 0) this.#hold(client, false);
+      this.#end(client);
     }
   }
 
@@ -586,52 +577,81 @@ export class RedisOnlineStore {
     client: Redis | Cluster,
     commands: ReadonlyArray<{ key: Uint8Array; add(pipeline: ChainableCommander): void }>,
     what: string,
-    call: CallDeadline | undefined,
   ): Promise<unknown[]> {
     if (!('isCluster' in client && client.isCluster)) return this.#pipeline(client as Redis, commands, what);
     const cluster = client as Cluster;
     const replies: unknown[] = new Array(commands.length);
-    let pending: number[] = commands.map((_, i) => i);
+    // The cluster moved slots (a failover, a resharding): ioredis retries a pipeline by itself only when every
+    // error in it is the same, so a pipeline over several slots would keep failing on its stale slot map. What
+    // was redirected is sent again after a refresh (reads, and writes of the same values: idempotent).
+    await this.#withSlotRetries(
+      cluster,
+      commands.length,
+      undefined,
+      async (pending) => {
+        const groups = new Map<string, number[]>();
+        for (const i of pending) {
+          const owner = cluster.slots[keySlot(commands[i]!.key)]?.[0] ?? 'unknown';
+          const group = groups.get(owner);
+          if (group) group.push(i);
+          else groups.set(owner, [i]);
+        }
+        const retry: number[] = [];
+        let lastError: Error | undefined;
+        await Promise.all(
+          [...groups.values()].map(async (indexes) => {
+            const part = await this.#exec(
+              cluster,
+              indexes.map((i) => commands[i]!),
+              what,
+            );
+            for (const [j, i] of indexes.entries()) {
+              const [error, reply] = part[j]!;
+              if (!error) replies[i] = reply;
+              else if (isRedirect(error)) {
+                retry.push(i);
+                lastError = error;
+              } else throw this.#refused(what, commands[i]!.key, error);
+            }
+          }),
+        );
+        return { retry, lastError };
+      },
+      (i, lastError) => this.#refused(what, commands[i]!.key, lastError!),
+    );
+    return replies;
+  }
+
+  /**
+   * The retry loop of every Redis Cluster request. `send` sends the commands at `pending` (all of them at first)
+   * and answers which must go again (redirected, or their master not connected) and the last redirect seen; those
+   * are sent again after a slot map refresh and a backoff, up to CLUSTER_ATTEMPTS times (then `giveUp` makes the
+   * error, from the first of them), and only while `call`, when there is one, still waits.
+   */
+  async #withSlotRetries(
+    cluster: Cluster,
+    count: number,
+    call: CallDeadline | undefined,
+    send: (pending: readonly number[]) => Promise<{ retry: number[]; lastError: Error | undefined }>,
+    giveUp: (first: number, lastError: Error | undefined, attempts: number) => Error,
+  ): Promise<void> {
+    let pending: readonly number[] = Array.from({ length: count }, (_, i) => i);
     for (let attempt = 1; ; attempt++) {
-      const groups = new Map<string, number[]>();
-      for (const i of pending) {
-        const owner = cluster.slots[keySlot(commands[i]!.key)]?.[0] ?? 'unknown';
-        const group = groups.get(owner);
-        if (group) group.push(i);
-        else groups.set(owner, [i]);
-      }
-      const redirected: number[] = [];
-      let lastRedirect: Error | undefined;
-      await Promise.all(
-        [...groups.values()].map(async (indexes) => {
-          const part = await this.#exec(
-            cluster,
-            indexes.map((i) => commands[i]!),
-            what,
-          );
-          for (const [j, i] of indexes.entries()) {
-            const [error, reply] = part[j]!;
-            if (!error) replies[i] = reply;
-            else if (isRedirect(error)) {
-              redirected.push(i);
-              lastRedirect = error;
-            } else throw this.#refused(what, commands[i]!.key, error);
-          }
-        }),
-      );
-      if (redirected.length === 0) return replies;
-      // The cluster moved slots (a failover, a resharding): ioredis retries a pipeline by itself only when every
-      // error in it is the same, so a pipeline over several slots would keep failing on its stale slot map.
-      // Refresh the map and send again what was redirected (reads, and writes of the same values: idempotent);
-      // the caller's deadline bounds the whole.
-      if (attempt >= CLUSTER_ATTEMPTS)
-        throw this.#refused(what, commands[redirected[0]!]!.key, lastRedirect!);
+      const { retry, lastError } = await send(pending);
+      if (retry.length === 0) return;
       // The caller already has its answer (its deadline passed): sending again would only add to the queues.
       if (call?.settled) throw ABANDONED;
-      await refreshSlots(cluster);
+      if (attempt >= CLUSTER_ATTEMPTS) throw giveUp(retry[0]!, lastError, attempt);
+      // One slot map refresh per 100 ms at most, for all requests: each parses the whole map (16384 slots), and
+      // during a failover every request waiting on the dead master asks for one.
+      const now = performance.now();
+      if (now - this.#slotsRefreshedAt >= 100) {
+        this.#slotsRefreshedAt = now;
+        await refreshSlots(cluster);
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 250)));
       if (call?.settled) throw ABANDONED;
-      pending = redirected;
+      pending = retry;
     }
   }
 
